@@ -1,0 +1,132 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+
+#include "store/sqlite.h"
+
+namespace hilt::server {
+namespace {
+
+class TempDatabaseFile {
+public:
+    TempDatabaseFile() {
+        path_ = (std::filesystem::temp_directory_path() /
+                 ("hilt-sqlite-test-" + std::to_string(::getpid()) + "-" +
+                  std::to_string(counter_++) + ".sqlite"))
+                    .string();
+        remove_all();
+    }
+    ~TempDatabaseFile() { remove_all(); }
+    const std::string& path() const { return path_; }
+
+private:
+    void remove_all() {
+        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+    }
+    std::string path_;
+    static inline int counter_ = 0;
+};
+
+const std::vector<Migration> kMigrations = {
+    {1, "notes", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"},
+    {2, "notes_author", "ALTER TABLE notes ADD COLUMN author TEXT"},
+};
+
+TEST(Sqlite, OpensInWalModeWithFullSynchronousCommits) {
+    TempDatabaseFile file;
+    auto db = Database::open(file.path());
+    ASSERT_TRUE(db) << describe(db.error());
+    auto mode = db->prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(mode);
+    ASSERT_TRUE(mode->step());
+    EXPECT_EQ(mode->column_text(0), "wal");
+    auto sync = db->prepare("PRAGMA synchronous");
+    ASSERT_TRUE(sync);
+    ASSERT_TRUE(sync->step());
+    EXPECT_EQ(sync->column_int(0), 2);  // FULL
+}
+
+TEST(Sqlite, MigrationsApplyOnceInOrderAndSurviveReopening) {
+    TempDatabaseFile file;
+    {
+        auto db = Database::open(file.path());
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(migrate(*db, kMigrations).ok());
+        auto version = schema_version(*db);
+        ASSERT_TRUE(version);
+        EXPECT_EQ(*version, 2);
+        auto insert = db->prepare("INSERT INTO notes(body, author) VALUES(?, ?)");
+        ASSERT_TRUE(insert);
+        insert->bind(1, std::string_view("hello")).bind(2, std::optional<std::string>{});
+        ASSERT_TRUE(insert->run().ok());
+    }
+    auto db = Database::open(file.path());
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(migrate(*db, kMigrations).ok()) << "re-running applied migrations must be a no-op";
+    auto select = db->prepare("SELECT body, author FROM notes");
+    ASSERT_TRUE(select);
+    auto row = select->step();
+    ASSERT_TRUE(row);
+    ASSERT_EQ(*row, StepResult::Row);
+    EXPECT_EQ(select->column_text(0), "hello");
+    EXPECT_FALSE(select->column_optional_text(1).has_value());
+}
+
+TEST(Sqlite, AFailingMigrationLeavesNoTraceAndNamesItself) {
+    auto db = Database::open(":memory:");
+    ASSERT_TRUE(db);
+    const std::vector<Migration> broken = {
+        {1, "ok", "CREATE TABLE a (x INTEGER)"},
+        {2, "broken", "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1)"},
+    };
+    auto status = migrate(*db, broken);
+    ASSERT_FALSE(status.ok());
+    EXPECT_NE(status.error().message.find("broken"), std::string::npos) << describe(status.error());
+    auto version = schema_version(*db);
+    ASSERT_TRUE(version);
+    EXPECT_EQ(*version, 1);
+    EXPECT_FALSE(db->prepare("SELECT * FROM b")) << "table b belongs to the rolled-back migration";
+}
+
+TEST(Sqlite, TransactionsRollBackUnlessCommitted) {
+    auto db = Database::open(":memory:");
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("CREATE TABLE t (x INTEGER)").ok());
+    {
+        auto tx = Transaction::begin(*db);
+        ASSERT_TRUE(tx);
+        ASSERT_TRUE(db->exec("INSERT INTO t VALUES (1)").ok());
+    }
+    {
+        auto tx = Transaction::begin(*db);
+        ASSERT_TRUE(tx);
+        ASSERT_TRUE(db->exec("INSERT INTO t VALUES (2)").ok());
+        ASSERT_TRUE(tx->commit().ok());
+    }
+    auto count = db->prepare("SELECT COUNT(*), SUM(x) FROM t");
+    ASSERT_TRUE(count);
+    ASSERT_TRUE(count->step());
+    EXPECT_EQ(count->column_int(0), 1);
+    EXPECT_EQ(count->column_int(1), 2);
+}
+
+TEST(Sqlite, ConstraintViolationsAreErrorsNotCrashes) {
+    auto db = Database::open(":memory:");
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("CREATE TABLE u (k TEXT PRIMARY KEY)").ok());
+    auto insert = db->prepare("INSERT INTO u VALUES (?)");
+    ASSERT_TRUE(insert);
+    insert->bind(1, std::string_view("a"));
+    ASSERT_TRUE(insert->run().ok());
+    insert->reset();
+    insert->bind(1, std::string_view("a"));
+    auto again = insert->run();
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::Internal);
+    EXPECT_FALSE(db->prepare("SELEKT nonsense"));
+}
+
+}  // namespace
+}  // namespace hilt::server
