@@ -1,0 +1,100 @@
+// server/main.cpp: the hiltd binary.
+//   hiltd [serve] [--db PATH] [--host HOST] [--port N] [--public-url URL]
+//   hiltd merchant create --name NAME [--db PATH]     creates a workspace and prints its first API key
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app.h"
+
+namespace {
+
+using hilt::server::App;
+using hilt::server::ServerConfig;
+using hilt::server::SystemClock;
+
+int usage() {
+    std::cerr << "usage:\n"
+                 "  hiltd [serve] [--db PATH] [--host HOST] [--port N] [--public-url URL]\n"
+                 "  hiltd merchant create --name NAME [--db PATH]\n";
+    return 2;
+}
+
+// --flag value pairs; false on a flag without its value or an unknown flag.
+bool parse_flags(const std::vector<std::string>& args, std::size_t from, std::map<std::string, std::string>& out,
+                 const std::vector<std::string>& allowed) {
+    for (std::size_t i = from; i < args.size(); i += 2) {
+        if (i + 1 >= args.size()) return false;
+        bool known = false;
+        for (const auto& flag : allowed) known = known || flag == args[i];
+        if (!known) return false;
+        out[args[i]] = args[i + 1];
+    }
+    return true;
+}
+
+App* g_app = nullptr;
+extern "C" void handle_signal(int) {
+    if (g_app) g_app->stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    ServerConfig config;
+    SystemClock clock;
+
+    if (args.size() >= 2 && args[0] == "merchant" && args[1] == "create") {
+        std::map<std::string, std::string> flags;
+        if (!parse_flags(args, 2, flags, {"--name", "--db"}) || !flags.count("--name")) return usage();
+        if (flags.count("--db")) config.db_path = flags["--db"];
+        auto app = App::open(config, clock);
+        if (!app) {
+            std::cerr << "hiltd: " << hilt::describe(app.error()) << "\n";
+            return 1;
+        }
+        auto created = (*app)->merchants().create_merchant(flags["--name"], clock.now_seconds());
+        if (!created) {
+            std::cerr << "hiltd: " << hilt::describe(created.error()) << "\n";
+            return 1;
+        }
+        std::cout << "merchant_id: " << created->first.merchant_id << "\n"
+                  << "api_key: " << created->second.secret << "\n"
+                  << "(the key is shown once; store it now)\n";
+        return 0;
+    }
+
+    const std::size_t from = !args.empty() && args[0] == "serve" ? 1 : 0;
+    std::map<std::string, std::string> flags;
+    if (!parse_flags(args, from, flags, {"--db", "--host", "--port", "--public-url"})) return usage();
+    if (flags.count("--db")) config.db_path = flags["--db"];
+    if (flags.count("--host")) config.host = flags["--host"];
+    if (flags.count("--public-url")) config.public_url = flags["--public-url"];
+    if (flags.count("--port")) {
+        try {
+            config.port = std::stoi(flags["--port"]);
+        } catch (const std::exception&) {
+            return usage();
+        }
+    }
+    auto app = App::open(config, clock);
+    if (!app) {
+        std::cerr << "hiltd: " << hilt::describe(app.error()) << "\n";
+        return 1;
+    }
+    g_app = app->get();
+    std::signal(SIGINT, handle_signal);
+    std::signal(SIGTERM, handle_signal);
+    std::cout << "hiltd listening on http://" << config.host << ":" << config.port << std::endl;
+    auto status = (*app)->run();
+    if (!status) {
+        std::cerr << "hiltd: " << hilt::describe(status.error()) << "\n";
+        return 1;
+    }
+    return 0;
+}

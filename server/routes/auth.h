@@ -1,0 +1,21 @@
+// server/routes/auth.h: who is calling. Merchant routes accept X-Hilt-Key or Authorization: Bearer <JWT>;
+// public routes are rate limited per client address instead.
+#pragma once
+
+#include <optional>
+
+#include "app.h"
+#include "http/http_server.h"
+#include "store/merchant_store.h"
+
+namespace hilt::server {
+
+// unauthorized when neither credential is present and valid.
+[[nodiscard]] Result<Merchant> authenticate_merchant(const HttpRequest& request, AppContext& context);
+
+// A 429 response (with Retry-After) when the client is over its budget; nothing otherwise.
+std::optional<HttpResponse> limit_public(const HttpRequest& request, AppContext& context);
+
+void register_auth_routes(HttpServer& http, AppContext& context);
+
+}  // namespace hilt::server

@@ -1,0 +1,170 @@
+// A real hiltd App on a loopback port with a real SQLite file: the auth and API key routes over HTTP.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "app.h"
+#include "auth/jwt.h"
+
+namespace hilt::server {
+namespace {
+
+class AppAuthTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() / ("hilt-app-test-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir_);
+        ServerConfig config;
+        config.db_path = (dir_ / "hilt.sqlite").string();
+        config.port = 0;
+        auto app = App::open(config, clock_);
+        ASSERT_TRUE(app) << describe(app.error());
+        app_ = std::move(*app);
+        auto port = app_->start();
+        ASSERT_TRUE(port) << describe(port.error());
+        client_ = std::make_unique<httplib::Client>("127.0.0.1", *port);
+        auto created = app_->merchants().create_merchant("Test Guild", clock_.now_seconds());
+        ASSERT_TRUE(created);
+        merchant_id_ = created->first.merchant_id;
+        key_ = created->second.secret;
+    }
+    void TearDown() override {
+        app_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+    static nlohmann::json json_of(const httplib::Result& res) {
+        return nlohmann::json::parse(res->body, nullptr, false);
+    }
+    httplib::Headers with_key(const std::string& key) { return {{"X-Hilt-Key", key}}; }
+
+    ManualClock clock_{1'800'000'000'000};
+    std::filesystem::path dir_;
+    std::unique_ptr<App> app_;
+    std::unique_ptr<httplib::Client> client_;
+    std::string merchant_id_;
+    std::string key_;
+};
+
+TEST_F(AppAuthTest, HealthNeedsNoCredentials) {
+    auto res = client_->Get("/v1/health");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(json_of(res)["status"], "ok");
+}
+
+TEST_F(AppAuthTest, MerchantRoutesRefuseMissingAndWrongCredentials) {
+    for (const auto& headers : {httplib::Headers{}, with_key("hk_nope"), with_key(key_ + "x"),
+                                httplib::Headers{{"Authorization", "Bearer abc.def.ghi"}},
+                                httplib::Headers{{"Authorization", "Basic Zm9vOmJhcg=="}}}) {
+        auto res = client_->Get("/v1/api-keys", headers);
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, 401);
+        EXPECT_EQ(json_of(res)["error"]["code"], "unauthorized");
+    }
+}
+
+TEST_F(AppAuthTest, AnApiKeyMintsAShortLivedTokenThatWorksUntilItExpires) {
+    auto minted = client_->Post("/v1/auth/token", with_key(key_), "", "application/json");
+    ASSERT_TRUE(minted);
+    ASSERT_EQ(minted->status, 200) << minted->body;
+    const auto token = json_of(minted)["token"].get<std::string>();
+    const httplib::Headers bearer{{"Authorization", "Bearer " + token}};
+
+    auto listed = client_->Get("/v1/api-keys", bearer);
+    ASSERT_TRUE(listed);
+    EXPECT_EQ(listed->status, 200);
+    EXPECT_EQ(json_of(listed)["data"].size(), 1u);
+
+    auto self_extend = client_->Post("/v1/auth/token", bearer, "", "application/json");
+    ASSERT_TRUE(self_extend);
+    EXPECT_EQ(self_extend->status, 401) << "a token cannot mint another token";
+
+    clock_.advance_ms((kJwtLifetimeSeconds + 1) * 1000);
+    auto expired = client_->Get("/v1/api-keys", bearer);
+    ASSERT_TRUE(expired);
+    EXPECT_EQ(expired->status, 401);
+}
+
+TEST_F(AppAuthTest, KeysAreCreatedShownOnceListedWithoutSecretsAndRevoked) {
+    auto created = client_->Post("/v1/api-keys", with_key(key_), R"({"label":"discord bot"})", "application/json");
+    ASSERT_TRUE(created);
+    ASSERT_EQ(created->status, 201) << created->body;
+    const auto body = json_of(created);
+    const auto new_key = body["key"].get<std::string>();
+    const auto key_id = body["key_id"].get<std::string>();
+    EXPECT_EQ(body["label"], "discord bot");
+
+    auto listed = client_->Get("/v1/api-keys", with_key(new_key));
+    ASSERT_TRUE(listed);
+    ASSERT_EQ(listed->status, 200);
+    EXPECT_EQ(listed->body.find(new_key), std::string::npos) << "listings never contain a full key";
+    EXPECT_EQ(listed->body.find(key_), std::string::npos);
+    EXPECT_EQ(json_of(listed)["data"].size(), 2u);
+
+    auto revoked = client_->Delete("/v1/api-keys/" + key_id, with_key(key_));
+    ASSERT_TRUE(revoked);
+    EXPECT_EQ(revoked->status, 200);
+    EXPECT_TRUE(json_of(revoked).contains("revoked_at"));
+    auto after = client_->Get("/v1/api-keys", with_key(new_key));
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->status, 401);
+}
+
+TEST_F(AppAuthTest, BadBodiesAreNamedErrorsAndCreateNothing) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"{", "invalid_json"},
+        {R"({"label":5})", "wrong_type"},
+        {R"({"label":"x","merchant_id":"mer_other"})", "unknown_field"},
+        {"[1]", "wrong_type"},
+        {"{\"label\":\"\xff\"}", "invalid_utf8"},
+    };
+    for (auto [body, code] : cases) {
+        auto res = client_->Post("/v1/api-keys", with_key(key_), body, "application/json");
+        ASSERT_TRUE(res);
+        EXPECT_GE(res->status, 400) << body;
+        EXPECT_EQ(json_of(res)["error"]["code"], code) << body;
+    }
+    auto listed = client_->Get("/v1/api-keys", with_key(key_));
+    ASSERT_TRUE(listed);
+    EXPECT_EQ(json_of(listed)["data"].size(), 1u);
+}
+
+TEST_F(AppAuthTest, AnotherMerchantsKeyIdIsNotFound) {
+    auto other = app_->merchants().create_merchant("Other", clock_.now_seconds());
+    ASSERT_TRUE(other);
+    auto res = client_->Delete("/v1/api-keys/" + other->second.record.key_id, with_key(key_));
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 404);
+    auto still = client_->Get("/v1/api-keys", with_key(other->second.secret));
+    ASSERT_TRUE(still);
+    EXPECT_EQ(still->status, 200);
+}
+
+TEST_F(AppAuthTest, KeysAndTheSigningKeySurviveARestart) {
+    auto minted = client_->Post("/v1/auth/token", with_key(key_), "", "application/json");
+    ASSERT_TRUE(minted);
+    const auto token = json_of(minted)["token"].get<std::string>();
+    app_.reset();
+
+    ServerConfig config;
+    config.db_path = (dir_ / "hilt.sqlite").string();
+    config.port = 0;
+    auto reopened = App::open(config, clock_);
+    ASSERT_TRUE(reopened) << describe(reopened.error());
+    app_ = std::move(*reopened);
+    auto port = app_->start();
+    ASSERT_TRUE(port);
+    httplib::Client client("127.0.0.1", *port);
+    auto with_token = client.Get("/v1/api-keys", {{"Authorization", "Bearer " + token}});
+    ASSERT_TRUE(with_token);
+    EXPECT_EQ(with_token->status, 200);
+    auto with_api_key = client.Get("/v1/api-keys", with_key(key_));
+    ASSERT_TRUE(with_api_key);
+    EXPECT_EQ(with_api_key->status, 200);
+}
+
+}  // namespace
+}  // namespace hilt::server

@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+
+#include "auth/api_keys.h"
+#include "store/merchant_store.h"
+#include "store/migrations.h"
+
+namespace hilt::server {
+namespace {
+
+class MerchantStoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto db = Database::open(":memory:");
+        ASSERT_TRUE(db);
+        db_.emplace(std::move(*db));
+        ASSERT_TRUE(migrate(*db_, hiltd_migrations()).ok());
+        store_.emplace(*db_, mutex_);
+    }
+    std::optional<Database> db_;
+    std::mutex mutex_;
+    std::optional<MerchantStore> store_;
+};
+
+TEST_F(MerchantStoreTest, CreatingAMerchantReturnsAWorkingFirstKey) {
+    auto created = store_->create_merchant("Guild of Builders", 1000);
+    ASSERT_TRUE(created) << describe(created.error());
+    const auto& [merchant, key] = *created;
+    EXPECT_EQ(merchant.merchant_id.rfind("mer_", 0), 0u);
+    auto hash = hash_presented_api_key(key.secret);
+    ASSERT_TRUE(hash);
+    auto who = store_->authenticate(*hash);
+    ASSERT_TRUE(who) << describe(who.error());
+    EXPECT_EQ(who->merchant_id, merchant.merchant_id);
+    EXPECT_EQ(who->name, "Guild of Builders");
+}
+
+TEST_F(MerchantStoreTest, RevokedKeysStopWorkingAndRevocationIsIdempotent) {
+    auto created = store_->create_merchant("A", 1000);
+    ASSERT_TRUE(created);
+    const auto& [merchant, first] = *created;
+    auto second = store_->create_key(merchant.merchant_id, std::string("bot"), 1001);
+    ASSERT_TRUE(second);
+    auto revoked = store_->revoke_key(merchant.merchant_id, first.record.key_id, 1002);
+    ASSERT_TRUE(revoked);
+    EXPECT_EQ(revoked->revoked_at, 1002);
+    auto again = store_->revoke_key(merchant.merchant_id, first.record.key_id, 2000);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->revoked_at, 1002) << "the first revocation time stands";
+
+    EXPECT_FALSE(store_->authenticate(*hash_presented_api_key(first.secret)));
+    EXPECT_TRUE(store_->authenticate(*hash_presented_api_key(second->secret)));
+    auto keys = store_->list_keys(merchant.merchant_id);
+    ASSERT_TRUE(keys);
+    ASSERT_EQ(keys->size(), 2u);
+    EXPECT_EQ((*keys)[0].key_id, second->record.key_id) << "newest first";
+}
+
+TEST_F(MerchantStoreTest, OneMerchantCannotSeeOrRevokeAnothersKeys) {
+    auto a = store_->create_merchant("A", 1000);
+    auto b = store_->create_merchant("B", 1000);
+    ASSERT_TRUE(a && b);
+    auto revoke = store_->revoke_key(b->first.merchant_id, a->second.record.key_id, 1001);
+    ASSERT_FALSE(revoke);
+    EXPECT_EQ(revoke.error().code, ErrorCode::NotFound);
+    EXPECT_TRUE(store_->authenticate(*hash_presented_api_key(a->second.secret)));
+    auto keys = store_->list_keys(b->first.merchant_id);
+    ASSERT_TRUE(keys);
+    EXPECT_EQ(keys->size(), 1u);
+}
+
+TEST_F(MerchantStoreTest, NamesAreValidated) {
+    auto empty = store_->create_merchant("", 1);
+    ASSERT_FALSE(empty);
+    EXPECT_EQ(empty.error().field, "name");
+    auto long_name = store_->create_merchant(std::string(121, 'x'), 1);
+    ASSERT_FALSE(long_name);
+    EXPECT_EQ(long_name.error().code, ErrorCode::TooLong);
+    EXPECT_TRUE(store_->create_merchant(std::string(120, 'x'), 1));
+}
+
+}  // namespace
+}  // namespace hilt::server
