@@ -52,6 +52,8 @@ namespace hilt {
     X(InvalidSeeds, "invalid_seeds", 422)                                                          \
     X(NoViableBump, "no_viable_bump", 422)                                                         \
     X(AddressLookupUnsupported, "address_lookup_unsupported", 422)                                 \
+    X(TransactionMismatch, "transaction_mismatch", 422)                                            \
+    X(TransactionRejected, "transaction_rejected", 422)                                            \
     /* solana pay and phantom */                                                                   \
     X(InvalidSolanaPayUrl, "invalid_solana_pay_url", 422)                                          \
     X(WalletError, "wallet_error", 422)                                                            \

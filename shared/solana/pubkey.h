@@ -25,8 +25,14 @@ struct PublicKey {
     std::string to_base58() const;
     bool is_zero() const;
 
-    friend auto operator<=>(const PublicKey&, const PublicKey&) = default;
-    friend bool operator==(const PublicKey&, const PublicKey&) = default;
+    // Written out: Emscripten 3.1.6's libc++ has no operator<=> for std::array, so `= default` is deleted.
+    friend std::strong_ordering operator<=>(const PublicKey& a, const PublicKey& b) {
+        for (std::size_t i = 0; i < kPublicKeyBytes; ++i) {
+            if (a.bytes[i] != b.bytes[i]) return a.bytes[i] <=> b.bytes[i];
+        }
+        return std::strong_ordering::equal;
+    }
+    friend bool operator==(const PublicKey& a, const PublicKey& b) { return a.bytes == b.bytes; }
 };
 
 // Well-known program ids (solana-phantom.md §3.1).

@@ -1,7 +1,8 @@
+#include "solana/pubkey.h"
+
 #include <gtest/gtest.h>
 
 #include "encoding/base64.h"
-#include "solana/pubkey.h"
 
 namespace hilt::solana {
 namespace {

@@ -1,0 +1,43 @@
+// shared/models/membership.cpp: JSON of memberships (see membership.h).
+#include "models/membership.h"
+
+namespace hilt::models {
+
+Status from_json(const Json& json, Membership& out) {
+    ObjectReader r(json);
+    r.required("membership_id", out.membership_id, id(kMembershipIdPrefix));
+    r.required("product_id", out.product_id, id(kProductIdPrefix));
+    r.required("status", out.status, enumeration<MembershipStatus>());
+    r.required("platform", out.platform, enumeration<Platform>());
+    r.required("renewal_mode", out.renewal_mode, enumeration<RenewalMode>());
+    r.optional("identity", out.identity, model<Identity>());
+    r.optional("buyer_wallet", out.buyer_wallet, public_key());
+    r.optional("buyer_ref", out.buyer_ref, text({.min_chars = 1, .max_chars = kMaxBuyerRefChars}));
+    r.required("current_period_start_at", out.current_period_start_at, timestamp());
+    r.optional("current_period_end_at", out.current_period_end_at, timestamp());
+    r.optional("grace_period_end_at", out.grace_period_end_at, timestamp());
+    r.optional("last_payment_id", out.last_payment_id, id(kPaymentIdPrefix));
+    r.required("created_at", out.created_at, timestamp());
+    r.required("updated_at", out.updated_at, timestamp());
+    return r.finish();
+}
+
+Json to_json(const Membership& value) {
+    Json json = {{"membership_id", value.membership_id},
+                 {"product_id", value.product_id},
+                 {"status", to_wire(value.status)},
+                 {"platform", to_wire(value.platform)},
+                 {"renewal_mode", to_wire(value.renewal_mode)},
+                 {"current_period_start_at", to_wire(value.current_period_start_at)},
+                 {"created_at", to_wire(value.created_at)},
+                 {"updated_at", to_wire(value.updated_at)}};
+    put_optional(json, "identity", value.identity);
+    put_optional(json, "buyer_wallet", value.buyer_wallet);
+    put_optional(json, "buyer_ref", value.buyer_ref);
+    put_optional(json, "current_period_end_at", value.current_period_end_at);
+    put_optional(json, "grace_period_end_at", value.grace_period_end_at);
+    put_optional(json, "last_payment_id", value.last_payment_id);
+    return json;
+}
+
+}  // namespace hilt::models

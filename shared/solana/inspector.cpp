@@ -1,0 +1,346 @@
+// shared/solana/inspector.cpp: transaction reports and the payment check.
+#include "solana/inspector.h"
+
+#include <algorithm>
+
+namespace hilt::solana {
+namespace {
+
+std::string indexed(std::string_view name, std::size_t index) {
+    return std::string(name) + "[" + std::to_string(index) + "]";
+}
+
+std::string show(const std::optional<PublicKey>& key) {
+    return key ? key->to_base58() : std::string("<lookup-table account>");
+}
+
+Error mismatch(std::string message, std::string field) {
+    return fail(ErrorCode::TransactionMismatch, std::move(message), std::move(field));
+}
+
+bool is_known_program(const PublicKey& program) {
+    return program == programs::kSystem || program == programs::kToken ||
+           program == programs::kToken2022 || program == programs::kAssociatedToken ||
+           program == programs::kMemo || program == programs::kMemoV1 ||
+           program == programs::kComputeBudget;
+}
+
+void add_references(const std::vector<ResolvedAccount>& extra, std::vector<PublicKey>& references) {
+    for (const auto& account : extra) {
+        if (!account.key || account.is_signer || account.is_writable) continue;
+        if (std::find(references.begin(), references.end(), *account.key) == references.end()) {
+            references.push_back(*account.key);
+        }
+    }
+}
+
+template <typename T>
+void set_once(std::optional<T>& slot, T value, bool& duplicate) {
+    if (slot) duplicate = true;
+    slot = value;
+}
+
+// Fills summary.kind and the report's typed lists for one instruction.
+void classify(const ResolvedInstruction& instruction, std::size_t index,
+              InstructionSummary& summary, TransactionReport& report) {
+    const PublicKey& program = instruction.program_id;
+    if (!is_known_program(program)) {
+        summary.kind = InstructionKind::OtherProgram;
+        return;
+    }
+    auto unrecognized = [&](const Error& error) {
+        summary.kind = InstructionKind::Unrecognized;
+        summary.problem = error.message;
+    };
+    if (program == programs::kSystem) {
+        auto transfer = decode_system_transfer(instruction);
+        if (!transfer) return unrecognized(transfer.error());
+        summary.kind = InstructionKind::SystemTransfer;
+        SolTransferReport entry{*transfer};
+        entry.instruction_index = index;
+        entry.verifiable = entry.from.has_value() && entry.to.has_value();
+        add_references(entry.extra_accounts, report.references);
+        report.sol_transfers.push_back(std::move(entry));
+    } else if (program == programs::kToken || program == programs::kToken2022) {
+        auto transfer = decode_token_transfer(instruction);
+        if (!transfer) return unrecognized(transfer.error());
+        summary.kind = transfer->checked ? InstructionKind::TokenTransferChecked
+                                         : InstructionKind::TokenTransfer;
+        TokenTransferReport entry{*transfer};
+        entry.instruction_index = index;
+        entry.verifiable = entry.source && entry.destination && entry.authority &&
+                           (!entry.checked || entry.mint.has_value());
+        add_references(entry.extra_accounts, report.references);
+        report.token_transfers.push_back(std::move(entry));
+    } else if (program == programs::kAssociatedToken) {
+        auto create = decode_create_associated_token_account(instruction);
+        if (!create) return unrecognized(create.error());
+        summary.kind = create->idempotent ? InstructionKind::CreateAssociatedTokenAccountIdempotent
+                                          : InstructionKind::CreateAssociatedTokenAccount;
+    } else if (program == programs::kMemo || program == programs::kMemoV1) {
+        auto memo = decode_memo(instruction);
+        if (!memo) return unrecognized(memo.error());
+        summary.kind = InstructionKind::Memo;
+        MemoReport entry{*memo};
+        entry.instruction_index = index;
+        report.memos.push_back(std::move(entry));
+    } else {
+        auto budget = decode_compute_budget(instruction);
+        if (!budget) return unrecognized(budget.error());
+        auto& cb = report.compute_budget;
+        const auto u32 = static_cast<std::uint32_t>(budget->value);
+        switch (budget->kind) {
+            case ComputeBudgetKind::SetComputeUnitLimit:
+                summary.kind = InstructionKind::SetComputeUnitLimit;
+                set_once(cb.unit_limit, u32, cb.has_duplicates);
+                break;
+            case ComputeBudgetKind::SetComputeUnitPrice:
+                summary.kind = InstructionKind::SetComputeUnitPrice;
+                set_once(cb.unit_price_micro_lamports, budget->value, cb.has_duplicates);
+                break;
+            case ComputeBudgetKind::RequestHeapFrame:
+                summary.kind = InstructionKind::RequestHeapFrame;
+                set_once(cb.heap_frame_bytes, u32, cb.has_duplicates);
+                break;
+            case ComputeBudgetKind::SetLoadedAccountsDataSizeLimit:
+                summary.kind = InstructionKind::SetLoadedAccountsDataSizeLimit;
+                set_once(cb.loaded_accounts_data_size_limit, u32, cb.has_duplicates);
+                break;
+        }
+    }
+}
+
+}  // namespace
+
+std::string_view to_string(InstructionKind kind) {
+    switch (kind) {
+        case InstructionKind::SystemTransfer:
+            return "system_transfer";
+        case InstructionKind::TokenTransfer:
+            return "token_transfer";
+        case InstructionKind::TokenTransferChecked:
+            return "token_transfer_checked";
+        case InstructionKind::CreateAssociatedTokenAccount:
+            return "create_associated_token_account";
+        case InstructionKind::CreateAssociatedTokenAccountIdempotent:
+            return "create_associated_token_account_idempotent";
+        case InstructionKind::Memo:
+            return "memo";
+        case InstructionKind::SetComputeUnitLimit:
+            return "set_compute_unit_limit";
+        case InstructionKind::SetComputeUnitPrice:
+            return "set_compute_unit_price";
+        case InstructionKind::RequestHeapFrame:
+            return "request_heap_frame";
+        case InstructionKind::SetLoadedAccountsDataSizeLimit:
+            return "set_loaded_accounts_data_size_limit";
+        case InstructionKind::Unrecognized:
+            return "unrecognized";
+        case InstructionKind::OtherProgram:
+            return "other_program";
+    }
+    return "unrecognized";
+}
+
+std::optional<std::uint64_t> ComputeBudgetReport::priority_fee_lamports() const {
+    if (!unit_limit || !unit_price_micro_lamports) return std::nullopt;
+    constexpr std::uint64_t kMicroLamportsPerLamport = 1'000'000;
+    const std::uint64_t limit = *unit_limit;
+    const std::uint64_t whole = *unit_price_micro_lamports / kMicroLamportsPerLamport;
+    const std::uint64_t part = *unit_price_micro_lamports % kMicroLamportsPerLamport;
+    // limit × part < 2^32 × 10^6 fits in 64 bits; limit × whole may not.
+    const std::uint64_t part_fee =
+        (limit * part + kMicroLamportsPerLamport - 1) / kMicroLamportsPerLamport;
+    if (whole != 0 && limit > (UINT64_MAX - part_fee) / whole) return UINT64_MAX;
+    return limit * whole + part_fee;
+}
+
+bool TransactionReport::all_signatures_valid() const {
+    return std::all_of(signers.begin(), signers.end(),
+                       [](const SignerReport& s) { return s.signature == SignatureState::Valid; });
+}
+
+TransactionReport inspect_transaction(const Transaction& transaction) {
+    const Message& message = transaction.message;
+    TransactionReport report;
+    report.version = message.version;
+    report.signature = transaction_id(transaction);
+    report.fee_payer = message.static_key(0).value_or(PublicKey{});
+    report.recent_blockhash = message.recent_blockhash;
+    const auto states = signature_states(transaction);
+    for (std::size_t i = 0; i < states.size() && i < message.account_keys.size(); ++i) {
+        report.signers.push_back({message.account_keys[i], message.is_writable(i), states[i]});
+    }
+    for (const auto& lookup : message.address_table_lookups)
+        report.lookup_tables.push_back(lookup.account_key);
+    report.unresolved_account_count =
+        message.total_account_count() - message.static_account_count();
+
+    for (std::size_t i = 0; i < message.instructions.size(); ++i) {
+        const ResolvedInstruction instruction = resolve_instruction(message, i);
+        if (std::find(report.programs.begin(), report.programs.end(), instruction.program_id) ==
+            report.programs.end()) {
+            report.programs.push_back(instruction.program_id);
+        }
+        InstructionSummary summary{i, instruction.program_id, InstructionKind::OtherProgram, {}};
+        classify(instruction, i, summary, report);
+        report.instructions.push_back(std::move(summary));
+    }
+    return report;
+}
+
+Status check_payment(const TransactionReport& report, const PaymentExpectation& expected) {
+    if (report.fee_payer != expected.payer) {
+        return mismatch("the fee payer is " + report.fee_payer.to_base58() + ", expected " +
+                            expected.payer.to_base58(),
+                        "fee_payer");
+    }
+    if (expected.require_signatures) {
+        for (std::size_t i = 0; i < report.signers.size(); ++i) {
+            const auto& signer = report.signers[i];
+            if (signer.signature != SignatureState::Valid) {
+                return fail(ErrorCode::InvalidSignature,
+                            "the signature of " + signer.key.to_base58() + " is " +
+                                std::string(to_string(signer.signature)),
+                            indexed("signers", i));
+            }
+        }
+    }
+    for (std::size_t i = 0; i < report.programs.size(); ++i) {
+        const auto& allowed = expected.allowed_programs;
+        if (std::find(allowed.begin(), allowed.end(), report.programs[i]) == allowed.end()) {
+            return mismatch("program " + report.programs[i].to_base58() + " is not allowed",
+                            indexed("programs", i));
+        }
+    }
+    for (const auto& instruction : report.instructions) {
+        if (instruction.kind == InstructionKind::Unrecognized) {
+            return mismatch("instruction " + std::to_string(instruction.index) + " of program " +
+                                instruction.program_id.to_base58() +
+                                " is not one a payment uses: " + instruction.problem,
+                            indexed("instructions", instruction.index));
+        }
+        if (instruction.kind == InstructionKind::TokenTransfer) {
+            return mismatch(
+                "token transfers must be TransferChecked (naming the mint and decimals)",
+                indexed("instructions", instruction.index));
+        }
+    }
+    if (report.compute_budget.has_duplicates) {
+        return mismatch("a compute-budget value is set twice", "compute_budget");
+    }
+    for (std::size_t i = 0; i < report.token_transfers.size(); ++i) {
+        if (!report.token_transfers[i].verifiable) {
+            return fail(ErrorCode::AddressLookupUnsupported,
+                        "a token transfer uses an account from an address lookup table",
+                        indexed("token_transfers", i));
+        }
+    }
+    for (std::size_t i = 0; i < report.sol_transfers.size(); ++i) {
+        if (!report.sol_transfers[i].verifiable) {
+            return fail(ErrorCode::AddressLookupUnsupported,
+                        "a SOL transfer uses an account from an address lookup table",
+                        indexed("sol_transfers", i));
+        }
+    }
+
+    for (std::size_t k = 0; k < expected.token_transfers.size(); ++k) {
+        const auto& want = expected.token_transfers[k];
+        const std::string field = indexed("expected.token_transfers", k);
+        const TokenTransferReport* found = nullptr;
+        for (const auto& transfer : report.token_transfers) {
+            if (transfer.destination != want.destination) continue;
+            if (found)
+                return mismatch("more than one transfer to " + want.destination.to_base58(), field);
+            found = &transfer;
+        }
+        if (!found) return mismatch("no token transfer to " + want.destination.to_base58(), field);
+        if (found->mint != want.mint) {
+            return mismatch("the transfer to " + want.destination.to_base58() + " moves mint " +
+                                show(found->mint) + ", expected " + want.mint.to_base58(),
+                            field);
+        }
+        if (found->amount != want.amount) {
+            return mismatch("the transfer to " + want.destination.to_base58() + " moves " +
+                                std::to_string(found->amount) + ", expected " +
+                                std::to_string(want.amount),
+                            field);
+        }
+        if (found->decimals != want.decimals) {
+            return mismatch("the transfer to " + want.destination.to_base58() + " states " +
+                                std::to_string(found->decimals.value_or(0)) +
+                                " decimals, expected " + std::to_string(want.decimals),
+                            field);
+        }
+        if (found->authority != expected.payer) {
+            return mismatch("the transfer to " + want.destination.to_base58() +
+                                " is authorised by " + show(found->authority) + ", not the payer",
+                            field);
+        }
+    }
+    for (std::size_t i = 0; i < report.token_transfers.size(); ++i) {
+        const auto& transfer = report.token_transfers[i];
+        const bool wanted =
+            std::any_of(expected.token_transfers.begin(), expected.token_transfers.end(),
+                        [&](const ExpectedTokenTransfer& want) {
+                            return transfer.destination == want.destination;
+                        });
+        if (!wanted) {
+            return mismatch("unexpected token transfer to " + show(transfer.destination),
+                            indexed("token_transfers", i));
+        }
+    }
+
+    for (std::size_t k = 0; k < expected.sol_transfers.size(); ++k) {
+        const auto& want = expected.sol_transfers[k];
+        const std::string field = indexed("expected.sol_transfers", k);
+        const SolTransferReport* found = nullptr;
+        for (const auto& transfer : report.sol_transfers) {
+            if (transfer.to != want.destination) continue;
+            if (found)
+                return mismatch("more than one SOL transfer to " + want.destination.to_base58(),
+                                field);
+            found = &transfer;
+        }
+        if (!found) return mismatch("no SOL transfer to " + want.destination.to_base58(), field);
+        if (found->lamports != want.lamports) {
+            return mismatch("the SOL transfer to " + want.destination.to_base58() + " moves " +
+                                std::to_string(found->lamports) + " lamports, expected " +
+                                std::to_string(want.lamports),
+                            field);
+        }
+        if (found->from != expected.payer) {
+            return mismatch("the SOL transfer to " + want.destination.to_base58() + " is paid by " +
+                                show(found->from) + ", not the payer",
+                            field);
+        }
+    }
+    for (std::size_t i = 0; i < report.sol_transfers.size(); ++i) {
+        const auto& transfer = report.sol_transfers[i];
+        const bool wanted = std::any_of(
+            expected.sol_transfers.begin(), expected.sol_transfers.end(),
+            [&](const ExpectedSolTransfer& want) { return transfer.to == want.destination; });
+        if (!wanted) {
+            return mismatch("unexpected SOL transfer to " + show(transfer.to),
+                            indexed("sol_transfers", i));
+        }
+    }
+
+    if (expected.reference) {
+        const auto& refs = report.references;
+        if (std::find(refs.begin(), refs.end(), *expected.reference) == refs.end()) {
+            return mismatch("reference " + expected.reference->to_base58() +
+                                " is not attached to a transfer as a readonly account",
+                            "reference");
+        }
+    }
+    if (expected.memo) {
+        const bool present =
+            std::any_of(report.memos.begin(), report.memos.end(),
+                        [&](const MemoReport& memo) { return memo.text == *expected.memo; });
+        if (!present) return mismatch("the expected memo is missing", "memo");
+    }
+    return {};
+}
+
+}  // namespace hilt::solana
