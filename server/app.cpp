@@ -5,6 +5,7 @@
 
 #include "models/json_reader.h"
 #include "routes/auth.h"
+#include "routes/products.h"
 #include "store/migrations.h"
 #include "store/secrets.h"
 
@@ -31,9 +32,11 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
     if (!jwt_key) return jwt_key.error();
     app->jwt_key_ = *jwt_key;
     app->merchants_ = std::make_unique<MerchantStore>(app->db_, app->db_mutex_);
+    app->products_ = std::make_unique<ProductStore>(app->db_, app->db_mutex_);
     app->public_limiter_ = std::make_unique<RateLimiter>(app->config_.public_rate_limit);
     app->context_ = std::make_unique<AppContext>(AppContext{app->config_, app->clock_, app->db_, app->db_mutex_,
-                                                            *app->merchants_, *app->public_limiter_,
+                                                            *app->merchants_, *app->products_,
+                                                            *app->public_limiter_,
                                                             app->jwt_key_});
     app->http_ = std::make_unique<HttpServer>(app->config_.limits);
     app->register_routes();
@@ -48,6 +51,7 @@ void App::register_routes() {
                                     {"time", models::format_timestamp(models::Timestamp{context.clock.now_seconds()})}}));
     });
     register_auth_routes(*http_, context);
+    register_product_routes(*http_, context);
 }
 
 Result<int> App::start() {

@@ -14,7 +14,9 @@
 #include "crypto/sodium.h"
 #include "http/http_server.h"
 #include "http/rate_limiter.h"
+#include "money/money.h"
 #include "store/merchant_store.h"
+#include "store/product_store.h"
 #include "store/sqlite.h"
 
 namespace hilt::server {
@@ -50,6 +52,10 @@ struct ServerConfig {
     std::string public_url;
     HttpLimits limits;
     RateLimit public_rate_limit;
+    // Which cluster's mints products default to (the sandbox chain plays devnet).
+    money::Cluster cluster = money::Cluster::Devnet;
+    // Seconds buyers and proxies may cache the public checkout payload.
+    int public_payload_max_age_seconds = 10;
 };
 
 // What every route handler may use.
@@ -59,6 +65,7 @@ struct AppContext {
     Database& db;
     std::mutex& db_mutex;
     MerchantStore& merchants;
+    ProductStore& products;
     RateLimiter& public_limiter;
     const SecretBytes<32>& jwt_key;
 };
@@ -85,6 +92,7 @@ private:
     Database db_;
     std::mutex db_mutex_;
     std::unique_ptr<MerchantStore> merchants_;
+    std::unique_ptr<ProductStore> products_;
     std::unique_ptr<RateLimiter> public_limiter_;
     SecretBytes<32> jwt_key_;
     std::unique_ptr<AppContext> context_;

@@ -86,11 +86,13 @@ struct TokenAccountState {
     std::optional<solana::PublicKey> delegate;
     std::uint64_t delegated_amount = 0;
     bool frozen = false;
+    friend bool operator==(const TokenAccountState&, const TokenAccountState&) = default;
 };
 
 struct MintState {
     std::uint8_t decimals = 0;
     std::uint64_t supply = 0;
+    friend bool operator==(const MintState&, const MintState&) = default;
 };
 
 struct AccountState {
@@ -99,6 +101,13 @@ struct AccountState {
     std::optional<TokenAccountState> token_account;
     std::optional<MintState> mint;
 };
+
+// A transaction refused before landing, as RPC preflight refuses it: code transaction_rejected,
+// field "err", message "<name>: <detail>" where name is a TransactionError name (AlreadyProcessed,
+// BlockhashNotFound, InsufficientFundsForFee, AccountNotFound, DuplicateInstruction, …).
+[[nodiscard]] Error rejection(const TransactionError& err);
+// The TransactionError name carried by an error made with rejection(); empty for any other error.
+std::string rejection_name(const Error& error);
 
 class Chain {
 public:
@@ -109,7 +118,9 @@ public:
     // Runs the transaction against the current state without committing (signatures verified).
     [[nodiscard]] virtual Result<SimulationResult> simulate(const solana::Transaction& transaction) = 0;
     // Submits signed wire bytes; returns the transaction id. Success means accepted, not landed. Errors:
-    // chain_unavailable (try later) or malformed_transaction / invalid_signature (never will land).
+    // chain_unavailable (try later) or malformed_transaction / invalid_signature (never will land), or
+    // transaction_rejected (see rejection()) when preflight refuses it as sent.
+    // rejection_name() == "AlreadyProcessed" means the same signature already landed.
     [[nodiscard]] virtual Result<std::string> send(ByteView wire) = 0;
     // One entry per signature, nullopt when unknown (not landed, or dropped).
     [[nodiscard]] virtual Result<std::vector<std::optional<SignatureStatus>>> signature_statuses(

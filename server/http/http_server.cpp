@@ -8,11 +8,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "crypto/sodium.h"
 #include "encoding/base64.h"
+#include "models/event.h"
 
 namespace hilt::server {
 
@@ -101,11 +101,7 @@ HttpResponse HttpResponse::json(int status, std::string body) {
 }
 
 std::string error_body(const Error& error, std::string_view request_id) {
-    nlohmann::json inner = {{"code", std::string(to_string(error.code))},
-                            {"message", error.message},
-                            {"request_id", std::string(request_id)}};
-    if (!error.field.empty()) inner["field"] = error.field;
-    return nlohmann::json{{"error", inner}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return models::dump(models::make_error_body(error, std::string(request_id)));
 }
 
 HttpResponse HttpResponse::error(const Error& error, std::string_view request_id) {

@@ -4,6 +4,7 @@
 #include "auth/api_keys.h"
 #include "auth/jwt.h"
 #include "models/json_reader.h"
+#include "routes/respond.h"
 
 namespace hilt::server {
 
@@ -20,17 +21,14 @@ models::Json key_json(const ApiKeyRecord& key) {
     return json;
 }
 
-HttpResponse json_response(int status, const models::Json& json) {
-    return HttpResponse::json(status, models::dump_json(json));
-}
+struct NewKeyRequest {
+    std::optional<std::string> label;
+};
 
-// An empty body counts as {} for routes whose every field is optional.
-Result<models::Json> body_object(const HttpRequest& request) {
-    if (request.body.empty()) return models::Json::object();
-    auto json = models::parse_json_text(request.body);
-    if (!json) return json.error();
-    if (!json->is_object()) return fail(ErrorCode::WrongType, "the body must be a JSON object");
-    return json;
+Status from_json(const models::Json& json, NewKeyRequest& out) {
+    models::ObjectReader reader(json);
+    reader.optional("label", out.label, models::text({.min_chars = 1, .max_chars = kApiKeyLabelMaxChars}));
+    return reader.finish();
 }
 
 }  // namespace
@@ -82,17 +80,16 @@ void register_auth_routes(HttpServer& http, AppContext& context) {
     http.route("POST", "/v1/api-keys", [&context](const HttpRequest& request) {
         auto merchant = authenticate_merchant(request, context);
         if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
-        auto body = body_object(request);
-        if (!body) return HttpResponse::error(body.error(), request.request_id);
-        std::optional<std::string> label;
-        models::ObjectReader reader(*body);
-        reader.optional("label", label, models::text({.min_chars = 1, .max_chars = kApiKeyLabelMaxChars}));
-        if (auto status = reader.finish(); !status) return HttpResponse::error(status.error(), request.request_id);
-        auto created = context.merchants.create_key(merchant->merchant_id, label, context.clock.now_seconds());
-        if (!created) return HttpResponse::error(created.error(), request.request_id);
-        auto json = key_json(created->record);
-        json["key"] = created->secret;
-        return json_response(201, json);
+        return idempotent(request, context, merchant->merchant_id, [&] {
+            auto body = read_body<NewKeyRequest>(request);
+            if (!body) return HttpResponse::error(body.error(), request.request_id);
+            auto created =
+                context.merchants.create_key(merchant->merchant_id, body->label, context.clock.now_seconds());
+            if (!created) return HttpResponse::error(created.error(), request.request_id);
+            auto json = key_json(created->record);
+            json["key"] = created->secret;
+            return json_response(201, json);
+        });
     });
 
     http.route("GET", "/v1/api-keys", [&context](const HttpRequest& request) {

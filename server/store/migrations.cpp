@@ -29,6 +29,31 @@ CREATE TABLE server_secrets (
     created_at    INTEGER NOT NULL
 );
 )sql"},
+        {2, "products and idempotency", R"sql(
+-- A product row keeps the product as its API JSON (models::Product) plus the columns queries need.
+CREATE TABLE products (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    product_id    TEXT NOT NULL UNIQUE,
+    merchant_id   TEXT NOT NULL REFERENCES merchants(merchant_id),
+    slug          TEXT NOT NULL UNIQUE,
+    status        TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX products_by_merchant ON products(merchant_id, status, seq);
+-- One row per (scope, Idempotency-Key): the request's hash and, once answered, the response replayed.
+CREATE TABLE idempotency_keys (
+    scope         TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    request_hash  TEXT NOT NULL,
+    status        INTEGER,
+    response_body TEXT,
+    created_at    INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
+)sql"},
     };
     return migrations;
 }

@@ -62,6 +62,8 @@ public:
     // Binds are 1-based, as in SQLite.
     Statement& bind(int index, std::int64_t value);
     Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+    Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
     Statement& bind_blob(int index, const std::vector<std::uint8_t>& blob);
     Statement& bind_null(int index);
     Statement& bind(int index, const std::optional<std::string>& text);

@@ -1,52 +1,11 @@
 // A real hiltd App on a loopback port with a real SQLite file: the auth and API key routes over HTTP.
-#include <gtest/gtest.h>
-#include <httplib.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <nlohmann/json.hpp>
-
-#include "app.h"
 #include "auth/jwt.h"
+#include "unit/server/app_harness.h"
 
 namespace hilt::server {
 namespace {
 
-class AppAuthTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() / ("hilt-app-test-" + std::to_string(::getpid()));
-        std::filesystem::create_directories(dir_);
-        ServerConfig config;
-        config.db_path = (dir_ / "hilt.sqlite").string();
-        config.port = 0;
-        auto app = App::open(config, clock_);
-        ASSERT_TRUE(app) << describe(app.error());
-        app_ = std::move(*app);
-        auto port = app_->start();
-        ASSERT_TRUE(port) << describe(port.error());
-        client_ = std::make_unique<httplib::Client>("127.0.0.1", *port);
-        auto created = app_->merchants().create_merchant("Test Guild", clock_.now_seconds());
-        ASSERT_TRUE(created);
-        merchant_id_ = created->first.merchant_id;
-        key_ = created->second.secret;
-    }
-    void TearDown() override {
-        app_.reset();
-        std::filesystem::remove_all(dir_);
-    }
-    static nlohmann::json json_of(const httplib::Result& res) {
-        return nlohmann::json::parse(res->body, nullptr, false);
-    }
-    httplib::Headers with_key(const std::string& key) { return {{"X-Hilt-Key", key}}; }
-
-    ManualClock clock_{1'800'000'000'000};
-    std::filesystem::path dir_;
-    std::unique_ptr<App> app_;
-    std::unique_ptr<httplib::Client> client_;
-    std::string merchant_id_;
-    std::string key_;
-};
+class AppAuthTest : public test::AppHarness {};
 
 TEST_F(AppAuthTest, HealthNeedsNoCredentials) {
     auto res = client_->Get("/v1/health");
@@ -147,17 +106,8 @@ TEST_F(AppAuthTest, KeysAndTheSigningKeySurviveARestart) {
     auto minted = client_->Post("/v1/auth/token", with_key(key_), "", "application/json");
     ASSERT_TRUE(minted);
     const auto token = json_of(minted)["token"].get<std::string>();
-    app_.reset();
-
-    ServerConfig config;
-    config.db_path = (dir_ / "hilt.sqlite").string();
-    config.port = 0;
-    auto reopened = App::open(config, clock_);
-    ASSERT_TRUE(reopened) << describe(reopened.error());
-    app_ = std::move(*reopened);
-    auto port = app_->start();
-    ASSERT_TRUE(port);
-    httplib::Client client("127.0.0.1", *port);
+    open_app();
+    auto& client = *client_;
     auto with_token = client.Get("/v1/api-keys", {{"Authorization", "Bearer " + token}});
     ASSERT_TRUE(with_token);
     EXPECT_EQ(with_token->status, 200);

@@ -1,0 +1,133 @@
+// server/routes/products.cpp: products create/list/read/update/archive and the public payload.
+#include "routes/products.h"
+
+#include "crypto/sodium.h"
+#include "encoding/base64.h"
+#include "routes/auth.h"
+#include "routes/respond.h"
+
+namespace hilt::server {
+
+namespace {
+
+models::Timestamp now_of(const AppContext& context) { return models::Timestamp{context.clock.now_seconds()}; }
+
+models::CheckoutConfig checkout_config_for(const models::Product& product) {
+    models::CheckoutConfig config;
+    config.default_route = models::CheckoutRoute::PhantomExtension;
+    auto asset = money::find_asset_by_mint(product.token_mint);
+    config.payment_asset = asset ? std::string(asset->asset->symbol) : std::string();
+    return config;
+}
+
+}  // namespace
+
+void register_product_routes(HttpServer& http, AppContext& context) {
+    http.route("POST", "/v1/products", [&context](const HttpRequest& request) {
+        auto merchant = authenticate_merchant(request, context);
+        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        return idempotent(request, context, merchant->merchant_id, [&] {
+            auto body = read_body<models::ProductRequest>(request);
+            if (!body) return HttpResponse::error(body.error(), request.request_id);
+            const auto& config = body->membership_config;
+            if (config && config->enabled && config->renewal_mode == models::RenewalMode::Automatic &&
+                !merchant->subscriptions_enabled) {
+                return HttpResponse::error(
+                    fail(ErrorCode::Forbidden, "AUTOMATIC renewal needs a workspace enabled for subscriptions",
+                         "membership_config.renewal_mode"),
+                    request.request_id);
+            }
+            auto product = context.products.create(merchant->merchant_id, *body, context.config.public_url,
+                                                   now_of(context),
+                                                   money::usdc().mint(context.config.cluster));
+            if (!product) return HttpResponse::error(product.error(), request.request_id);
+            return json_response(201, to_json(*product));
+        });
+    });
+
+    http.route("GET", "/v1/products", [&context](const HttpRequest& request) {
+        auto merchant = authenticate_merchant(request, context);
+        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        auto params = read_list_params(request, models::kProductIdPrefix);
+        if (!params) return HttpResponse::error(params.error(), request.request_id);
+        ProductListQuery query{params->limit, params->starting_after, std::nullopt};
+        if (auto status = request.query_param("status")) {
+            auto parsed = models::parse_enum<models::ProductStatus>(*status);
+            if (!parsed) return HttpResponse::error(at("status", parsed.error()), request.request_id);
+            query.status = *parsed;
+        }
+        auto page = context.products.list(merchant->merchant_id, query);
+        if (!page) return HttpResponse::error(page.error(), request.request_id);
+        models::Json data = models::Json::array();
+        for (const auto& product : page->data) data.push_back(to_json(product));
+        return json_response(200, {{"data", data}, {"has_more", page->has_more}});
+    });
+
+    http.route("GET", "/v1/products/{product_id}", [&context](const HttpRequest& request) {
+        auto merchant = authenticate_merchant(request, context);
+        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        auto product = context.products.get(merchant->merchant_id, request.path_param("product_id"));
+        if (!product) return HttpResponse::error(product.error(), request.request_id);
+        return json_response(200, to_json(*product));
+    });
+
+    http.route("PATCH", "/v1/products/{product_id}", [&context](const HttpRequest& request) {
+        auto merchant = authenticate_merchant(request, context);
+        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        auto update = read_body<models::ProductUpdate>(request);
+        if (!update) return HttpResponse::error(update.error(), request.request_id);
+        if (update->membership_config.has_value()) {
+            const auto& config = *update->membership_config.value;
+            if (config.enabled && config.renewal_mode == models::RenewalMode::Automatic &&
+                !merchant->subscriptions_enabled) {
+                return HttpResponse::error(
+                    fail(ErrorCode::Forbidden, "AUTOMATIC renewal needs a workspace enabled for subscriptions",
+                         "membership_config.renewal_mode"),
+                    request.request_id);
+            }
+        }
+        auto product = context.products.update(merchant->merchant_id, request.path_param("product_id"), *update,
+                                               now_of(context));
+        if (!product) return HttpResponse::error(product.error(), request.request_id);
+        return json_response(200, to_json(*product));
+    });
+
+    http.route("DELETE", "/v1/products/{product_id}", [&context](const HttpRequest& request) {
+        auto merchant = authenticate_merchant(request, context);
+        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        auto product = context.products.archive(merchant->merchant_id, request.path_param("product_id"),
+                                                now_of(context));
+        if (!product) return HttpResponse::error(product.error(), request.request_id);
+        return json_response(200, to_json(*product));
+    });
+
+    http.route("GET", "/v1/products/p/{slug}", [&context](const HttpRequest& request) {
+        if (auto limited = limit_public(request, context)) return *limited;
+        const auto slug = request.path_param("slug");
+        if (auto status = models::validate_slug(slug); !status) {
+            return HttpResponse::error(fail(ErrorCode::NotFound, "no such checkout"), request.request_id);
+        }
+        auto product = context.products.find_by_slug(slug);
+        if (!product) return HttpResponse::error(product.error(), request.request_id);
+        if (product->status == models::ProductStatus::Archived) {
+            return HttpResponse::error(fail(ErrorCode::ProductArchived, "this product is no longer on sale"),
+                                       request.request_id);
+        }
+        auto payload = models::make_public_checkout(*product, checkout_config_for(*product));
+        if (!payload) return HttpResponse::error(payload.error(), request.request_id);
+        auto body = models::dump(*payload);
+        const auto etag = "\"" + hex_encode(ByteView(sha256(as_bytes(body))).first(16)) + "\"";
+        HttpResponse response;
+        if (request.header("If-None-Match") == etag) {
+            response.status = 304;
+        } else {
+            response = HttpResponse::json(200, std::move(body));
+        }
+        response.headers.emplace_back("ETag", etag);
+        response.headers.emplace_back(
+            "Cache-Control", "public, max-age=" + std::to_string(context.config.public_payload_max_age_seconds));
+        return response;
+    });
+}
+
+}  // namespace hilt::server

@@ -1,0 +1,243 @@
+// Product routes and the public checkout payload over real HTTP and SQLite.
+#include "support/fixtures.h"
+#include "unit/server/app_harness.h"
+
+namespace hilt::server {
+namespace {
+
+class ProductRoutesTest : public test::AppHarness {
+protected:
+    nlohmann::json product_request() const {
+        auto json = nlohmann::json::parse(hilt::test::read_fixture("models/product_request.json"));
+        json["membership_config"]["renewal_mode"] = "ONE_OFF";  // this workspace has no subscriptions
+        return json;
+    }
+    nlohmann::json create(const nlohmann::json& body, const httplib::Headers& headers) {
+        auto res = client_->Post("/v1/products", headers, body.dump(), "application/json");
+        EXPECT_TRUE(res);
+        EXPECT_EQ(res->status, 201) << res->body;
+        return json_of(res);
+    }
+};
+
+TEST_F(ProductRoutesTest, CreateReturnsTheStoredProductWithIdsSlugAndCheckoutUrl) {
+    const auto product = create(product_request(), merchant());
+    EXPECT_EQ(product["product_id"].get<std::string>().rfind("prod_", 0), 0u);
+    EXPECT_EQ(product["status"], "ACTIVE");
+    const auto slug = product["slug"].get<std::string>();
+    EXPECT_EQ(slug.rfind("alpha-traders-monthly-access-", 0), 0u) << slug;
+    EXPECT_EQ(product["checkout_url"], "http://127.0.0.1:" + std::to_string(port_) + "/p/" + slug);
+    EXPECT_EQ(product["delivery_value"], "https://discord.gg/alpha-traders");
+    EXPECT_EQ(product["metadata"]["crm_id"], "cus_8841");
+
+    auto read = client_->Get("/v1/products/" + product["product_id"].get<std::string>(), merchant());
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->status, 200);
+    EXPECT_EQ(json_of(read), product);
+}
+
+TEST_F(ProductRoutesTest, MassAssignmentAndBadFieldsAreRefusedAndCreateNothing) {
+    auto sets_status = product_request();
+    sets_status["status"] = "ARCHIVED";
+    auto sets_id = product_request();
+    sets_id["product_id"] = "prod_mine";
+    auto float_amount = product_request();
+    float_amount["amount_minor_units"] = 1.5;
+    auto huge_amount = product_request();
+    huge_amount["amount_minor_units"] = 9007199254740992;  // 2^53
+    auto http_redirect = product_request();
+    http_redirect["delivery_type"] = "REDIRECT";
+    http_redirect["delivery_value"] = "http://example.com";
+    const std::pair<nlohmann::json, std::string> cases[] = {
+        {sets_status, "unknown_field"}, {sets_id, "unknown_field"}, {float_amount, "wrong_type"},
+        {huge_amount, "out_of_range"}, {http_redirect, "invalid_url"}};
+    for (const auto& [body, code] : cases) {
+        auto res = client_->Post("/v1/products", merchant(), body.dump(), "application/json");
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, 422) << body.dump();
+        EXPECT_EQ(json_of(res)["error"]["code"], code) << res->body;
+    }
+    auto list = client_->Get("/v1/products", merchant());
+    ASSERT_TRUE(list);
+    EXPECT_TRUE(json_of(list)["data"].empty());
+}
+
+TEST_F(ProductRoutesTest, AutomaticRenewalNeedsASubscriptionWorkspace) {
+    auto body = product_request();
+    body["membership_config"]["renewal_mode"] = "AUTOMATIC";
+    auto res = client_->Post("/v1/products", merchant(), body.dump(), "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 403);
+    EXPECT_EQ(json_of(res)["error"]["field"], "membership_config.renewal_mode");
+}
+
+TEST_F(ProductRoutesTest, ListIsNewestFirstPaginatedAndFilteredByStatus) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        auto body = product_request();
+        body["title"] = "Product " + std::to_string(i);
+        ids.push_back(create(body, merchant())["product_id"].get<std::string>());
+    }
+    auto first = client_->Get("/v1/products?limit=2", merchant());
+    ASSERT_TRUE(first);
+    auto page = json_of(first);
+    ASSERT_EQ(page["data"].size(), 2u);
+    EXPECT_EQ(page["data"][0]["product_id"], ids[4]);
+    EXPECT_EQ(page["data"][1]["product_id"], ids[3]);
+    EXPECT_TRUE(page["has_more"].get<bool>());
+
+    auto rest = client_->Get("/v1/products?limit=10&starting_after=" + ids[3], merchant());
+    ASSERT_TRUE(rest);
+    page = json_of(rest);
+    ASSERT_EQ(page["data"].size(), 3u);
+    EXPECT_EQ(page["data"][2]["product_id"], ids[0]);
+    EXPECT_FALSE(page["has_more"].get<bool>());
+
+    auto archived = client_->Delete("/v1/products/" + ids[1], merchant());
+    ASSERT_TRUE(archived);
+    EXPECT_EQ(json_of(archived)["status"], "ARCHIVED");
+    auto only_archived = client_->Get("/v1/products?status=ARCHIVED", merchant());
+    ASSERT_TRUE(only_archived);
+    ASSERT_EQ(json_of(only_archived)["data"].size(), 1u);
+    EXPECT_EQ(json_of(only_archived)["data"][0]["product_id"], ids[1]);
+
+    for (const char* bad : {"/v1/products?limit=0", "/v1/products?limit=101", "/v1/products?limit=x",
+                            "/v1/products?status=GONE", "/v1/products?starting_after=pay_abc"}) {
+        auto res = client_->Get(bad, merchant());
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, 422) << bad;
+    }
+}
+
+TEST_F(ProductRoutesTest, PatchChangesOnlyWhatItNamesAndRechecksTheRules) {
+    const auto product = create(product_request(), merchant());
+    const auto path = "/v1/products/" + product["product_id"].get<std::string>();
+    auto patched = client_->Patch(path, merchant(), R"({"amount_minor_units":30000000,"description":null})",
+                                  "application/json");
+    ASSERT_TRUE(patched);
+    ASSERT_EQ(patched->status, 200) << patched->body;
+    const auto body = json_of(patched);
+    EXPECT_EQ(body["amount_minor_units"], 30000000);
+    EXPECT_FALSE(body.contains("description"));
+    EXPECT_EQ(body["title"], product["title"]);
+
+    auto broken = client_->Patch(path, merchant(), R"({"delivery_type":"REDIRECT","delivery_value":null})",
+                                 "application/json");
+    ASSERT_TRUE(broken);
+    EXPECT_EQ(broken->status, 422);
+    auto unchanged = client_->Get(path, merchant());
+    ASSERT_TRUE(unchanged);
+    EXPECT_EQ(json_of(unchanged)["delivery_type"], "INVITE_LINK");
+}
+
+TEST_F(ProductRoutesTest, AnotherMerchantsProductIsNotFoundEverywhere) {
+    const auto product = create(product_request(), merchant());
+    const auto path = "/v1/products/" + product["product_id"].get<std::string>();
+    auto other = app_->merchants().create_merchant("Other", clock_.now_seconds());
+    ASSERT_TRUE(other);
+    const auto headers = with_key(other->second.secret);
+    auto get = client_->Get(path, headers);
+    auto patch = client_->Patch(path, headers, R"({"title":"mine now"})", "application/json");
+    auto del = client_->Delete(path, headers);
+    for (const auto* res : {&get, &patch, &del}) {
+        ASSERT_TRUE(*res);
+        EXPECT_EQ((*res)->status, 404);
+        EXPECT_EQ((*res)->body.find("Alpha"), std::string::npos) << "nothing of the product leaks";
+    }
+    auto list = client_->Get("/v1/products", headers);
+    ASSERT_TRUE(list);
+    EXPECT_TRUE(json_of(list)["data"].empty());
+    auto still = client_->Get(path, merchant());
+    ASSERT_TRUE(still);
+    EXPECT_EQ(json_of(still)["status"], "ACTIVE");
+}
+
+TEST_F(ProductRoutesTest, IdempotencyKeyReplaysTheFirstAnswerAndRefusesAnotherBody) {
+    auto headers = merchant();
+    headers.emplace("Idempotency-Key", "create-alpha-1");
+    const auto body = product_request().dump();
+    auto first = client_->Post("/v1/products", headers, body, "application/json");
+    auto second = client_->Post("/v1/products", headers, body, "application/json");
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(first->status, 201);
+    EXPECT_EQ(second->status, 201);
+    EXPECT_EQ(first->body, second->body);
+    EXPECT_EQ(second->get_header_value("Idempotent-Replayed"), "true");
+
+    auto other_body = product_request();
+    other_body["title"] = "Something else";
+    auto mismatch = client_->Post("/v1/products", headers, other_body.dump(), "application/json");
+    ASSERT_TRUE(mismatch);
+    EXPECT_EQ(mismatch->status, 409);
+    EXPECT_EQ(json_of(mismatch)["error"]["code"], "idempotency_mismatch");
+
+    auto list = client_->Get("/v1/products", merchant());
+    ASSERT_TRUE(list);
+    EXPECT_EQ(json_of(list)["data"].size(), 1u) << "only one product was created";
+}
+
+TEST_F(ProductRoutesTest, PublicPayloadHidesDeliveryAndMetadataAndIsCacheable) {
+    const auto product = create(product_request(), merchant());
+    const auto path = "/v1/products/p/" + product["slug"].get<std::string>();
+    auto res = client_->Get(path);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const auto payload = json_of(res);
+    EXPECT_EQ(payload["title"], product["title"]);
+    EXPECT_EQ(payload["asset_symbol"], "USDC");
+    EXPECT_EQ(payload["decimals"], 6);
+    EXPECT_EQ(payload["checkout_config"]["payment_asset"], "USDC");
+    EXPECT_FALSE(payload.contains("delivery_value"));
+    EXPECT_FALSE(payload.contains("metadata"));
+    EXPECT_EQ(res->body.find("discord.gg"), std::string::npos);
+    EXPECT_EQ(res->body.find("cus_8841"), std::string::npos);
+    EXPECT_NE(res->get_header_value("Cache-Control").find("max-age="), std::string::npos);
+
+    const auto etag = res->get_header_value("ETag");
+    ASSERT_FALSE(etag.empty());
+    auto cached = client_->Get(path, {{"If-None-Match", etag}});
+    ASSERT_TRUE(cached);
+    EXPECT_EQ(cached->status, 304);
+}
+
+TEST_F(ProductRoutesTest, ArchivedProductsAnswer410AndUnknownSlugs404) {
+    const auto product = create(product_request(), merchant());
+    ASSERT_TRUE(client_->Delete("/v1/products/" + product["product_id"].get<std::string>(), merchant()));
+    auto gone = client_->Get("/v1/products/p/" + product["slug"].get<std::string>());
+    ASSERT_TRUE(gone);
+    EXPECT_EQ(gone->status, 410);
+    EXPECT_EQ(json_of(gone)["error"]["code"], "product_archived");
+    for (const char* path : {"/v1/products/p/no-such-slug", "/v1/products/p/UPPER", "/v1/products/p/%00"}) {
+        auto res = client_->Get(path);
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, 404) << path;
+    }
+}
+
+TEST_F(ProductRoutesTest, PublicRoutesAreRateLimitedPerClient) {
+    const auto product = create(product_request(), merchant());
+    const auto path = "/v1/products/p/" + product["slug"].get<std::string>();
+    int ok = 0;
+    int limited = 0;
+    std::string retry_after;
+    for (int i = 0; i < 100; ++i) {
+        auto res = client_->Get(path);
+        ASSERT_TRUE(res);
+        if (res->status == 200) ++ok;
+        if (res->status == 429) {
+            ++limited;
+            retry_after = res->get_header_value("Retry-After");
+        }
+    }
+    // The clock does not move: exactly the burst passes.
+    EXPECT_EQ(ok, static_cast<int>(RateLimit{}.burst));
+    EXPECT_EQ(limited, 100 - ok);
+    EXPECT_EQ(retry_after, "1");
+    clock_.advance_ms(1000);
+    auto later = client_->Get(path);
+    ASSERT_TRUE(later);
+    EXPECT_EQ(later->status, 200);
+}
+
+}  // namespace
+}  // namespace hilt::server
