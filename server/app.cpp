@@ -24,6 +24,9 @@ App::~App() { stop(); }
 
 Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) {
     HILT_TRY(crypto_ready());
+    if (config.public_url.empty() && config.port != 0) {
+        config.public_url = "http://" + config.host + ":" + std::to_string(config.port);
+    }
     auto db = Database::open(config.db_path);
     if (!db) return db.error();
     HILT_TRY(migrate(*db, hiltd_migrations()));
@@ -63,9 +66,6 @@ Result<int> App::start() {
 }
 
 Status App::run() {
-    if (config_.public_url.empty()) {
-        config_.public_url = "http://" + config_.host + ":" + std::to_string(config_.port);
-    }
     return http_->listen(config_.host, config_.port);
 }
 

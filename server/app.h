@@ -82,6 +82,8 @@ public:
 
     AppContext& context() { return *context_; }
     MerchantStore& merchants() { return *merchants_; }
+    ProductStore& products() { return *products_; }
+    const ServerConfig& config() const { return config_; }
 
 private:
     App(ServerConfig config, const Clock& clock, Database db);

@@ -1,6 +1,7 @@
 // server/main.cpp: the hiltd binary.
 //   hiltd [serve] [--db PATH] [--host HOST] [--port N] [--public-url URL]
 //   hiltd merchant create --name NAME [--db PATH]     creates a workspace and prints its first API key
+//   hiltd demo [--db PATH] [--host HOST] [--port N]   serve, after creating a demo merchant and product
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "app.h"
+#include "models/product.h"
 
 namespace {
 
@@ -20,7 +22,8 @@ using hilt::server::SystemClock;
 int usage() {
     std::cerr << "usage:\n"
                  "  hiltd [serve] [--db PATH] [--host HOST] [--port N] [--public-url URL]\n"
-                 "  hiltd merchant create --name NAME [--db PATH]\n";
+                 "  hiltd merchant create --name NAME [--db PATH]\n"
+                 "  hiltd demo [--db PATH] [--host HOST] [--port N] [--public-url URL]\n";
     return 2;
 }
 
@@ -34,6 +37,43 @@ bool parse_flags(const std::vector<std::string>& args, std::size_t from, std::ma
         if (!known) return false;
         out[args[i]] = args[i + 1];
     }
+    return true;
+}
+
+// A merchant and a product to look at: prints the key, the public payload and the checkout URL.
+bool create_demo(App& app, const SystemClock& clock) {
+    auto merchant = app.merchants().create_merchant("Demo merchant", clock.now_seconds());
+    if (!merchant) {
+        std::cerr << "hiltd: " << hilt::describe(merchant.error()) << "\n";
+        return false;
+    }
+    auto request = hilt::models::parse<hilt::models::ProductRequest>(R"({
+        "product_type": "PAYMENT_LINK",
+        "title": "Hilt demo membership",
+        "description": "A month of access to the demo community, paid in USDC.",
+        "amount_minor_units": 12500000,
+        "merchant_wallet": "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM",
+        "delivery_type": "MESSAGE",
+        "delivery_value": "Welcome! Your access code is DEMO-2026.",
+        "membership_config": {"enabled": true, "platform": "WEB", "identity_type": "WALLET",
+                              "renewal_mode": "ONE_OFF", "billing_interval_days": 30, "grace_period_days": 3}
+    })");
+    if (!request) {
+        std::cerr << "hiltd: demo product: " << hilt::describe(request.error()) << "\n";
+        return false;
+    }
+    auto product = app.products().create(merchant->first.merchant_id, *request, app.config().public_url,
+                                         hilt::models::Timestamp{clock.now_seconds()},
+                                         hilt::money::usdc().mint(app.config().cluster));
+    if (!product) {
+        std::cerr << "hiltd: demo product: " << hilt::describe(product.error()) << "\n";
+        return false;
+    }
+    std::cout << "demo merchant api key: " << merchant->second.secret << "\n"
+              << "demo product:          " << product->product_id << "\n"
+              << "public payload:        " << app.config().public_url << "/v1/products/p/" << product->slug << "\n"
+              << "checkout URL:          " << product->checkout_url
+              << "   (the checkout page itself arrives with issue 5)\n";
     return true;
 }
 
@@ -69,7 +109,8 @@ int main(int argc, char** argv) {
         return 0;
     }
 
-    const std::size_t from = !args.empty() && args[0] == "serve" ? 1 : 0;
+    const bool demo = !args.empty() && args[0] == "demo";
+    const std::size_t from = !args.empty() && (args[0] == "serve" || demo) ? 1 : 0;
     std::map<std::string, std::string> flags;
     if (!parse_flags(args, from, flags, {"--db", "--host", "--port", "--public-url"})) return usage();
     if (flags.count("--db")) config.db_path = flags["--db"];
@@ -87,6 +128,7 @@ int main(int argc, char** argv) {
         std::cerr << "hiltd: " << hilt::describe(app.error()) << "\n";
         return 1;
     }
+    if (demo && !create_demo(**app, clock)) return 1;
     g_app = app->get();
     std::signal(SIGINT, handle_signal);
     std::signal(SIGTERM, handle_signal);
