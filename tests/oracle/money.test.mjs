@@ -4,26 +4,15 @@
 //   HILT_ORACLE_CLI=build/models/tests/hilt_oracle_cli node --test tests/oracle/money.test.mjs
 //
 // Every random case comes from one seeded PRNG; set HILT_ORACLE_SEED to replay a failure (the seed is printed).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { oracleSeed, prng as basePrng, startOracle } from './harness.mjs';
 
 const CASES = 20000;
-const CLI = process.env.HILT_ORACLE_CLI ?? 'build/asan/tests/hilt_oracle_cli';
-const SEED = Number(process.env.HILT_ORACLE_SEED ?? (Date.now() % 2 ** 31));
-console.log(`money oracle: seed ${SEED} (replay with HILT_ORACLE_SEED=${SEED})`);
+const SEED = oracleSeed('money');
 
 function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n) => Math.floor(next() * n);
+  const { int } = basePrng(seed);
   // Non-negative int64 spread over every magnitude.
   const i64 = () => {
     const bits = BigInt(1 + int(63));
@@ -36,19 +25,7 @@ function prng(seed) {
 const rng = prng(SEED);
 const MAX_AMOUNT = 2n ** 53n - 1n;
 
-const child = spawn(CLI, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-const pending = [];
-createInterface({ input: child.stdout }).on('line', (line) => pending.shift()?.resolve(JSON.parse(line)));
-child.on('exit', (code) => {
-  for (const p of pending.splice(0)) p.reject(new Error(`hilt_oracle_cli exited with ${code}`));
-});
-after(() => child.stdin.end());
-function call(request) {
-  return new Promise((resolve, reject) => {
-    pending.push({ resolve, reject });
-    child.stdin.write(JSON.stringify(request) + '\n');
-  });
-}
+const { call } = startOracle();
 
 // Oracle decimal text: BigInt division, then the documented trailing-zero rules.
 function format(amount, decimals, minFraction) {

@@ -5,10 +5,9 @@
 //
 // Every random case comes from one seeded PRNG; set HILT_ORACLE_SEED to replay a failure (the
 // seed is printed).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { oracleSeed, prng as basePrng, startOracle } from './harness.mjs';
 import {
   ComputeBudgetProgram,
   Keypair,
@@ -31,9 +30,7 @@ import nacl from 'tweetnacl';
 import bs58 from 'bs58';
 
 const CASES = 1000;
-const CLI = process.env.HILT_ORACLE_CLI ?? 'build/asan/tests/hilt_oracle_cli';
-const SEED = Number(process.env.HILT_ORACLE_SEED ?? (Date.now() % 2 ** 31));
-console.log(`solana oracle: seed ${SEED} (replay with HILT_ORACLE_SEED=${SEED})`);
+const SEED = oracleSeed('solana');
 
 const MEMO_PROGRAM_ID = new PublicKey('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr');
 const ALLOWED_PROGRAMS = [
@@ -46,16 +43,8 @@ const ALLOWED_PROGRAMS = [
 
 // ---- seeded PRNG (mulberry32) -------------------------------------------------------------------
 function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n) => Math.floor(next() * n);
-  const bytes = (n) => Uint8Array.from({ length: n }, () => int(256));
+  const base = basePrng(seed);
+  const { int, bytes } = base;
   const u64 = () => {
     // Mix tiny, mid-sized and full-range amounts.
     const kind = int(3);
@@ -63,7 +52,7 @@ function prng(seed) {
     if (kind === 1) return BigInt(int(2 ** 31)) * 1000n + BigInt(int(1000));
     return bytes(8).reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
   };
-  return { next, int, bytes, u64, chance: (p) => next() < p };
+  return { ...base, u64 };
 }
 const rng = prng(SEED);
 const randomKey = () => new PublicKey(rng.bytes(32));
@@ -71,22 +60,7 @@ const MEMO_CHARS = ['a', 'Z', '0', ' ', '-', 'é', '☉', '€', '😀', '漢', 
 const randomMemo = () =>
   Array.from({ length: 1 + rng.int(12) }, () => MEMO_CHARS[rng.int(MEMO_CHARS.length)]).join('');
 
-// ---- the CLI, spawned once ----------------------------------------------------------------------
-const child = spawn(CLI, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-const pending = [];
-createInterface({ input: child.stdout })
-  .on('line', (line) => pending.shift()?.resolve(JSON.parse(line)));
-child.on('exit', (code) => {
-  for (const p of pending.splice(0)) p.reject(new Error(`hilt_oracle_cli exited with ${code}`));
-});
-after(() => child.stdin.end());
-function call(request) {
-  return new Promise((resolve, reject) => {
-    pending.push({ resolve, reject });
-    child.stdin.write(JSON.stringify(request) + '\n');
-  });
-}
-const callAll = (requests) => Promise.all(requests.map(call));
+const { call, callAll } = startOracle();
 
 // ---- random payment specs, built both ways ------------------------------------------------------
 // Payers come from a pool: Keypair.fromSeed costs several milliseconds in JS, and the payer is the
