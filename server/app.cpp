@@ -6,6 +6,7 @@
 #include "models/json_reader.h"
 #include "routes/auth.h"
 #include "routes/products.h"
+#include "routes/sandbox.h"
 #include "store/migrations.h"
 #include "store/secrets.h"
 
@@ -36,9 +37,11 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
     app->jwt_key_ = *jwt_key;
     app->merchants_ = std::make_unique<MerchantStore>(app->db_, app->db_mutex_);
     app->products_ = std::make_unique<ProductStore>(app->db_, app->db_mutex_);
+    app->sandbox_ = std::make_unique<SandboxChain>();
     app->public_limiter_ = std::make_unique<RateLimiter>(app->config_.public_rate_limit);
     app->context_ = std::make_unique<AppContext>(AppContext{app->config_, app->clock_, app->db_, app->db_mutex_,
                                                             *app->merchants_, *app->products_,
+                                                            *app->sandbox_, app->sandbox_.get(),
                                                             *app->public_limiter_,
                                                             app->jwt_key_});
     app->http_ = std::make_unique<HttpServer>(app->config_.limits);
@@ -55,9 +58,11 @@ void App::register_routes() {
     });
     register_auth_routes(*http_, context);
     register_product_routes(*http_, context);
+    if (context.sandbox) register_sandbox_routes(*http_, context);
 }
 
 Result<int> App::start() {
+    if (sandbox_ && config_.sandbox_slot_time.count() > 0) sandbox_->start_ticker(config_.sandbox_slot_time);
     auto port = http_->start(config_.host, config_.port);
     if (port && config_.public_url.empty()) {
         config_.public_url = "http://" + config_.host + ":" + std::to_string(*port);
@@ -66,11 +71,13 @@ Result<int> App::start() {
 }
 
 Status App::run() {
+    if (sandbox_ && config_.sandbox_slot_time.count() > 0) sandbox_->start_ticker(config_.sandbox_slot_time);
     return http_->listen(config_.host, config_.port);
 }
 
 void App::stop() {
     if (http_) http_->stop();
+    if (sandbox_) sandbox_->stop_ticker();
 }
 
 }  // namespace hilt::server

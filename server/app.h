@@ -10,6 +10,9 @@
 #include <mutex>
 #include <string>
 
+#include <chrono>
+
+#include "chain/sandbox_chain.h"
 #include "core/result.h"
 #include "crypto/sodium.h"
 #include "http/http_server.h"
@@ -56,6 +59,8 @@ struct ServerConfig {
     money::Cluster cluster = money::Cluster::Devnet;
     // Seconds buyers and proxies may cache the public checkout payload.
     int public_payload_max_age_seconds = 10;
+    // The sandbox chain's slot clock runs on its own (binary) or only when tests advance it (0 ms).
+    std::chrono::milliseconds sandbox_slot_time{400};
 };
 
 // What every route handler may use.
@@ -66,6 +71,9 @@ struct AppContext {
     std::mutex& db_mutex;
     MerchantStore& merchants;
     ProductStore& products;
+    Chain& chain;
+    // The sandbox when it is the active chain (its routes exist only then); nullptr with a real cluster.
+    SandboxChain* sandbox;
     RateLimiter& public_limiter;
     const SecretBytes<32>& jwt_key;
 };
@@ -83,6 +91,7 @@ public:
     AppContext& context() { return *context_; }
     MerchantStore& merchants() { return *merchants_; }
     ProductStore& products() { return *products_; }
+    SandboxChain* sandbox() { return sandbox_.get(); }
     const ServerConfig& config() const { return config_; }
 
 private:
@@ -95,6 +104,7 @@ private:
     std::mutex db_mutex_;
     std::unique_ptr<MerchantStore> merchants_;
     std::unique_ptr<ProductStore> products_;
+    std::unique_ptr<SandboxChain> sandbox_;
     std::unique_ptr<RateLimiter> public_limiter_;
     SecretBytes<32> jwt_key_;
     std::unique_ptr<AppContext> context_;

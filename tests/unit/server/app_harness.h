@@ -45,6 +45,7 @@ protected:
         ServerConfig config;
         config.db_path = (dir_ / "hilt.sqlite").string();
         config.port = 0;
+        config.sandbox_slot_time = std::chrono::milliseconds{0};  // tests move the chain's slots themselves
         configure(config);
         auto app = App::open(config, clock_);
         ASSERT_TRUE(app) << describe(app.error());

@@ -1,0 +1,93 @@
+// server/routes/sandbox.cpp: the sandbox faucet and fault switches.
+#include "routes/sandbox.h"
+
+#include "routes/auth.h"
+#include "routes/respond.h"
+
+namespace hilt::server {
+
+namespace {
+
+struct AirdropRequest {
+    solana::PublicKey wallet;
+    std::string asset;
+    std::int64_t amount_minor_units = 0;
+};
+
+Status from_json(const models::Json& json, AirdropRequest& out) {
+    models::ObjectReader reader(json);
+    reader.required("wallet", out.wallet, models::public_key());
+    reader.required("asset", out.asset, models::text({.min_chars = 1, .max_chars = 10}));
+    reader.required("amount_minor_units", out.amount_minor_units,
+                    models::integer(1, std::max(kSandboxMaxAirdropLamports, kSandboxMaxAirdropUsdc)));
+    HILT_TRY(reader.finish());
+    if (out.asset != "SOL" && out.asset != "USDC") {
+        return fail(ErrorCode::InvalidEnum, "asset is SOL or USDC", "asset");
+    }
+    const auto cap = out.asset == "SOL" ? kSandboxMaxAirdropLamports : kSandboxMaxAirdropUsdc;
+    if (out.amount_minor_units > cap) {
+        return fail(ErrorCode::OutOfRange, "at most " + std::to_string(cap) + " minor units per airdrop",
+                    "amount_minor_units");
+    }
+    return {};
+}
+
+struct FaultsRequest {
+    std::optional<std::int64_t> drop_next_broadcasts;
+    std::optional<std::int64_t> fail_next_sends;
+    std::optional<std::int64_t> delay_confirmation_slots;
+    std::optional<bool> expire_blockhashes;
+};
+
+Status from_json(const models::Json& json, FaultsRequest& out) {
+    models::ObjectReader reader(json);
+    reader.optional("drop_next_broadcasts", out.drop_next_broadcasts, models::integer(0, kSandboxMaxFaultCount));
+    reader.optional("fail_next_sends", out.fail_next_sends, models::integer(0, kSandboxMaxFaultCount));
+    reader.optional("delay_confirmation_slots", out.delay_confirmation_slots,
+                    models::integer(0, kSandboxMaxFaultCount));
+    reader.optional("expire_blockhashes", out.expire_blockhashes, models::boolean());
+    return reader.finish();
+}
+
+}  // namespace
+
+void register_sandbox_routes(HttpServer& http, AppContext& context) {
+    http.route("POST", "/v1/sandbox/airdrop", [&context](const HttpRequest& request) {
+        if (auto limited = limit_public(request, context)) return *limited;
+        auto body = read_body<AirdropRequest>(request);
+        if (!body) return HttpResponse::error(body.error(), request.request_id);
+        auto& sandbox = *context.sandbox;
+        const auto amount = static_cast<std::uint64_t>(body->amount_minor_units);
+        models::Json answer = {{"wallet", body->wallet.to_base58()},
+                               {"asset", body->asset},
+                               {"amount_minor_units", body->amount_minor_units}};
+        if (body->asset == "SOL") {
+            if (auto status = sandbox.airdrop_lamports(body->wallet, amount); !status) {
+                return HttpResponse::error(status.error(), request.request_id);
+            }
+        } else {
+            auto account = sandbox.airdrop_tokens(body->wallet, SandboxChain::usdc_mint(), amount);
+            if (!account) return HttpResponse::error(account.error(), request.request_id);
+            answer["token_account"] = account->to_base58();
+            answer["token_mint"] = SandboxChain::usdc_mint().to_base58();
+        }
+        return json_response(200, answer);
+    });
+
+    http.route("POST", "/v1/sandbox/faults", [&context](const HttpRequest& request) {
+        auto merchant = authenticate_merchant(request, context);
+        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        auto body = read_body<FaultsRequest>(request);
+        if (!body) return HttpResponse::error(body.error(), request.request_id);
+        auto& sandbox = *context.sandbox;
+        if (body->drop_next_broadcasts) sandbox.drop_next_broadcasts(static_cast<std::size_t>(*body->drop_next_broadcasts));
+        if (body->fail_next_sends) sandbox.fail_next_sends(static_cast<std::size_t>(*body->fail_next_sends));
+        if (body->delay_confirmation_slots) {
+            sandbox.delay_confirmation(static_cast<std::uint64_t>(*body->delay_confirmation_slots));
+        }
+        if (body->expire_blockhashes.value_or(false)) sandbox.expire_blockhashes();
+        return json_response(200, {{"slot", sandbox.slot()}});
+    });
+}
+
+}  // namespace hilt::server
