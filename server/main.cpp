@@ -2,12 +2,15 @@
 //   hiltd [serve] [--db PATH] [--host HOST] [--port N] [--public-url URL]
 //   hiltd merchant create --name NAME [--db PATH]     creates a workspace and prints its first API key
 //   hiltd demo [--db PATH] [--host HOST] [--port N]   serve, after creating a demo merchant and product
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app.h"
@@ -77,9 +80,20 @@ bool create_demo(App& app, const SystemClock& clock) {
     return true;
 }
 
-App* g_app = nullptr;
-extern "C" void handle_signal(int) {
-    if (g_app) g_app->stop();
+// SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread, which stops the server from an
+// ordinary context (stopping it inside a signal handler would not be async-signal-safe).
+void stop_on_signal(App& app) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::thread waiter([&app, signals] {
+        int received = 0;
+        sigwait(&signals, &received);
+        app.stop();
+    });
+    waiter.detach();
 }
 
 }  // namespace
@@ -129,9 +143,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     if (demo && !create_demo(**app, clock)) return 1;
-    g_app = app->get();
-    std::signal(SIGINT, handle_signal);
-    std::signal(SIGTERM, handle_signal);
+    stop_on_signal(**app);
     std::cout << "hiltd listening on http://" << config.host << ":" << config.port << std::endl;
     auto status = (*app)->run();
     if (!status) {
