@@ -13,22 +13,13 @@ namespace {
 using test::b64;
 using test::hex;
 using test::key;
+using test::v4_message_by_hand;
 
 // The V4 message: everything after the 1-byte count and the 64-byte signature of the wire
 // transaction.
 Bytes v4_message_bytes() {
     const Bytes wire = b64(test::kV4Base64);
     return Bytes(wire.begin() + 65, wire.end());
-}
-
-Message v4_message_by_hand() {
-    Message message;
-    message.header = {1, 0, 1};
-    message.account_keys = {PublicKey::from_bytes(test::v1_keypair().public_key),
-                            key(test::kV4Recipient), programs::kSystem};
-    message.recent_blockhash = key(test::kV4Blockhash);
-    message.instructions = {{2, {0, 1}, hex("020000003100000000000000")}};
-    return message;
 }
 
 Error parse_error(const Bytes& bytes) {

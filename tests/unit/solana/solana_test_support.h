@@ -8,6 +8,7 @@
 
 #include "crypto/sodium.h"
 #include "encoding/base64.h"
+#include "solana/message.h"
 #include "solana/pubkey.h"
 
 namespace hilt::solana::test {
@@ -56,6 +57,17 @@ inline constexpr std::string_view kV4Base64 =
     "AAAAAAAAAAAAAAA"
     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAxJrndgN4IFTxep3s6kO0ROug7bEsbx0xxuDkqEvwUusBAgIAAQwCAAAAMQAAAAAAAA"
     "A=";
+
+// V4's message rebuilt by hand (solana-phantom.md §6): header 01 00 01, keys [payer, recipient, System].
+inline Message v4_message_by_hand() {
+    Message message;
+    message.header = {1, 0, 1};
+    message.account_keys = {PublicKey::from_bytes(v1_keypair().public_key), key(kV4Recipient),
+                            programs::kSystem};
+    message.recent_blockhash = key(kV4Blockhash);
+    message.instructions = {{2, {0, 1}, hex("020000003100000000000000")}};
+    return message;
+}
 
 // V6: the v0 create-ATA transaction of solana-com
 // apps/docs/content/docs/en/rpc/http/gettransaction.mdx (Base64 tab).

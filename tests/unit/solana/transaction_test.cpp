@@ -16,17 +16,6 @@ using test::b64;
 using test::hex;
 using test::key;
 
-// V4 rebuilt by hand (solana-phantom.md §6): header 01 00 01, keys [payer, recipient, System].
-Message v4_message() {
-    Message message;
-    message.header = {1, 0, 1};
-    message.account_keys = {PublicKey::from_bytes(test::v1_keypair().public_key),
-                            key(test::kV4Recipient), programs::kSystem};
-    message.recent_blockhash = key(test::kV4Blockhash);
-    message.instructions = {{2, {0, 1}, hex("020000003100000000000000")}};
-    return message;
-}
-
 std::string signed_base64(Message message) {
     auto transaction = make_unsigned_transaction(std::move(message));
     if (!transaction) return "error: " + describe(transaction.error());
@@ -40,7 +29,7 @@ std::string signed_base64(Message message) {
 }
 
 TEST(Transaction, SigningTheV4MessageByHandGivesTheWeb3jsWireBytes) {
-    EXPECT_EQ(signed_base64(v4_message()), test::kV4Base64);
+    EXPECT_EQ(signed_base64(test::v4_message_by_hand()), test::kV4Base64);
 }
 
 TEST(Transaction, SigningTheV4TransferBuiltByTheBuilderGivesTheWeb3jsWireBytes) {
@@ -54,7 +43,7 @@ TEST(Transaction, SigningTheV4TransferBuiltByTheBuilderGivesTheWeb3jsWireBytes) 
 TEST(Transaction, ParsesV4VerifiesItAndNamesItBySignatureZero) {
     auto transaction = parse_transaction_base64(test::kV4Base64);
     ASSERT_TRUE(transaction) << describe(transaction.error());
-    EXPECT_EQ(transaction->message, v4_message());
+    EXPECT_EQ(transaction->message, test::v4_message_by_hand());
     EXPECT_TRUE(verify_transaction_signatures(*transaction));
     EXPECT_EQ(
         transaction_id(*transaction),
@@ -65,7 +54,7 @@ TEST(Transaction, ParsesV4VerifiesItAndNamesItBySignatureZero) {
 }
 
 TEST(Transaction, TheUnsignedV4FormHasAZeroSlotThatDoesNotVerify) {
-    auto transaction = make_unsigned_transaction(v4_message());
+    auto transaction = make_unsigned_transaction(test::v4_message_by_hand());
     ASSERT_TRUE(transaction);
     auto wire = serialize_transaction(*transaction);
     ASSERT_TRUE(wire);
@@ -178,7 +167,7 @@ TEST(Transaction, RejectsTruncationTrailingBytesAndOversizeInput) {
 }
 
 TEST(Transaction, SigningWithAKeyThatIsNotASignerFails) {
-    auto transaction = make_unsigned_transaction(v4_message());
+    auto transaction = make_unsigned_transaction(test::v4_message_by_hand());
     ASSERT_TRUE(transaction);
     Bytes32 seed{};
     seed.fill(9);
