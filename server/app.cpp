@@ -5,6 +5,9 @@
 
 #include "models/json_reader.h"
 #include "routes/auth.h"
+#include "routes/checkout.h"
+#include "routes/payments.h"
+#include "routes/pages.h"
 #include "routes/products.h"
 #include "routes/sandbox.h"
 #include "store/migrations.h"
@@ -32,18 +35,44 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
     if (!db) return db.error();
     HILT_TRY(migrate(*db, hiltd_migrations()));
     std::unique_ptr<App> app(new App(std::move(config), clock, std::move(*db)));
-    auto jwt_key = load_or_create_secret(app->db_, app->db_mutex_, "jwt_hs256", clock.now_seconds());
+    auto jwt_key = load_or_create_secret(app->db_, app->db_mutex_, "jwt_hs256", clock.now_seconds(),
+                                         app->config_.key_dir);
     if (!jwt_key) return jwt_key.error();
     app->jwt_key_ = *jwt_key;
+    // The receipt and handoff signing keys, and the default fee wallet, are ed25519 keys from stored seeds.
+    const auto keypair = [&](const std::string& name) -> Result<Ed25519Keypair> {
+        auto seed = load_or_create_secret(app->db_, app->db_mutex_, name, clock.now_seconds(), app->config_.key_dir);
+        if (!seed) return seed.error();
+        return ed25519_keypair_from_seed(seed->array());
+    };
+    auto receipt_key = keypair("receipt_ed25519");
+    if (!receipt_key) return receipt_key.error();
+    app->receipt_key_ = std::move(*receipt_key);
+    auto handoff_key = keypair("handoff_ed25519");
+    if (!handoff_key) return handoff_key.error();
+    app->handoff_key_ = std::move(*handoff_key);
+    if (app->config_.fee_wallet) {
+        app->fee_wallet_ = *app->config_.fee_wallet;
+    } else {
+        auto fee_key = keypair("fee_wallet_ed25519");
+        if (!fee_key) return fee_key.error();
+        app->fee_wallet_ = solana::PublicKey::from_bytes(fee_key->public_key);
+    }
     app->merchants_ = std::make_unique<MerchantStore>(app->db_, app->db_mutex_);
     app->products_ = std::make_unique<ProductStore>(app->db_, app->db_mutex_);
     app->sandbox_ = std::make_unique<SandboxChain>();
+    app->sandbox_->set_time_source([&clock] { return clock.now_seconds(); });
+    app->payments_ = std::make_unique<PaymentStore>(app->db_, app->db_mutex_);
+    app->payment_service_ = std::make_unique<PaymentService>(
+        app->config_, app->clock_, *app->sandbox_, *app->payments_, *app->products_,
+        PaymentKeys{app->receipt_key_, app->handoff_key_, app->fee_wallet_});
     app->public_limiter_ = std::make_unique<RateLimiter>(app->config_.public_rate_limit);
     app->context_ = std::make_unique<AppContext>(AppContext{app->config_, app->clock_, app->db_, app->db_mutex_,
                                                             *app->merchants_, *app->products_,
                                                             *app->sandbox_, app->sandbox_.get(),
                                                             *app->public_limiter_,
-                                                            app->jwt_key_});
+                                                            app->jwt_key_, *app->payments_,
+                                                            *app->payment_service_});
     app->http_ = std::make_unique<HttpServer>(app->config_.limits);
     app->register_routes();
     return app;
@@ -58,11 +87,19 @@ void App::register_routes() {
     });
     register_auth_routes(*http_, context);
     register_product_routes(*http_, context);
+    register_checkout_routes(*http_, context);
+    register_payment_routes(*http_, context);
+    register_page_routes(*http_, context);
     if (context.sandbox) register_sandbox_routes(*http_, context);
 }
 
-Result<int> App::start() {
+void App::start_background() {
     if (sandbox_ && config_.sandbox_slot_time.count() > 0) sandbox_->start_ticker(config_.sandbox_slot_time);
+    if (config_.watch_interval.count() > 0) payment_service_->start_watcher(config_.watch_interval);
+}
+
+Result<int> App::start() {
+    start_background();
     auto port = http_->start(config_.host, config_.port);
     if (port && config_.public_url.empty()) {
         config_.public_url = "http://" + config_.host + ":" + std::to_string(*port);
@@ -70,13 +107,26 @@ Result<int> App::start() {
     return port;
 }
 
-Status App::run() {
-    if (sandbox_ && config_.sandbox_slot_time.count() > 0) sandbox_->start_ticker(config_.sandbox_slot_time);
-    return http_->listen(config_.host, config_.port);
+Status App::run(const std::function<bool(int port)>& on_listening) {
+    auto port = start();
+    if (!port) return port.error();
+    if (on_listening && !on_listening(*port)) {
+        stop();
+        return fail(ErrorCode::Internal, "start-up did not complete");
+    }
+    std::unique_lock lock(stop_mutex_);
+    stop_wake_.wait(lock, [this] { return stopped_; });
+    return {};
 }
 
 void App::stop() {
+    {
+        std::lock_guard lock(stop_mutex_);
+        stopped_ = true;
+    }
+    stop_wake_.notify_all();
     if (http_) http_->stop();
+    if (payment_service_) payment_service_->stop_watcher();
     if (sandbox_) sandbox_->stop_ticker();
 }
 

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <chrono>
@@ -18,7 +21,9 @@
 #include "http/http_server.h"
 #include "http/rate_limiter.h"
 #include "money/money.h"
+#include "payments/payment_service.h"
 #include "store/merchant_store.h"
+#include "store/payment_store.h"
 #include "store/product_store.h"
 #include "store/sqlite.h"
 
@@ -55,12 +60,30 @@ struct ServerConfig {
     std::string public_url;
     HttpLimits limits;
     RateLimit public_rate_limit;
+    // Rate-limit public routes by the X-Real-IP header when the peer is on loopback (a local nginx).
+    bool trust_loopback_proxy = true;
     // Which cluster's mints products default to (the sandbox chain plays devnet).
     money::Cluster cluster = money::Cluster::Devnet;
     // Seconds buyers and proxies may cache the public checkout payload.
     int public_payload_max_age_seconds = 10;
     // The sandbox chain's slot clock runs on its own (binary) or only when tests advance it (0 ms).
     std::chrono::milliseconds sandbox_slot_time{400};
+    // Which chain answers: "sandbox" (in-process test mode) or "rpc" (issue 4, with rpc_url).
+    std::string chain = "sandbox";
+    std::string rpc_url;
+    // Hilt's fee in basis points of each payment (floor, money::split_fee) and the wallet that receives it.
+    // Without a fee wallet the server uses one of its own keys (kept in the key directory / store).
+    std::int64_t fee_bps = 100;
+    std::optional<solana::PublicKey> fee_wallet;
+    // How long a checkout session may take from connect to a landed transaction.
+    std::int64_t session_ttl_seconds = 15 * 60;
+    // Where the server's own keys live as files (0600); empty: in the database (server_secrets).
+    std::string key_dir;
+    // The checkout's static files (the WASM build output), served under /assets/ and by nginx directly.
+    std::string assets_dir;
+    // How often the confirmation watcher follows open payments (0: never on its own; tests call
+    // App::payment_service().watch_once() or the confirm route).
+    std::chrono::milliseconds watch_interval{1000};
 };
 
 // What every route handler may use.
@@ -76,6 +99,8 @@ struct AppContext {
     SandboxChain* sandbox;
     RateLimiter& public_limiter;
     const SecretBytes<32>& jwt_key;
+    PaymentStore& payments;
+    PaymentService& payment_service;
 };
 
 class App {
@@ -85,18 +110,26 @@ public:
 
     // Serves on a background thread; returns the bound port (config.port 0 picks a free one).
     [[nodiscard]] Result<int> start();
-    [[nodiscard]] Status run();
+    // Serves until stop() (from another thread, e.g. on SIGTERM). `on_listening` runs once the port is bound
+    // (config.port 0 picks a free one); returning false stops the server again.
+    [[nodiscard]] Status run(const std::function<bool(int port)>& on_listening = {});
     void stop();
 
     AppContext& context() { return *context_; }
     MerchantStore& merchants() { return *merchants_; }
     ProductStore& products() { return *products_; }
     SandboxChain* sandbox() { return sandbox_.get(); }
+    PaymentStore& payments() { return *payments_; }
+    PaymentService& payment_service() { return *payment_service_; }
+    // The server's receipt signing key (receipts carry its public half) and fee wallet.
+    const Bytes32& receipt_public_key() const { return receipt_key_.public_key; }
+    const solana::PublicKey& fee_wallet() const { return fee_wallet_; }
     const ServerConfig& config() const { return config_; }
 
 private:
     App(ServerConfig config, const Clock& clock, Database db);
     void register_routes();
+    void start_background();
 
     ServerConfig config_;
     const Clock& clock_;
@@ -107,8 +140,16 @@ private:
     std::unique_ptr<SandboxChain> sandbox_;
     std::unique_ptr<RateLimiter> public_limiter_;
     SecretBytes<32> jwt_key_;
+    Ed25519Keypair receipt_key_;
+    Ed25519Keypair handoff_key_;
+    solana::PublicKey fee_wallet_;
+    std::unique_ptr<PaymentStore> payments_;
+    std::unique_ptr<PaymentService> payment_service_;
     std::unique_ptr<AppContext> context_;
     std::unique_ptr<HttpServer> http_;
+    std::mutex stop_mutex_;
+    std::condition_variable stop_wake_;
+    bool stopped_ = false;
 };
 
 }  // namespace hilt::server

@@ -1,47 +1,37 @@
-// server/main.cpp: the hiltd binary.
-//   hiltd [serve] [--db PATH] [--host HOST] [--port N] [--public-url URL]
-//   hiltd merchant create --name NAME [--db PATH]     creates a workspace and prints its first API key
-//   hiltd demo [--db PATH] [--host HOST] [--port N]   serve, after creating a demo merchant and product
+// server/main.cpp: the hiltd binary: parses the command line and environment (config.h), then
+// runs one command. `hiltd --help` lists every setting with its environment variable and default.
+//   hiltd [serve] [SETTINGS]                      serve the API and the hosted checkout
+//   hiltd demo [SETTINGS]                         serve, after creating a demo merchant and product
+//   hiltd merchant create --name NAME [SETTINGS]  create a workspace and print its first API key
+//   hiltd help | --help | -h                      print the usage text
+// SETTINGS (flag / environment variable): --db HILT_DB, --host HILT_HOST, --port HILT_PORT,
+// --public-url HILT_PUBLIC_URL, --chain HILT_CHAIN, --rpc-url HILT_RPC_URL, --fee-bps HILT_FEE_BPS,
+// --fee-wallet HILT_FEE_WALLET, --session-ttl HILT_SESSION_TTL, --key-dir HILT_KEY_DIR,
+// --assets-dir HILT_ASSETS_DIR. Flags override variables; `--flag=VALUE` works too.
+// Exit status: 0 success, 1 a runtime failure (store, keys, server; --chain rpc is not built yet),
+// 2 a bad command line or setting.
+// Must never: print key material (the configuration lines mask the RPC URL's credentials).
 #include <pthread.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
-#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "app.h"
+#include "config.h"
 #include "models/product.h"
 
 namespace {
 
 using hilt::server::App;
+using hilt::server::Command;
 using hilt::server::ServerConfig;
 using hilt::server::SystemClock;
-
-int usage() {
-    std::cerr << "usage:\n"
-                 "  hiltd [serve] [--db PATH] [--host HOST] [--port N] [--public-url URL]\n"
-                 "  hiltd merchant create --name NAME [--db PATH]\n"
-                 "  hiltd demo [--db PATH] [--host HOST] [--port N] [--public-url URL]\n";
-    return 2;
-}
-
-// --flag value pairs; false on a flag without its value or an unknown flag.
-bool parse_flags(const std::vector<std::string>& args, std::size_t from, std::map<std::string, std::string>& out,
-                 const std::vector<std::string>& allowed) {
-    for (std::size_t i = from; i < args.size(); i += 2) {
-        if (i + 1 >= args.size()) return false;
-        bool known = false;
-        for (const auto& flag : allowed) known = known || flag == args[i];
-        if (!known) return false;
-        out[args[i]] = args[i + 1];
-    }
-    return true;
-}
 
 // A merchant and a product to look at: prints the key, the public payload and the checkout URL.
 bool create_demo(App& app, const SystemClock& clock) {
@@ -76,7 +66,7 @@ bool create_demo(App& app, const SystemClock& clock) {
               << "demo product:          " << product->product_id << "\n"
               << "public payload:        " << app.config().public_url << "/v1/products/p/" << product->slug << "\n"
               << "checkout URL:          " << product->checkout_url
-              << "   (the checkout page itself arrives with issue 5)\n";
+              << "\n";
     return true;
 }
 
@@ -100,19 +90,27 @@ void stop_on_signal(App& app) {
 
 int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 1, argv + argc);
-    ServerConfig config;
+    auto parsed = hilt::server::parse_command_line(args, hilt::server::environment_from(environ));
+    if (!parsed) {
+        std::cerr << "hiltd: " << parsed.error().message << "\n"
+                  << "run `hiltd --help` for the commands and settings\n";
+        return 2;
+    }
+    if (parsed->command == Command::Help) {
+        std::cout << hilt::server::usage_text();
+        return 0;
+    }
+    const ServerConfig& config = parsed->config;
     SystemClock clock;
 
-    if (args.size() >= 2 && args[0] == "merchant" && args[1] == "create") {
-        std::map<std::string, std::string> flags;
-        if (!parse_flags(args, 2, flags, {"--name", "--db"}) || !flags.count("--name")) return usage();
-        if (flags.count("--db")) config.db_path = flags["--db"];
+    if (parsed->command == Command::MerchantCreate) {
         auto app = App::open(config, clock);
         if (!app) {
             std::cerr << "hiltd: " << hilt::describe(app.error()) << "\n";
             return 1;
         }
-        auto created = (*app)->merchants().create_merchant(flags["--name"], clock.now_seconds());
+        auto created =
+            (*app)->merchants().create_merchant(parsed->merchant_name, clock.now_seconds());
         if (!created) {
             std::cerr << "hiltd: " << hilt::describe(created.error()) << "\n";
             return 1;
@@ -123,29 +121,25 @@ int main(int argc, char** argv) {
         return 0;
     }
 
-    const bool demo = !args.empty() && args[0] == "demo";
-    const std::size_t from = !args.empty() && (args[0] == "serve" || demo) ? 1 : 0;
-    std::map<std::string, std::string> flags;
-    if (!parse_flags(args, from, flags, {"--db", "--host", "--port", "--public-url"})) return usage();
-    if (flags.count("--db")) config.db_path = flags["--db"];
-    if (flags.count("--host")) config.host = flags["--host"];
-    if (flags.count("--public-url")) config.public_url = flags["--public-url"];
-    if (flags.count("--port")) {
-        try {
-            config.port = std::stoi(flags["--port"]);
-        } catch (const std::exception&) {
-            return usage();
-        }
+    std::cout << "hiltd configuration:\n";
+    for (const auto& line : hilt::server::describe_config(config)) {
+        std::cout << "  " << line << "\n";
+    }
+    if (auto supported = hilt::server::check_supported(config); !supported) {
+        std::cerr << "hiltd: " << supported.error().message << "\n";
+        return 1;
     }
     auto app = App::open(config, clock);
     if (!app) {
         std::cerr << "hiltd: " << hilt::describe(app.error()) << "\n";
         return 1;
     }
-    if (demo && !create_demo(**app, clock)) return 1;
     stop_on_signal(**app);
-    std::cout << "hiltd listening on http://" << config.host << ":" << config.port << std::endl;
-    auto status = (*app)->run();
+    auto status = (*app)->run([&](int port) {
+        if (parsed->command == Command::Demo && !create_demo(**app, clock)) return false;
+        std::cout << "hiltd listening on http://" << config.host << ":" << port << std::endl;
+        return true;
+    });
     if (!status) {
         std::cerr << "hiltd: " << hilt::describe(status.error()) << "\n";
         return 1;

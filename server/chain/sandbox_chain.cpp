@@ -50,9 +50,11 @@ const PublicKey& SandboxChain::usdc_mint() {
 SandboxChain::SandboxChain() : SandboxChain(random_array<32>()) {}
 
 SandboxChain::SandboxChain(const Bytes32& seed) : seed_(seed) {
-    genesis_unix_ = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+    now_unix_ = [] {
+        return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+    };
     for (std::uint64_t s = slot_ - kRecentBlockhashes + 1; s <= slot_; ++s) {
         const PublicKey hash = blockhash_of(s);
         recent_blockhashes_[hash] = s;
@@ -151,10 +153,9 @@ void SandboxChain::stop_ticker() {
     if (running.joinable()) running.join();
 }
 
-std::int64_t SandboxChain::block_time_of(std::uint64_t slot) const {
-    const auto elapsed_ms =
-        (slot - kGenesisSlot) * static_cast<std::uint64_t>(kDefaultSlotTime.count());
-    return genesis_unix_ + static_cast<std::int64_t>(elapsed_ms / 1000);
+void SandboxChain::set_time_source(std::function<std::int64_t()> now_unix_seconds) {
+    std::lock_guard lock(mutex_);
+    now_unix_ = std::move(now_unix_seconds);
 }
 
 // ---- sending -----------------------------------------------------------------------------------
@@ -198,7 +199,7 @@ Result<std::string> SandboxChain::send(ByteView wire) {
     execution.undo.clear();
     for (const auto& key : transaction->message.account_keys) by_address_[key].push_back(index);
     by_signature_.emplace(signature, index);
-    history_.push_back(Landed{signature, slot_, std::move(*transaction), std::move(execution)});
+    history_.push_back(Landed{signature, slot_, std::move(*transaction), std::move(execution), now_unix_()});
     return signature;
 }
 
@@ -258,7 +259,7 @@ ConfirmedTransaction SandboxChain::to_confirmed(const Landed& landed) const {
     ConfirmedTransaction out;
     out.signature = landed.signature;
     out.slot = landed.slot;
-    out.block_time = block_time_of(landed.slot);
+    out.block_time = landed.block_time;
     out.confirmation = commitment_of(landed.slot);
     out.transaction = landed.transaction;
     out.account_keys = landed.transaction.message.account_keys;

@@ -25,6 +25,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -100,6 +101,9 @@ public:
     [[nodiscard]] Status set_frozen(const solana::PublicKey& token_account, bool frozen);
     // Lamports held by every account (fees are burned, so this falls by exactly the fees charged).
     std::uint64_t total_lamports() const;
+    // Where block_time comes from: the unix seconds at which each transaction lands (default: the
+    // system clock). hiltd passes its own clock so that tests moving time see consistent landing times.
+    void set_time_source(std::function<std::int64_t()> now_unix_seconds);
 
     // ---- fault switches
     // The next `count` sends that pass every check return their signature but never land (a lost
@@ -118,6 +122,7 @@ private:
         std::uint64_t slot = 0;
         solana::Transaction transaction;
         Execution execution;
+        std::int64_t block_time = 0;
     };
     struct ChangeSet {  // what one transaction or faucet call changed, to undo for older views
         std::uint64_t slot = 0;
@@ -134,12 +139,11 @@ private:
     void record_change(AccountUndo undo);
     std::optional<SandboxAccount> account_at(const solana::PublicKey& address,
                                              std::uint64_t frontier_slot) const;
-    std::int64_t block_time_of(std::uint64_t slot) const;
     ConfirmedTransaction to_confirmed(const Landed& landed) const;
 
     mutable std::mutex mutex_;
     Bytes32 seed_{};
-    std::int64_t genesis_unix_ = 0;
+    std::function<std::int64_t()> now_unix_;
     std::uint64_t slot_ = kGenesisSlot;
     std::uint64_t confirmed_slot_ = kGenesisSlot - kConfirmationDepth;
     std::uint64_t finalized_slot_ = kGenesisSlot - kFinalizationDepth;

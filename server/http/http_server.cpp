@@ -117,7 +117,18 @@ struct HttpServer::Impl {
     void send(httplib::Response& res, const HttpResponse& response, const std::string& request_id) {
         res.status = response.status;
         for (const auto& [name, value] : response.headers) res.set_header(name, value);
-        res.set_content(response.body, response.content_type);
+        if (response.shared_body && !response.shared_body->empty()) {
+            // A fixed-length content provider: httplib only compresses string bodies and chunked
+            // providers, so precompressed files go out exactly as stored.
+            auto body = response.shared_body;
+            res.set_content_provider(
+                body->size(), response.content_type,
+                [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                    return sink.write(body->data() + offset, length);
+                });
+        } else {
+            res.set_content(response.body, response.content_type);
+        }
         res.set_header("X-Request-Id", request_id);
     }
 

@@ -57,6 +57,11 @@ struct HttpResponse {
     std::string body;
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;
+    // When set (and not empty), sent instead of `body`, byte for byte and without a copy: httplib
+    // neither compresses it on the fly nor re-encodes it. For static files, whose cached bytes may
+    // already be precompressed (the route sets Content-Encoding itself). Only for 2xx answers: the
+    // error handler replaces an empty-bodied error.
+    std::shared_ptr<const std::string> shared_body;
 
     static HttpResponse json(int status, std::string body);
     // The api.md error body, with the error's HTTP status.

@@ -53,8 +53,17 @@ Result<Merchant> authenticate_merchant(const HttpRequest& request, AppContext& c
     return fail(ErrorCode::Unauthorized, "send X-Hilt-Key or Authorization: Bearer <token>");
 }
 
+std::string client_address(const HttpRequest& request, const ServerConfig& config) {
+    const bool loopback_peer = request.remote_addr == "127.0.0.1" || request.remote_addr == "::1" ||
+                               request.remote_addr.rfind("127.", 0) == 0;
+    if (config.trust_loopback_proxy && loopback_peer) {
+        if (auto real = request.header("X-Real-IP"); real && !real->empty() && real->size() <= 64) return *real;
+    }
+    return request.remote_addr;
+}
+
 std::optional<HttpResponse> limit_public(const HttpRequest& request, AppContext& context) {
-    const auto decision = context.public_limiter.take(request.remote_addr, context.clock.now_ms());
+    const auto decision = context.public_limiter.take(client_address(request, context.config), context.clock.now_ms());
     if (decision.allowed) return std::nullopt;
     auto response = HttpResponse::error(fail(ErrorCode::RateLimited, "too many requests; slow down"),
                                         request.request_id);

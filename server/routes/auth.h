@@ -13,6 +13,10 @@ namespace hilt::server {
 // unauthorized when neither credential is present and valid.
 [[nodiscard]] Result<Merchant> authenticate_merchant(const HttpRequest& request, AppContext& context);
 
+// The buyer's address for rate limiting: the peer, or, when the peer is a proxy on this host (nginx, see
+// deploy/nginx.conf) and config.trust_loopback_proxy is set, the X-Real-IP it sends.
+std::string client_address(const HttpRequest& request, const ServerConfig& config);
+
 // A 429 response (with Retry-After) when the client is over its budget; nothing otherwise.
 std::optional<HttpResponse> limit_public(const HttpRequest& request, AppContext& context);
 

@@ -54,6 +54,83 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
 )sql"},
+        {3, "payments, handoff uses, receipts, memberships, events", R"sql(
+-- One row per checkout session. `quote` is what connect quoted (store::PaymentQuote as JSON): amounts,
+-- asset, wallets, the membership and delivery terms, the handoff identity. Columns are what queries need.
+CREATE TABLE payments (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    payment_id     TEXT NOT NULL UNIQUE,
+    merchant_id    TEXT NOT NULL REFERENCES merchants(merchant_id),
+    product_id     TEXT NOT NULL REFERENCES products(product_id),
+    slug           TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    failure_reason TEXT,
+    reference      TEXT NOT NULL UNIQUE,
+    buyer_wallet   TEXT,
+    tx_signature   TEXT,
+    late           INTEGER NOT NULL DEFAULT 0,
+    quote          TEXT NOT NULL,
+    delivery_status TEXT,
+    membership_id  TEXT,
+    built_at       INTEGER,
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    confirmed_at   INTEGER,
+    updated_at     INTEGER NOT NULL
+);
+CREATE INDEX payments_by_product ON payments(product_id, seq);
+CREATE INDEX payments_by_status ON payments(status, expires_at);
+-- Every signed transaction accepted for a payment (broadcast, or found on chain by its reference).
+-- state: SENT (broadcast, not landed yet), LANDED, FAILED (landed with an error), EXPIRED (never landed
+-- before its blockhash expired), MISMATCH (landed, names the reference, but does not pay the quote).
+CREATE TABLE payment_transactions (
+    signature      TEXT PRIMARY KEY,
+    payment_id     TEXT NOT NULL REFERENCES payments(payment_id),
+    wire           BLOB,
+    expiry_height  INTEGER,
+    state          TEXT NOT NULL,
+    error          TEXT,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+CREATE INDEX payment_transactions_by_payment ON payment_transactions(payment_id);
+-- A handoff token is single-use: its id is recorded with the payment it started.
+CREATE TABLE handoff_uses (
+    token_id       TEXT PRIMARY KEY,
+    payment_id     TEXT NOT NULL,
+    used_at        INTEGER NOT NULL
+);
+CREATE TABLE receipts (
+    receipt_id     TEXT PRIMARY KEY,
+    payment_id     TEXT NOT NULL UNIQUE REFERENCES payments(payment_id),
+    merchant_id    TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    created_at     INTEGER NOT NULL
+);
+-- One membership per (product, member): a member's later payments extend it.
+CREATE TABLE memberships (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    membership_id  TEXT NOT NULL UNIQUE,
+    merchant_id    TEXT NOT NULL,
+    product_id     TEXT NOT NULL,
+    member_key     TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    UNIQUE (product_id, member_key)
+);
+CREATE INDEX memberships_by_merchant ON memberships(merchant_id, seq);
+-- Webhook events, written in the same store transaction as the change they announce; delivered later.
+CREATE TABLE events (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id       TEXT NOT NULL UNIQUE,
+    merchant_id    TEXT NOT NULL,
+    type           TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    created_at     INTEGER NOT NULL
+);
+CREATE INDEX events_by_merchant ON events(merchant_id, seq);
+)sql"},
     };
     return migrations;
 }

@@ -182,4 +182,15 @@ Result<models::Product> ProductStore::find_by_slug(const std::string& slug) {
     return product_from_row(*stmt, 0);
 }
 
+Result<std::string> ProductStore::owner_of(const std::string& product_id) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("SELECT merchant_id FROM products WHERE product_id = ?");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, std::string_view(product_id));
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such product");
+    return stmt->column_text(0);
+}
+
 }  // namespace hilt::server

@@ -49,6 +49,8 @@ public:
                                                   const std::string& product_id, models::Timestamp now);
     // Any merchant's product, for the public routes (the caller decides what ARCHIVED means there).
     [[nodiscard]] Result<models::Product> find_by_slug(const std::string& slug);
+    // The merchant_id owning a product (for the public routes, which find products by slug).
+    [[nodiscard]] Result<std::string> owner_of(const std::string& product_id);
 
 private:
     [[nodiscard]] Result<models::Product> get_locked(const std::string& merchant_id,

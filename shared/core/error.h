@@ -54,6 +54,7 @@ namespace hilt {
     X(AddressLookupUnsupported, "address_lookup_unsupported", 422)                                 \
     X(TransactionMismatch, "transaction_mismatch", 422)                                            \
     X(TransactionRejected, "transaction_rejected", 422)                                            \
+    X(InsufficientFunds, "insufficient_funds", 422)                                                \
     /* solana pay and phantom */                                                                   \
     X(InvalidSolanaPayUrl, "invalid_solana_pay_url", 422)                                          \
     X(WalletError, "wallet_error", 422)                                                            \

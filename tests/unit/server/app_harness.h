@@ -46,6 +46,7 @@ protected:
         config.db_path = (dir_ / "hilt.sqlite").string();
         config.port = 0;
         config.sandbox_slot_time = std::chrono::milliseconds{0};  // tests move the chain's slots themselves
+        config.watch_interval = std::chrono::milliseconds{0};      // and run the watcher themselves
         configure(config);
         auto app = App::open(config, clock_);
         ASSERT_TRUE(app) << describe(app.error());

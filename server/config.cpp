@@ -1,0 +1,525 @@
+// server/config.cpp: the settings table and the parser, help text and description built from it.
+// Must never: echo an RPC URL unmasked (it often carries an API key), read the environment itself,
+// or exit.
+#include "config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstddef>
+#include <optional>
+#include <utility>
+
+#include "encoding/url.h"
+#include "money/money.h"
+
+namespace hilt::server {
+namespace {
+
+// 18 decimal digits always fit an int64, so a longer number is out of range before it is converted.
+constexpr std::size_t kMaxIntegerDigits = 18;
+constexpr std::int64_t kMaxPort = 65535;
+// DNS names are at most 253 characters; anything longer is not a host to listen on.
+constexpr std::size_t kMaxHostChars = 253;
+constexpr std::string_view kMasked = "***";
+constexpr std::string_view kNameFlag = "--name";
+
+// ---- small parsers ------------------------------------------------------------------------------
+
+std::optional<std::int64_t> parse_bounded(std::string_view text, std::int64_t min,
+                                          std::int64_t max) {
+    if (text.empty() || text.size() > kMaxIntegerDigits) return std::nullopt;
+    if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+// The authority of "scheme://authority/…" (empty when there is no "://").
+std::string_view url_authority(std::string_view url) {
+    const std::size_t sep = url.find("://");
+    if (sep == std::string_view::npos) return {};
+    const std::string_view rest = url.substr(sep + 3);
+    return rest.substr(0, rest.find_first_of("/?#"));
+}
+
+// The host of an authority without user info: "[::1]" from "[::1]:8080", "localhost" from
+// "localhost:3000".
+std::string_view authority_host(std::string_view authority) {
+    if (!authority.empty() && authority.front() == '[') {
+        const std::size_t close = authority.find(']');
+        return close == std::string_view::npos ? authority : authority.substr(0, close + 1);
+    }
+    return authority.substr(0, authority.rfind(':'));
+}
+
+bool is_loopback_ipv4(std::string_view host) {
+    int parts = 0;
+    std::size_t start = 0;
+    while (start <= host.size()) {
+        const std::size_t dot = std::min(host.find('.', start), host.size());
+        const auto part = parse_bounded(host.substr(start, dot - start), 0, 255);
+        if (!part || dot - start > 3) return false;
+        if (parts == 0 && *part != 127) return false;
+        ++parts;
+        start = dot + 1;
+    }
+    return parts == 4;
+}
+
+// Hosts a browser treats as this machine (and as a secure context): localhost, *.localhost, 127/8,
+// [::1].
+bool is_loopback_host(std::string_view host) {
+    const std::string name = lower(host);
+    return name == "localhost" || (name.size() > 10 && name.ends_with(".localhost")) ||
+           name == "[::1]" || is_loopback_ipv4(name);
+}
+
+bool looks_like_key(std::string_view segment) {
+    if (segment.size() >= kKeyLikeSegmentChars) return true;
+    const bool letters = std::any_of(segment.begin(), segment.end(), is_ascii_alpha);
+    const bool digits = std::any_of(segment.begin(), segment.end(), is_ascii_digit);
+    return segment.size() >= kKeyLikeMixedSegmentChars && letters && digits;
+}
+
+// Text from the command line for an error's message or field: anything URL-shaped is masked.
+std::string safe_text(std::string_view text) {
+    if (text.find("://") != std::string_view::npos) return mask_url_secrets(text);
+    return std::string(text);
+}
+
+std::string shown(std::string_view text) { return "\"" + safe_text(text) + "\""; }
+
+Error bad(ErrorCode code, const std::string& where, const std::string& what) {
+    return fail(code, where + ": " + what, where);
+}
+
+// ---- the settings -------------------------------------------------------------------------------
+
+Status apply_db(ServerConfig& config, std::string_view value, const std::string&) {
+    config.db_path = std::string(value);
+    return {};
+}
+
+Status apply_host(ServerConfig& config, std::string_view value, const std::string& where) {
+    const bool clean = std::none_of(value.begin(), value.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u <= 0x20 || u == 0x7f || c == '/' || c == '@';
+    });
+    if (!clean || value.size() > kMaxHostChars) {
+        return bad(ErrorCode::InvalidValue, where, "not a host name or address: " + shown(value));
+    }
+    config.host = std::string(value);
+    return {};
+}
+
+Status apply_port(ServerConfig& config, std::string_view value, const std::string& where) {
+    const auto port = parse_bounded(value, 0, kMaxPort);
+    if (!port) {
+        return bad(ErrorCode::OutOfRange, where,
+                   "must be a whole number from 0 to " + std::to_string(kMaxPort) + ", got " +
+                       shown(value));
+    }
+    config.port = static_cast<int>(*port);
+    return {};
+}
+
+Status apply_public_url(ServerConfig& config, std::string_view value, const std::string& where) {
+    std::string url(value);
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    const std::string scheme = url_scheme(url);
+    if (scheme != "https" && scheme != "http") {
+        return bad(ErrorCode::InvalidUrl, where,
+                   "must be an https URL (http only for localhost), got " + shown(value));
+    }
+    if (!is_absolute_url_with_scheme(url, scheme) || url.find('?') != std::string::npos) {
+        return bad(
+            ErrorCode::InvalidUrl, where,
+            "must be an absolute URL without user info, query or fragment, got " + shown(value));
+    }
+    if (scheme == "http" && !is_loopback_host(authority_host(url_authority(url)))) {
+        return bad(
+            ErrorCode::InvalidUrl, where,
+            "http is only allowed for localhost, 127.x.x.x and [::1]; buyers need https, got " +
+                shown(value));
+    }
+    config.public_url = std::move(url);
+    return {};
+}
+
+Status apply_chain(ServerConfig& config, std::string_view value, const std::string& where) {
+    if (value != "sandbox" && value != "rpc") {
+        return bad(ErrorCode::InvalidEnum, where, "must be sandbox or rpc, got " + shown(value));
+    }
+    config.chain = std::string(value);
+    return {};
+}
+
+Status apply_rpc_url(ServerConfig& config, std::string_view value, const std::string& where) {
+    const std::string scheme = url_scheme(value);
+    const bool web = scheme == "https" || scheme == "http";
+    // User info is allowed here (basic auth to the node); the shared URL check refuses it, so it
+    // checks the URL without it.
+    std::string without_userinfo;
+    if (web && value.substr(scheme.size(), 3) == "://") {
+        const std::string_view rest = value.substr(scheme.size() + 3);
+        const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+        const std::size_t at_sign = authority.rfind('@');
+        without_userinfo =
+            std::string(value.substr(0, scheme.size() + 3)) +
+            std::string(at_sign == std::string_view::npos ? rest : rest.substr(at_sign + 1));
+    }
+    if (!web || !is_absolute_url_with_scheme(without_userinfo, scheme)) {
+        return bad(ErrorCode::InvalidUrl, where,
+                   "must be an http or https URL, got " + shown(value));
+    }
+    config.rpc_url = std::string(value);
+    return {};
+}
+
+Status apply_fee_bps(ServerConfig& config, std::string_view value, const std::string& where) {
+    const auto bps = parse_bounded(value, 0, money::kMaxFeeBps);
+    if (!bps) {
+        return bad(ErrorCode::InvalidFeeBps, where,
+                   "must be a whole number of basis points from 0 to " +
+                       std::to_string(money::kMaxFeeBps) + ", got " + shown(value));
+    }
+    config.fee_bps = *bps;
+    return {};
+}
+
+Status apply_fee_wallet(ServerConfig& config, std::string_view value, const std::string& where) {
+    auto key = solana::PublicKey::parse(value);
+    if (!key) {
+        return bad(ErrorCode::InvalidKey, where,
+                   "must be a base58 Solana address of 32 bytes, got " + shown(value));
+    }
+    config.fee_wallet = *key;
+    return {};
+}
+
+Status apply_session_ttl(ServerConfig& config, std::string_view value, const std::string& where) {
+    const auto ttl = parse_bounded(value, kMinSessionTtlSeconds, kMaxSessionTtlSeconds);
+    if (!ttl) {
+        return bad(ErrorCode::OutOfRange, where,
+                   "must be a whole number of seconds from " +
+                       std::to_string(kMinSessionTtlSeconds) + " to " +
+                       std::to_string(kMaxSessionTtlSeconds) + ", got " + shown(value));
+    }
+    config.session_ttl_seconds = *ttl;
+    return {};
+}
+
+Status apply_key_dir(ServerConfig& config, std::string_view value, const std::string&) {
+    config.key_dir = std::string(value);
+    return {};
+}
+
+Status apply_assets_dir(ServerConfig& config, std::string_view value, const std::string&) {
+    config.assets_dir = std::string(value);
+    return {};
+}
+
+std::string show_public_url(const ServerConfig& config) {
+    if (!config.public_url.empty()) return config.public_url;
+    if (config.port == 0) return "(http://HOST:PORT, from the port bound at start)";
+    return "http://" + config.host + ":" + std::to_string(config.port) + " (from host and port)";
+}
+
+std::string show_fee_bps(const ServerConfig& config) {
+    const std::int64_t bps = config.fee_bps;
+    const std::int64_t hundredths = bps % 100;
+    return std::to_string(bps) + " (" + std::to_string(bps / 100) + "." +
+           (hundredths < 10 ? "0" : "") + std::to_string(hundredths) + " %)";
+}
+
+struct Setting {
+    std::string_view flag;        // "--port"
+    std::string_view env;         // "HILT_PORT"
+    std::string_view key;         // the name describe_config prints
+    std::string_view value_name;  // "N" in "--port N"
+    std::string_view help;
+    Status (*apply)(ServerConfig&, std::string_view value, const std::string& where);
+    std::string (*show)(const ServerConfig&);
+};
+
+// In the order --help and describe_config list them.
+const Setting kSettings[] = {
+    {"--db", "HILT_DB", "db", "PATH", "the SQLite database file", apply_db,
+     [](const ServerConfig& c) { return c.db_path; }},
+    {"--host", "HILT_HOST", "host", "HOST", "the address to listen on", apply_host,
+     [](const ServerConfig& c) { return c.host; }},
+    {"--port", "HILT_PORT", "port", "N", "the port to listen on, 0..65535 (0 picks a free one)",
+     apply_port, [](const ServerConfig& c) { return std::to_string(c.port); }},
+    {"--public-url", "HILT_PUBLIC_URL", "public_url", "URL",
+     "where buyers reach us: https (http only for localhost)", apply_public_url, show_public_url},
+    {"--chain", "HILT_CHAIN", "chain", "NAME",
+     "sandbox (in-process test chain) or rpc (not built yet)", apply_chain,
+     [](const ServerConfig& c) { return c.chain; }},
+    {"--rpc-url", "HILT_RPC_URL", "rpc_url", "URL",
+     "the Solana JSON-RPC URL (http or https); needs --chain rpc", apply_rpc_url,
+     [](const ServerConfig& c) {
+         return c.rpc_url.empty() ? std::string("(none)") : mask_url_secrets(c.rpc_url);
+     }},
+    {"--fee-bps", "HILT_FEE_BPS", "fee_bps", "BPS",
+     "Hilt's fee in basis points of each payment, 0..10000", apply_fee_bps, show_fee_bps},
+    {"--fee-wallet", "HILT_FEE_WALLET", "fee_wallet", "ADDRESS",
+     "the base58 Solana address that receives the fee", apply_fee_wallet,
+     [](const ServerConfig& c) {
+         return c.fee_wallet ? c.fee_wallet->to_base58() : std::string("(a key of this server)");
+     }},
+    {"--session-ttl", "HILT_SESSION_TTL", "session_ttl_seconds", "SECONDS",
+     "how long a checkout session may take, 60..86400 seconds", apply_session_ttl,
+     [](const ServerConfig& c) { return std::to_string(c.session_ttl_seconds); }},
+    {"--key-dir", "HILT_KEY_DIR", "key_dir", "DIR",
+     "keep the server's keys as 0600 files in DIR (created 0700)", apply_key_dir,
+     [](const ServerConfig& c) {
+         return c.key_dir.empty() ? std::string("(none: in the database)") : c.key_dir;
+     }},
+    {"--assets-dir", "HILT_ASSETS_DIR", "assets_dir", "DIR",
+     "the checkout's static files, served under /assets/", apply_assets_dir,
+     [](const ServerConfig& c) {
+         return c.assets_dir.empty() ? std::string("(none)") : c.assets_dir;
+     }},
+};
+
+const Setting* find_setting(std::string_view flag) {
+    for (const auto& setting : kSettings) {
+        if (setting.flag == flag) return &setting;
+    }
+    return nullptr;
+}
+
+bool is_help(std::string_view arg) { return arg == "--help" || arg == "-h"; }
+
+struct Flags {
+    std::map<std::string, std::string> values;  // "--port" -> "8080"
+};
+
+// Splits the flags after the command into name -> value; knows nothing about what a value means.
+Result<Flags> tokenize(const std::vector<std::string>& args, std::size_t from) {
+    Flags flags;
+    for (std::size_t i = from; i < args.size(); ++i) {
+        const std::string_view arg = args[i];
+        if (!arg.starts_with("-")) {
+            return fail(ErrorCode::InvalidValue, "unexpected argument " + shown(arg),
+                        safe_text(arg));
+        }
+        if (!arg.starts_with("--")) {
+            return fail(ErrorCode::UnknownField, "unknown flag " + shown(arg), safe_text(arg));
+        }
+        const std::size_t equals = arg.find('=');
+        const std::string name(arg.substr(0, equals));
+        if (name != kNameFlag && !find_setting(name)) {
+            return fail(ErrorCode::UnknownField, "unknown flag " + name, name);
+        }
+        std::string value;
+        if (equals != std::string_view::npos) {
+            value = std::string(arg.substr(equals + 1));
+        } else if (i + 1 < args.size() && !args[i + 1].starts_with("--")) {
+            value = args[++i];
+        }
+        if (value.empty()) return fail(ErrorCode::MissingField, name + " needs a value", name);
+        if (!flags.values.emplace(name, std::move(value)).second) {
+            return fail(ErrorCode::InvalidValue, name + " is given more than once", name);
+        }
+    }
+    return flags;
+}
+
+}  // namespace
+
+// ---- public -------------------------------------------------------------------------------------
+
+Result<ParsedCommand> parse_command_line(const std::vector<std::string>& args,
+                                         const Environment& env) {
+    ParsedCommand parsed;
+    std::size_t from = 0;
+    if (!args.empty() && !args[0].starts_with("-")) {
+        const std::string& command = args[0];
+        from = 1;
+        if (command == "serve") {
+            parsed.command = Command::Serve;
+        } else if (command == "demo") {
+            parsed.command = Command::Demo;
+        } else if (command == "help") {
+            parsed.command = Command::Help;
+            return parsed;
+        } else if (command == "merchant" && args.size() >= 2 && args[1] == "create") {
+            parsed.command = Command::MerchantCreate;
+            from = 2;
+        } else if (command == "merchant") {
+            if (args.size() >= 2 && is_help(args[1])) return ParsedCommand{Command::Help, {}, {}};
+            return fail(ErrorCode::InvalidValue,
+                        "the merchant command is `hiltd merchant create --name NAME`", "merchant");
+        } else {
+            return fail(ErrorCode::InvalidValue,
+                        "unknown command " + shown(command) +
+                            " (commands: serve, demo, merchant create, help)",
+                        safe_text(command));
+        }
+    }
+    const bool wants_help =
+        std::any_of(args.begin() + static_cast<std::ptrdiff_t>(from), args.end(),
+                    [](const std::string& arg) { return is_help(arg); });
+    if (wants_help) return ParsedCommand{Command::Help, {}, {}};
+    auto flags = tokenize(args, from);
+    if (!flags) return flags.error();
+
+    const auto name = flags->values.find(std::string(kNameFlag));
+    if (parsed.command == Command::MerchantCreate) {
+        if (name == flags->values.end()) {
+            return fail(ErrorCode::MissingField, "merchant create needs --name NAME",
+                        std::string(kNameFlag));
+        }
+        parsed.merchant_name = name->second;
+    } else if (name != flags->values.end()) {
+        return fail(ErrorCode::InvalidValue, "--name is only for `hiltd merchant create`",
+                    std::string(kNameFlag));
+    }
+
+    std::map<std::string_view, std::string> source;  // flag -> where its value came from
+    for (const auto& setting : kSettings) {
+        std::string where;
+        std::string_view value;
+        if (const auto flag = flags->values.find(std::string(setting.flag));
+            flag != flags->values.end()) {
+            where = std::string(setting.flag);
+            value = flag->second;
+        } else if (const auto var = env.find(std::string(setting.env));
+                   var != env.end() && !var->second.empty()) {
+            where = std::string(setting.env);
+            value = var->second;
+        } else {
+            continue;
+        }
+        HILT_TRY(setting.apply(parsed.config, value, where));
+        source[setting.flag] = std::move(where);
+    }
+
+    const ServerConfig& config = parsed.config;
+    if (config.chain == "rpc" && config.rpc_url.empty()) {
+        return bad(ErrorCode::MissingField, source["--chain"],
+                   "the rpc chain needs a node: set --rpc-url (or HILT_RPC_URL)");
+    }
+    if (config.chain != "rpc" && !config.rpc_url.empty()) {
+        return bad(ErrorCode::InvalidValue, source["--rpc-url"],
+                   "an RPC URL is only used with --chain rpc (the chain is " + config.chain + ")");
+    }
+    return parsed;
+}
+
+std::string usage_text() {
+    constexpr std::size_t kFlagColumn = 24;
+    constexpr std::size_t kEnvColumn = 18;
+    const ServerConfig defaults;
+    std::string text =
+        "hiltd: Hilt's checkout server (the API, the hosted checkout and the sandbox chain).\n"
+        "\n"
+        "Usage:\n"
+        "  hiltd [serve] [SETTINGS]                      serve the API and the hosted checkout\n"
+        "  hiltd demo [SETTINGS]                         create a demo merchant and product, then "
+        "serve\n"
+        "  hiltd merchant create --name NAME [SETTINGS]  create a workspace and print its first "
+        "API key\n"
+        "  hiltd help | --help | -h                      print this text\n"
+        "\n"
+        "Settings (every command reads them). A flag overrides its environment variable, which "
+        "overrides\n"
+        "the default; an empty variable counts as unset. Write `--flag VALUE` or `--flag=VALUE`.\n";
+    for (const auto& setting : kSettings) {
+        std::string flag = "  " + std::string(setting.flag) + " " + std::string(setting.value_name);
+        flag.resize(std::max(kFlagColumn, flag.size() + 1), ' ');
+        std::string env(setting.env);
+        env.resize(std::max(kEnvColumn, env.size() + 1), ' ');
+        text += flag + env + std::string(setting.help) + "\n";
+        std::string default_text = setting.show(defaults);
+        if (setting.flag == "--public-url") default_text = "http://HOST:PORT";
+        text += std::string(kFlagColumn + kEnvColumn, ' ') + "default: " + default_text + "\n";
+    }
+    text +=
+        "\n"
+        "Exit status: 0 success, 1 the store, keys or server failed (or --chain rpc, not built "
+        "yet),\n"
+        "2 a bad command line or setting.\n";
+    return text;
+}
+
+std::vector<std::string> describe_config(const ServerConfig& config) {
+    std::vector<std::string> lines;
+    for (const auto& setting : kSettings) {
+        lines.push_back(std::string(setting.key) + ": " + setting.show(config));
+    }
+    return lines;
+}
+
+std::string mask_url_secrets(std::string_view url) {
+    const std::size_t sep = url.find("://");
+    if (sep == std::string_view::npos) return std::string(kMasked);  // not a URL: show none of it
+    std::string out(url.substr(0, sep + 3));
+    const std::string_view rest = url.substr(sep + 3);
+    const std::size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
+    const std::string_view authority = rest.substr(0, authority_end);
+    if (const std::size_t at_sign = authority.rfind('@'); at_sign != std::string_view::npos) {
+        out += std::string(kMasked) + "@" + std::string(authority.substr(at_sign + 1));
+    } else {
+        out += authority;
+    }
+    const std::string_view tail = rest.substr(authority_end);
+    const std::size_t path_end = std::min(tail.find_first_of("?#"), tail.size());
+    const std::string_view path = tail.substr(0, path_end);
+    std::size_t start = 0;
+    while (start < path.size()) {
+        // path[start] is '/': copy it, then the segment up to the next '/' (or a mask in its
+        // place).
+        const std::size_t next = std::min(path.find('/', start + 1), path.size());
+        const std::string_view segment = path.substr(start + 1, next - start - 1);
+        out += "/";
+        out += looks_like_key(segment) ? kMasked : segment;
+        start = next;
+    }
+    if (path_end < tail.size()) {
+        out += tail[path_end];
+        out += kMasked;
+    }
+    return out;
+}
+
+Status check_supported(const ServerConfig& config) {
+    if (config.chain == "rpc") {
+        return fail(
+            ErrorCode::InvalidValue,
+            "--chain rpc: the RPC chain backend is not built yet (it arrives with a later issue); "
+            "run with --chain sandbox",
+            "--chain");
+    }
+    return {};
+}
+
+Environment environment_from(const char* const* envp) {
+    Environment env;
+    for (; envp != nullptr && *envp != nullptr; ++envp) {
+        const std::string_view entry(*envp);
+        const std::size_t equals = entry.find('=');
+        if (equals == std::string_view::npos || equals == 0) continue;
+        env.emplace(std::string(entry.substr(0, equals)), std::string(entry.substr(equals + 1)));
+    }
+    return env;
+}
+
+}  // namespace hilt::server

@@ -1,0 +1,667 @@
+// server/payments/payment_service.cpp: quoting, building, checking, following and settling payments.
+#include "payments/payment_service.h"
+
+#include <iostream>
+
+#include "app.h"
+#include "auth/api_keys.h"
+#include "encoding/base64.h"
+#include "encoding/url.h"
+#include "money/money.h"
+#include "payments/handoff_token.h"
+#include "phantom/deeplink.h"
+#include "solana/instructions.h"
+#include "solana/pda.h"
+#include "solanapay/transaction_request.h"
+
+namespace hilt::server {
+
+namespace {
+
+solana::PublicKey token_account(const solana::PublicKey& owner, const solana::PublicKey& mint) {
+    // Only fails for seeds no wallet and mint can produce (no bump at all, ~2^-256).
+    auto ata = solana::associated_token_address(owner, mint);
+    return ata ? ata->address : solana::PublicKey{};
+}
+
+Error expired_session() {
+    return fail(ErrorCode::SessionExpired, "this checkout session has expired; start a new one");
+}
+
+// A refused simulation or send as the error the checkout shows (insufficient funds by name).
+Error refusal(const Error& error) {
+    const auto name = rejection_name(error);
+    if (name == "InsufficientFunds" || name == "InsufficientFundsForFee" ||
+        name == "InsufficientFundsForRent") {
+        return fail(ErrorCode::InsufficientFunds, "the wallet does not hold enough to pay: " + error.message,
+                    "signed_transaction");
+    }
+    if (name == "BlockhashNotFound") {
+        return fail(ErrorCode::TransactionRejected,
+                    "the transaction's blockhash has expired; request and sign a new transaction",
+                    "signed_transaction");
+    }
+    return error;
+}
+
+std::uint64_t balance_delta(const std::vector<TokenBalance>& pre, const std::vector<TokenBalance>& post,
+                            const solana::PublicKey& account, const solana::PublicKey& mint, bool& decreased) {
+    std::uint64_t before = 0;
+    std::uint64_t after = 0;
+    for (const auto& b : pre) {
+        if (b.account == account && b.mint == mint) before = b.amount;
+    }
+    for (const auto& b : post) {
+        if (b.account == account && b.mint == mint) after = b.amount;
+    }
+    decreased = after < before;
+    return decreased ? before - after : after - before;
+}
+
+// A transaction may be built or broadcast only while the session waits for one and has time left.
+Status open_for_signing(const PaymentRecord& payment, models::Timestamp now) {
+    switch (payment.status) {
+        case models::PaymentStatus::Confirmed:
+            return fail(ErrorCode::Conflict, "this payment is already confirmed");
+        case models::PaymentStatus::Failed:
+            if (payment.failure_reason == models::FailureReason::Expired) return expired_session();
+            return fail(ErrorCode::Conflict, "this payment has failed; start a new checkout");
+        case models::PaymentStatus::PendingConfirmation:
+            return fail(ErrorCode::Conflict, "a transaction for this payment is awaiting confirmation");
+        case models::PaymentStatus::PendingSignature:
+            break;
+    }
+    if (now >= payment.expires_at) return expired_session();
+    return {};
+}
+
+std::string solana_pay_url(const std::string& public_url, const std::string& payment_id, const std::string& title) {
+    const auto link = public_url + "/v1/solana-pay/" + payment_id;
+    if (is_https_url(link)) {
+        auto url = solanapay::encode_transaction_request({link, title.substr(0, 64), ""});
+        if (url) return *url;
+    }
+    // Local development (http on loopback): wallets only fetch https links, but the URL keeps its shape.
+    return "solana:" + percent_encode_component(link);
+}
+
+}  // namespace
+
+std::vector<solana::PublicKey> allowed_checkout_programs() {
+    using namespace solana::programs;
+    return {kSystem, kToken, kAssociatedToken, kMemo, kMemoV1, kComputeBudget, kLighthouse};
+}
+
+solana::PaymentExpectation payment_expectation(const PaymentRecord& payment, const solana::PublicKey& payer) {
+    const auto& q = payment.quote;
+    solana::PaymentExpectation expected;
+    expected.payer = payer;
+    if (q.native) {
+        expected.sol_transfers.push_back({q.merchant_wallet, static_cast<std::uint64_t>(q.merchant_amount_minor_units)});
+        if (q.fee_minor_units > 0) {
+            expected.sol_transfers.push_back({q.fee_wallet, static_cast<std::uint64_t>(q.fee_minor_units)});
+        }
+    } else {
+        expected.token_transfers.push_back({token_account(q.merchant_wallet, q.token_mint), q.token_mint,
+                                            static_cast<std::uint64_t>(q.merchant_amount_minor_units), q.decimals});
+        if (q.fee_minor_units > 0) {
+            expected.token_transfers.push_back({token_account(q.fee_wallet, q.token_mint), q.token_mint,
+                                                static_cast<std::uint64_t>(q.fee_minor_units), q.decimals});
+        }
+    }
+    expected.reference = payment.reference;
+    expected.memo = payment.payment_id;
+    expected.allowed_programs = allowed_checkout_programs();
+    return expected;
+}
+
+Result<std::vector<solana::Instruction>> payment_instructions(const PaymentRecord& payment,
+                                                              const solana::PublicKey& payer,
+                                                              bool create_merchant_account, bool create_fee_account) {
+    const auto& q = payment.quote;
+    const bool fee = q.fee_minor_units > 0;
+    std::uint32_t units = kComputeUnitsBase + kComputeUnitsMemo + kComputeUnitsPerTransfer * (fee ? 2 : 1);
+    if (create_merchant_account) units += kComputeUnitsPerCreateAccount;
+    if (create_fee_account && fee) units += kComputeUnitsPerCreateAccount;
+
+    std::vector<solana::Instruction> out;
+    out.push_back(solana::set_compute_unit_limit(units));
+    out.push_back(solana::set_compute_unit_price(kPriorityMicroLamports));
+    const std::array references{payment.reference};
+    if (q.native) {
+        auto transfer = solana::system_transfer(payer, q.merchant_wallet,
+                                                static_cast<std::uint64_t>(q.merchant_amount_minor_units));
+        transfer.accounts.push_back({payment.reference, false, false});
+        out.push_back(std::move(transfer));
+        if (fee) out.push_back(solana::system_transfer(payer, q.fee_wallet, static_cast<std::uint64_t>(q.fee_minor_units)));
+    } else {
+        if (create_merchant_account) {
+            auto create = solana::create_associated_token_account_idempotent(payer, q.merchant_wallet, q.token_mint);
+            if (!create) return create.error();
+            out.push_back(std::move(*create));
+        }
+        if (create_fee_account && fee) {
+            auto create = solana::create_associated_token_account_idempotent(payer, q.fee_wallet, q.token_mint);
+            if (!create) return create.error();
+            out.push_back(std::move(*create));
+        }
+        const auto source = token_account(payer, q.token_mint);
+        out.push_back(solana::token_transfer_checked(source, q.token_mint, token_account(q.merchant_wallet, q.token_mint),
+                                                     payer, static_cast<std::uint64_t>(q.merchant_amount_minor_units),
+                                                     q.decimals, references));
+        if (fee) {
+            out.push_back(solana::token_transfer_checked(source, q.token_mint, token_account(q.fee_wallet, q.token_mint),
+                                                         payer, static_cast<std::uint64_t>(q.fee_minor_units),
+                                                         q.decimals));
+        }
+    }
+    auto memo = solana::memo(payment.payment_id);
+    if (!memo) return memo.error();
+    out.push_back(std::move(*memo));
+    return out;
+}
+
+Status verify_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed) {
+    if (landed.err) return rejection(*landed.err);
+    const auto report = solana::inspect_transaction(landed.transaction);
+    HILT_TRY(solana::check_payment(report, payment_expectation(payment, report.fee_payer)));
+    const auto& q = payment.quote;
+    const auto expect = [](std::uint64_t got, std::int64_t want, bool decreased, std::string_view who) -> Status {
+        if (decreased || got != static_cast<std::uint64_t>(want)) {
+            return fail(ErrorCode::TransactionMismatch,
+                        std::string(who) + " received " + std::to_string(got) + " instead of " + std::to_string(want),
+                        std::string(who));
+        }
+        return {};
+    };
+    if (q.native) {
+        const auto lamport_delta = [&](const solana::PublicKey& wallet, bool& decreased) -> std::uint64_t {
+            for (std::size_t i = 0; i < landed.account_keys.size(); ++i) {
+                if (landed.account_keys[i] != wallet || i >= landed.pre_balances.size() ||
+                    i >= landed.post_balances.size()) {
+                    continue;
+                }
+                decreased = landed.post_balances[i] < landed.pre_balances[i];
+                return decreased ? landed.pre_balances[i] - landed.post_balances[i]
+                                 : landed.post_balances[i] - landed.pre_balances[i];
+            }
+            decreased = false;
+            return 0;
+        };
+        bool decreased = false;
+        auto got = lamport_delta(q.merchant_wallet, decreased);
+        HILT_TRY(expect(got, q.merchant_amount_minor_units, decreased, "merchant_wallet"));
+        if (q.fee_minor_units > 0) {
+            got = lamport_delta(q.fee_wallet, decreased);
+            HILT_TRY(expect(got, q.fee_minor_units, decreased, "fee_wallet"));
+        }
+        return {};
+    }
+    bool decreased = false;
+    auto got = balance_delta(landed.pre_token_balances, landed.post_token_balances,
+                             token_account(q.merchant_wallet, q.token_mint), q.token_mint, decreased);
+    HILT_TRY(expect(got, q.merchant_amount_minor_units, decreased, "merchant_wallet"));
+    if (q.fee_minor_units > 0) {
+        got = balance_delta(landed.pre_token_balances, landed.post_token_balances,
+                            token_account(q.fee_wallet, q.token_mint), q.token_mint, decreased);
+        HILT_TRY(expect(got, q.fee_minor_units, decreased, "fee_wallet"));
+    }
+    return {};
+}
+
+// ---- service ---------------------------------------------------------------------------------------
+
+PaymentService::PaymentService(const ServerConfig& config, const Clock& clock, Chain& chain,
+                               PaymentStore& payments, ProductStore& products, PaymentKeys keys)
+    : config_(config), clock_(clock), chain_(chain), payments_(payments), products_(products), keys_(keys) {}
+
+PaymentService::~PaymentService() { stop_watcher(); }
+
+models::Timestamp PaymentService::now() const { return models::Timestamp{clock_.now_seconds()}; }
+
+Result<models::ConnectResponse> PaymentService::connect(const std::string& slug,
+                                                        const models::ConnectRequest& request) {
+    if (!models::validate_slug(slug)) return fail(ErrorCode::NotFound, "no such checkout");
+    auto product = products_.find_by_slug(slug);
+    if (!product) return product.error();
+    if (product->status == models::ProductStatus::Archived) {
+        return fail(ErrorCode::ProductArchived, "this product is no longer on sale");
+    }
+    auto merchant_id = products_.owner_of(product->product_id);
+    if (!merchant_id) return merchant_id.error();
+    auto asset = money::find_asset_by_mint(product->token_mint);
+    if (!asset) return at("token_mint", asset.error());
+    if (!asset->asset->native && asset->asset->mint(config_.cluster) != product->token_mint) {
+        return fail(ErrorCode::Conflict, "this product is priced in a mint of another cluster than this server's");
+    }
+    const auto t = now();
+    const auto membership = product->membership_config && product->membership_config->enabled
+                                ? product->membership_config
+                                : std::nullopt;
+
+    PaymentQuote quote;
+    if (request.handoff_token) {
+        auto claims = verify_handoff_token(*request.handoff_token, keys_.handoff.public_key, t);
+        if (!claims) return at("handoff_token", claims.error());
+        if (claims->product_id != product->product_id) {
+            return fail(ErrorCode::HandoffInvalid, "this handoff link is for another product", "handoff_token");
+        }
+        if (membership && membership->identity_type && *membership->identity_type != claims->identity.type) {
+            return fail(ErrorCode::InvalidValue,
+                        "this product needs a " + std::string(to_string(*membership->identity_type)) + " identity",
+                        "handoff_token");
+        }
+        quote.identity = claims->identity;
+        quote.buyer_ref = claims->buyer_ref;
+        quote.handoff_token_id = claims->token_id;
+    }
+    const bool fee_exempt = keys_.fee_wallet == product->merchant_wallet;
+    const auto fee_bps = fee_exempt ? 0 : config_.fee_bps;
+    auto split = money::split_fee(product->amount_minor_units, static_cast<std::uint32_t>(fee_bps));
+    if (!split) return split.error();
+    quote.amount_minor_units = product->amount_minor_units;
+    quote.merchant_amount_minor_units = split->merchant_amount;
+    quote.fee_minor_units = split->fee;
+    quote.fee_bps = fee_bps;
+    quote.asset_symbol = std::string(asset->asset->symbol);
+    quote.decimals = asset->asset->decimals;
+    quote.native = asset->asset->native;
+    quote.token_mint = product->token_mint;
+    quote.merchant_wallet = product->merchant_wallet;
+    quote.fee_wallet = keys_.fee_wallet;
+    quote.title = product->title;
+    quote.delivery_type = product->delivery_type;
+    quote.delivery_value = product->delivery_value;
+    quote.membership = membership;
+    quote.route = request.route;
+
+    PaymentRecord payment;
+    payment.payment_id = new_id(models::kPaymentIdPrefix);
+    payment.merchant_id = *merchant_id;
+    payment.product_id = product->product_id;
+    payment.slug = product->slug;
+    payment.reference = solana::PublicKey::from_bytes(ed25519_keypair_random().public_key);
+    payment.buyer_wallet = request.buyer_wallet;
+    payment.quote = std::move(quote);
+    payment.created_at = t;
+    payment.expires_at = models::Timestamp{t.unix_seconds + config_.session_ttl_seconds};
+    HILT_TRY(payments_.create(payment, t.unix_seconds));
+
+    models::ConnectResponse out;
+    out.payment_id = payment.payment_id;
+    out.status = payment.status;
+    out.product_id = payment.product_id;
+    out.slug = payment.slug;
+    out.amount_minor_units = payment.quote.amount_minor_units;
+    out.merchant_amount_minor_units = payment.quote.merchant_amount_minor_units;
+    out.fee_minor_units = payment.quote.fee_minor_units;
+    out.asset_symbol = payment.quote.asset_symbol;
+    out.decimals = payment.quote.decimals;
+    out.token_mint = payment.quote.token_mint;
+    out.reference = payment.reference;
+    out.solana_pay_url = solana_pay_url(config_.public_url, payment.payment_id, product->title);
+    out.expires_at = payment.expires_at;
+    out.buyer_wallet = payment.buyer_wallet;
+    if (is_https_url(product->checkout_url) && is_https_url(config_.public_url)) {
+        auto browse = phantom::browse_url(product->checkout_url + "?payment=" + payment.payment_id, config_.public_url);
+        if (browse) {
+            out.phantom_mobile = models::PhantomMobile{
+                *browse, config_.public_url,
+                config_.cluster == money::Cluster::Mainnet ? models::Cluster::MainnetBeta : models::Cluster::Devnet};
+        }
+    }
+    return out;
+}
+
+Result<models::HandoffResolveResponse> PaymentService::resolve_handoff(const std::string& token) {
+    auto claims = verify_handoff_token(token, keys_.handoff.public_key, now());
+    if (!claims) return claims.error();
+    auto used = payments_.handoff_used(claims->token_id);
+    if (!used) return used.error();
+    if (*used) return fail(ErrorCode::HandoffUsed, "this handoff link has already been used", "token");
+    return models::to_resolve_response(*claims);
+}
+
+Result<models::HandoffLinkResponse> PaymentService::create_handoff_link(const std::string& merchant_id,
+                                                                        const std::string& product_id,
+                                                                        const models::HandoffLinkRequest& request) {
+    auto product = products_.get(merchant_id, product_id);
+    if (!product) return product.error();
+    if (product->status == models::ProductStatus::Archived) {
+        return fail(ErrorCode::ProductArchived, "this product is no longer on sale");
+    }
+    const auto& config = product->membership_config;
+    if (config && config->enabled && config->identity_type && *config->identity_type != request.identity.type) {
+        return fail(ErrorCode::InvalidValue,
+                    "this product's members are identified by " + std::string(to_string(*config->identity_type)),
+                    "identity.type");
+    }
+    const auto t = now();
+    models::HandoffClaims claims;
+    claims.token_id = new_id(models::kHandoffTokenIdPrefix);
+    claims.product_id = product->product_id;
+    claims.slug = product->slug;
+    claims.buyer_ref = request.buyer_ref;
+    claims.identity = request.identity;
+    claims.issued_at = t;
+    claims.expires_at =
+        models::Timestamp{t.unix_seconds + request.expires_in_seconds.value_or(models::kDefaultHandoffTtlSeconds)};
+    auto token = sign_handoff_token(claims, keys_.handoff);
+    return models::HandoffLinkResponse{product->checkout_url + "?handoff=" + token, token, claims.expires_at};
+}
+
+Result<models::TransactionResponse> PaymentService::build_transaction(const std::string& payment_id,
+                                                                      const solana::PublicKey& buyer) {
+    auto payment = payments_.get(payment_id);
+    if (!payment) return payment.error();
+    const auto t = now();
+    HILT_TRY(open_for_signing(*payment, t));
+    HILT_TRY(payments_.bind_buyer(payment_id, buyer, t.unix_seconds));
+    const auto& q = payment->quote;
+
+    // What the buyer holds, so that an empty wallet hears it now rather than after signing.
+    bool create_merchant = false;
+    bool create_fee = false;
+    if (q.native) {
+        auto wallet = chain_.account(buyer, Commitment::Processed);
+        if (!wallet) return wallet.error();
+        const auto held = *wallet ? (*wallet)->lamports : 0;
+        if (held < static_cast<std::uint64_t>(q.amount_minor_units)) {
+            return fail(ErrorCode::InsufficientFunds, "the wallet holds " + std::to_string(held) +
+                                                          " lamports; the price is " +
+                                                          std::to_string(q.amount_minor_units), "buyer_wallet");
+        }
+    } else {
+        auto source = chain_.account(token_account(buyer, q.token_mint), Commitment::Processed);
+        if (!source) return source.error();
+        const auto held = *source && (*source)->token_account ? (*source)->token_account->amount : 0;
+        if (held < static_cast<std::uint64_t>(q.amount_minor_units)) {
+            auto shown = money::format_display(static_cast<std::int64_t>(held), q.decimals);
+            return fail(ErrorCode::InsufficientFunds,
+                        "the wallet holds " + (shown ? *shown : std::to_string(held)) + " " + q.asset_symbol +
+                            "; the price is " + money::format_display(q.amount_minor_units, q.decimals).value_or("?") +
+                            " " + q.asset_symbol,
+                        "buyer_wallet");
+        }
+        auto merchant = chain_.account(token_account(q.merchant_wallet, q.token_mint), Commitment::Processed);
+        if (!merchant) return merchant.error();
+        create_merchant = !merchant->has_value();
+        if (q.fee_minor_units > 0) {
+            auto fee = chain_.account(token_account(q.fee_wallet, q.token_mint), Commitment::Processed);
+            if (!fee) return fee.error();
+            create_fee = !fee->has_value();
+        }
+    }
+    auto instructions = payment_instructions(*payment, buyer, create_merchant, create_fee);
+    if (!instructions) return instructions.error();
+    auto blockhash = chain_.latest_blockhash(Commitment::Confirmed);
+    if (!blockhash) return blockhash.error();
+    auto message = solana::compile_message(buyer, *instructions, blockhash->blockhash);
+    if (!message) return message.error();
+    auto unsigned_tx = solana::make_unsigned_transaction(std::move(*message));
+    if (!unsigned_tx) return unsigned_tx.error();
+    auto wire = solana::serialize_transaction(*unsigned_tx);
+    if (!wire) return wire.error();
+    return models::TransactionResponse{base64_encode(*wire), blockhash->blockhash,
+                                       static_cast<std::int64_t>(blockhash->last_valid_block_height)};
+}
+
+Result<models::BroadcastResponse> PaymentService::broadcast(const std::string& payment_id,
+                                                            const std::string& signed_base64) {
+    auto payment = payments_.get(payment_id);
+    if (!payment) return payment.error();
+    auto transaction = solana::parse_transaction_base64(signed_base64);
+    if (!transaction) return at("signed_transaction", transaction.error());
+    const auto signature = solana::transaction_id(*transaction);
+    const auto current = [&](models::PaymentStatus status) {
+        return models::BroadcastResponse{payment_id, status, signature};
+    };
+    auto known = payments_.find_transaction(signature);
+    if (!known) return known.error();
+    if (*known) {
+        if ((*known)->payment_id != payment_id) {
+            return fail(ErrorCode::TransactionMismatch, "this transaction belongs to another payment",
+                        "signed_transaction");
+        }
+        // A retry of an accepted transaction: send it again (harmless if it landed) and answer as before.
+        if ((*known)->state == TransactionState::Sent) (void)chain_.send((*known)->wire);
+        return current(payment->status);
+    }
+    const auto t = now();
+    HILT_TRY(open_for_signing(*payment, t));
+    if (!payment->buyer_wallet) {
+        return fail(ErrorCode::TransactionMismatch, "request this payment's transaction before broadcasting one",
+                    "fee_payer");
+    }
+    const auto report = solana::inspect_transaction(*transaction);
+    HILT_TRY(solana::check_payment(report, payment_expectation(*payment, *payment->buyer_wallet)));
+    auto simulation = chain_.simulate(*transaction);
+    if (!simulation || simulation->err) {
+        // A concurrent request with the same transaction may have sent it meanwhile (the simulation then
+        // sees it as already processed): that is the idempotent case, not a refusal.
+        auto accepted = payments_.find_transaction(signature);
+        if (accepted && *accepted && (*accepted)->payment_id == payment_id) {
+            auto again = payments_.get(payment_id);
+            if (!again) return again.error();
+            return current(again->status);
+        }
+        return refusal(simulation ? rejection(*simulation->err) : simulation.error());
+    }
+    auto height = chain_.block_height(Commitment::Confirmed);
+    if (!height) return height.error();
+    auto wire = solana::serialize_transaction(*transaction);
+    if (!wire) return wire.error();
+
+    auto started = payments_.begin_broadcast(payment_id, signature, *wire,
+                                             static_cast<std::int64_t>(*height) + kBlockhashValidBlocks, t.unix_seconds);
+    if (!started) return started.error();
+    if (*started == BroadcastStart::SameTransaction) {
+        auto again = payments_.get(payment_id);
+        if (!again) return again.error();
+        return current(again->status);
+    }
+    auto sent = chain_.send(*wire);
+    if (!sent && rejection_name(sent.error()) != "AlreadyProcessed" &&
+        sent.error().code != ErrorCode::ChainUnavailable) {
+        HILT_TRY(payments_.abort_broadcast(payment_id, signature));
+        return refusal(sent.error());
+    }
+    // Accepted (or the chain is briefly unreachable: the watcher sends it again until it lands or expires).
+    return current(models::PaymentStatus::PendingConfirmation);
+}
+
+Result<bool> PaymentService::settle_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed) {
+    const auto t = now();
+    const auto landed_at = landed.block_time.value_or(t.unix_seconds);
+    Settlement settlement{payment.payment_id,
+                          landed.signature,
+                          landed.transaction.message.account_keys.front(),
+                          static_cast<std::int64_t>(landed.slot),
+                          landed_at > payment.expires_at.unix_seconds,
+                          t};
+    return payments_.settle(settlement, keys_.receipt);
+}
+
+Result<bool> PaymentService::consider_signature(const PaymentRecord& payment, const std::string& signature) {
+    auto landed = chain_.get_transaction(signature, Commitment::Confirmed);
+    if (!landed) return landed.error();
+    if (!*landed) return false;
+    if (auto verified = verify_landed(payment, **landed); !verified) {
+        HILT_TRY(payments_.record_mismatch(payment.payment_id, signature, describe(verified.error()),
+                                           now().unix_seconds));
+        return verified.error();
+    }
+    return settle_landed(payment, **landed);
+}
+
+Result<bool> PaymentService::follow(const PaymentRecord& payment) {
+    if (payment.status == models::PaymentStatus::Confirmed) return false;
+    const auto t = now();
+    auto transactions = payments_.transactions_of(payment.payment_id);
+    if (!transactions) return transactions.error();
+    std::vector<TransactionRecord> sent;
+    for (auto& record : *transactions) {
+        if (record.state == TransactionState::Sent) sent.push_back(std::move(record));
+    }
+    if (!sent.empty()) {
+        std::vector<std::string> signatures;
+        for (const auto& record : sent) signatures.push_back(record.signature);
+        auto statuses = chain_.signature_statuses(signatures);
+        if (!statuses) return statuses.error();
+        std::optional<std::uint64_t> height;
+        for (std::size_t i = 0; i < sent.size() && i < statuses->size(); ++i) {
+            const auto& record = sent[i];
+            const auto& status = (*statuses)[i];
+            if (status && status->confirmation != Commitment::Processed) {
+                auto landed = chain_.get_transaction(record.signature, Commitment::Confirmed);
+                if (!landed) return landed.error();
+                if (!*landed) continue;
+                if ((*landed)->err) {
+                    auto retired = payments_.retire_transaction(record.signature, TransactionState::Failed,
+                                                                (*landed)->err->name + ": " + (*landed)->err->detail,
+                                                                models::FailureReason::TransactionFailed, t.unix_seconds);
+                    if (!retired) return retired.error();
+                    continue;
+                }
+                if (auto verified = verify_landed(payment, **landed); !verified) {
+                    auto retired = payments_.retire_transaction(record.signature, TransactionState::Mismatch,
+                                                                describe(verified.error()),
+                                                                models::FailureReason::VerificationFailed,
+                                                                t.unix_seconds);
+                    if (!retired) return retired.error();
+                    continue;
+                }
+                return settle_landed(payment, **landed);
+            }
+            if (status) continue;  // processed: wait for confirmation
+            if (!height) {
+                auto current = chain_.block_height(Commitment::Confirmed);
+                if (!current) return current.error();
+                height = *current;
+            }
+            if (static_cast<std::int64_t>(*height) > record.expiry_height) {
+                auto retired = payments_.retire_transaction(record.signature, TransactionState::Expired,
+                                                            "the blockhash expired before the transaction landed",
+                                                            models::FailureReason::Expired, t.unix_seconds);
+                if (!retired) return retired.error();
+            } else {
+                (void)chain_.send(record.wire);  // lost on the way (or still travelling): send it again
+            }
+        }
+    }
+    // Payments a wallet may have broadcast itself (Solana Pay), or that land late: look up the reference.
+    if (!payment.built_at && sent.empty()) return false;
+    auto found = chain_.signatures_for_address(payment.reference, kReferenceScanLimit, Commitment::Confirmed);
+    if (!found) return found.error();
+    for (const auto& info : *found) {
+        if (info.err) continue;
+        auto known = payments_.find_transaction(info.signature);
+        if (!known) return known.error();
+        if (*known) continue;
+        auto settled = consider_signature(payment, info.signature);
+        if (settled && *settled) return true;
+    }
+    return false;
+}
+
+Result<models::ConfirmResponse> PaymentService::confirm(const std::string& payment_id,
+                                                        const std::optional<std::string>& tx_signature) {
+    auto payment = payments_.get(payment_id);
+    if (!payment) return payment.error();
+    if (payment->status != models::PaymentStatus::Confirmed) {
+        if (tx_signature) {
+            auto known = payments_.find_transaction(*tx_signature);
+            if (!known) return known.error();
+            if (*known && (*known)->payment_id != payment_id) {
+                return fail(ErrorCode::TransactionMismatch, "this transaction belongs to another payment",
+                            "tx_signature");
+            }
+            if (!*known) {
+                auto settled = consider_signature(*payment, *tx_signature);
+                if (!settled) return at("tx_signature", settled.error());
+            }
+        }
+        if (auto followed = follow(*payment); !followed && followed.error().code == ErrorCode::ChainUnavailable) {
+            return followed.error();
+        }
+        payment = payments_.get(payment_id);
+        if (!payment) return payment.error();
+    }
+    auto view = api_view(*payment);
+    if (!view) return view.error();
+    models::ConfirmResponse out;
+    out.payment_id = view->payment_id;
+    out.status = view->status;
+    out.failure_reason = view->failure_reason;
+    out.tx_signature = view->tx_signature;
+    out.delivery_type = view->delivery_type;
+    out.delivery_value = view->delivery_value;
+    out.delivery_status = view->delivery_status;
+    out.membership_id = view->membership_id;
+    out.membership_status = view->membership_status;
+    out.membership_period_end_at = view->membership_period_end_at;
+    return out;
+}
+
+Result<models::Payment> PaymentService::api_view(const PaymentRecord& payment) {
+    std::optional<models::Membership> membership;
+    if (payment.membership_id) {
+        auto found = payments_.membership(*payment.membership_id);
+        if (!found) return found.error();
+        membership = std::move(*found);
+    }
+    return to_api_payment(payment, membership, now());
+}
+
+Result<models::Payment> PaymentService::status(const std::string& payment_id) {
+    auto payment = payments_.get(payment_id);
+    if (!payment) return payment.error();
+    return api_view(*payment);
+}
+
+std::size_t PaymentService::watch_once() {
+    const auto t = now();
+    if (auto expired = payments_.expire_due(t.unix_seconds); !expired) {
+        std::cerr << "hiltd watcher: " << describe(expired.error()) << "\n";
+    }
+    auto open = payments_.watch_list(t.unix_seconds, kLateWatchSeconds, kWatchBatch);
+    if (!open) {
+        std::cerr << "hiltd watcher: " << describe(open.error()) << "\n";
+        return 0;
+    }
+    std::size_t settled = 0;
+    for (const auto& payment : *open) {
+        auto followed = follow(payment);
+        if (followed && *followed) ++settled;
+        if (!followed && followed.error().code == ErrorCode::ChainUnavailable) break;  // try next tick
+    }
+    return settled;
+}
+
+void PaymentService::start_watcher(std::chrono::milliseconds interval) {
+    stop_watcher();
+    std::lock_guard lock(watcher_mutex_);
+    watcher_stop_ = false;
+    watcher_ = std::thread([this, interval] {
+        std::unique_lock lock(watcher_mutex_);
+        while (!watcher_stop_) {
+            lock.unlock();
+            watch_once();
+            lock.lock();
+            watcher_wake_.wait_for(lock, interval, [this] { return watcher_stop_; });
+        }
+    });
+}
+
+void PaymentService::stop_watcher() {
+    std::thread thread;
+    {
+        std::lock_guard lock(watcher_mutex_);
+        watcher_stop_ = true;
+        thread = std::move(watcher_);
+    }
+    watcher_wake_.notify_all();
+    if (thread.joinable()) thread.join();
+}
+
+}  // namespace hilt::server

@@ -1,0 +1,129 @@
+// server/payments/payment_service.h: the payment lifecycle, between the public routes, the store and the
+// chain (api.md "Public checkout routes" and "Statuses").
+//
+// Owns: quoting a session at connect (fee split, reference key, expiry, Solana Pay URL), building the
+// transaction the buyer signs, checking a signed transaction before it is broadcast, following sent
+// transactions and session references on chain (rebroadcasting lost ones, retiring expired ones, finding
+// late and wallet-broadcast payments) and settling a landed payment from what the chain reports.
+// Must never: broadcast a transaction it has not re-parsed and checked against the quote, credit a payment
+// from anything but the chain's balances, or hold the store's lock during chain I/O.
+//
+// Settlement happens in two places that may race: the confirm route (for one payment) and the watcher
+// (every open payment, each tick). The store's conditional updates make the first to arrive win.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "chain/chain.h"
+#include "crypto/sodium.h"
+#include "models/checkout.h"
+#include "models/handoff.h"
+#include "solana/inspector.h"
+#include "store/payment_store.h"
+#include "store/product_store.h"
+
+namespace hilt::server {
+
+class Clock;
+struct ServerConfig;
+
+// Compute units the built transaction asks for: enough for every instruction it carries, so that wallets
+// (Phantom) keep our budget instead of simulating and rewriting it.
+inline constexpr std::uint32_t kComputeUnitsBase = 1'000;            // the two ComputeBudget instructions
+inline constexpr std::uint32_t kComputeUnitsPerTransfer = 10'000;    // TransferChecked ~6.2k, System ~150
+inline constexpr std::uint32_t kComputeUnitsPerCreateAccount = 40'000;  // CreateIdempotent ~22-35k
+inline constexpr std::uint32_t kComputeUnitsMemo = 20'000;           // Memo v2, ~100 CU per byte, margin
+// Priority fee, micro-lamports per compute unit (~0.00002 SOL at our budget): lands promptly on a busy
+// cluster, negligible for the buyer.
+inline constexpr std::uint64_t kPriorityMicroLamports = 20'000;
+// Solana's MAX_PROCESSING_AGE: a transaction can land while block height <= its blockhash's + 150.
+inline constexpr std::int64_t kBlockhashValidBlocks = 150;
+// How long after a session expired the watcher still looks for its transaction on chain (late payments).
+inline constexpr std::int64_t kLateWatchSeconds = 24 * 3600;
+// Open payments the watcher follows per tick (newest activity first).
+inline constexpr std::size_t kWatchBatch = 500;
+// Signatures read per reference scan (a session normally has one).
+inline constexpr std::size_t kReferenceScanLimit = 10;
+
+// The programs a checkout transaction may invoke (api.md): ours plus wallet guard programs.
+std::vector<solana::PublicKey> allowed_checkout_programs();
+
+// What a transaction for this payment, paid by `payer`, must do (inspector::check_payment).
+solana::PaymentExpectation payment_expectation(const PaymentRecord& payment, const solana::PublicKey& payer);
+
+// The instructions of the transaction the buyer signs, in order: compute budget, token accounts to create
+// (idempotent, funded by the buyer) when missing, the net transfer to the merchant carrying the reference,
+// the fee transfer, and a memo with the payment id.
+[[nodiscard]] Result<std::vector<solana::Instruction>> payment_instructions(const PaymentRecord& payment,
+                                                                           const solana::PublicKey& payer,
+                                                                           bool create_merchant_account,
+                                                                           bool create_fee_account);
+
+// Checks a landed transaction against the quote: no error, the structure check_payment wants, and the
+// balances: the merchant's account received exactly the net amount, the fee account exactly the fee.
+[[nodiscard]] Status verify_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed);
+
+struct PaymentKeys {
+    const Ed25519Keypair& receipt;
+    const Ed25519Keypair& handoff;
+    const solana::PublicKey& fee_wallet;
+};
+
+class PaymentService {
+public:
+    PaymentService(const ServerConfig& config, const Clock& clock, Chain& chain, PaymentStore& payments,
+                   ProductStore& products, PaymentKeys keys);
+    ~PaymentService();
+    PaymentService(const PaymentService&) = delete;
+    PaymentService& operator=(const PaymentService&) = delete;
+
+    [[nodiscard]] Result<models::ConnectResponse> connect(const std::string& slug,
+                                                          const models::ConnectRequest& request);
+    [[nodiscard]] Result<models::HandoffResolveResponse> resolve_handoff(const std::string& token);
+    // A signed link for a buyer the merchant already knows (valid until expires_in_seconds, default 1 h).
+    [[nodiscard]] Result<models::HandoffLinkResponse> create_handoff_link(const std::string& merchant_id,
+                                                                          const std::string& product_id,
+                                                                          const models::HandoffLinkRequest& request);
+    [[nodiscard]] Result<models::TransactionResponse> build_transaction(const std::string& payment_id,
+                                                                        const solana::PublicKey& buyer);
+    [[nodiscard]] Result<models::BroadcastResponse> broadcast(const std::string& payment_id,
+                                                              const std::string& signed_base64);
+    [[nodiscard]] Result<models::ConfirmResponse> confirm(const std::string& payment_id,
+                                                          const std::optional<std::string>& tx_signature);
+    [[nodiscard]] Result<models::Payment> status(const std::string& payment_id);
+    // The payment as its merchant reads it (its trail), membership fields included once confirmed.
+    [[nodiscard]] Result<models::Payment> api_view(const PaymentRecord& payment);
+
+    // One pass of the watcher: expire due sessions, then follow every open payment. Returns how many
+    // payments it settled.
+    std::size_t watch_once();
+    // Runs watch_once every `interval` on a background thread until stop_watcher().
+    void start_watcher(std::chrono::milliseconds interval);
+    void stop_watcher();
+
+private:
+    // Looks at one payment's transactions and reference on chain; settles it when paid.
+    [[nodiscard]] Result<bool> follow(const PaymentRecord& payment);
+    [[nodiscard]] Result<bool> settle_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed);
+    [[nodiscard]] Result<bool> consider_signature(const PaymentRecord& payment, const std::string& signature);
+    models::Timestamp now() const;
+
+    const ServerConfig& config_;
+    const Clock& clock_;
+    Chain& chain_;
+    PaymentStore& payments_;
+    ProductStore& products_;
+    PaymentKeys keys_;
+
+    std::mutex watcher_mutex_;
+    std::condition_variable watcher_wake_;
+    std::thread watcher_;
+    bool watcher_stop_ = false;
+};
+
+}  // namespace hilt::server

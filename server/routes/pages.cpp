@@ -1,0 +1,265 @@
+// server/routes/pages.cpp: the checkout shell, its message pages and the /assets/ routes.
+#include "routes/pages.h"
+
+#include <memory>
+#include <utility>
+
+#include "http/static_files.h"
+#include "models/json_reader.h"
+#include "money/money.h"
+#include "routes/auth.h"
+
+namespace hilt::server {
+
+namespace {
+
+constexpr std::string_view kHtmlContentType = "text/html; charset=utf-8";
+constexpr std::string_view kAssetsPrefix = "/assets/";
+constexpr std::string_view kManifestName = "manifest.json";
+
+// Runs of whitespace (newlines included) as one space, then at most `max_chars` code points, with
+// an ellipsis when something was cut. Input is valid UTF-8 (the models check every stored text).
+std::string preview_excerpt(std::string_view text, std::size_t max_chars) {
+    std::string collapsed;
+    collapsed.reserve(text.size());
+    for (char c : text) {
+        const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+        if (!space)
+            collapsed += c;
+        else if (!collapsed.empty() && collapsed.back() != ' ')
+            collapsed += ' ';
+    }
+    while (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < collapsed.size(); ++i) {
+        if ((static_cast<unsigned char>(collapsed[i]) & 0xC0) == 0x80)
+            continue;  // continuation byte
+        if (chars++ == max_chars) {
+            collapsed.resize(i);
+            while (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
+            return collapsed + "\u2026";
+        }
+    }
+    return collapsed;
+}
+
+HttpResponse html_response(int status, std::string body, std::string cache_control) {
+    HttpResponse response;
+    response.status = status;
+    response.body = std::move(body);
+    response.content_type = std::string(kHtmlContentType);
+    response.headers.emplace_back("Content-Security-Policy", std::string(kCheckoutPageCsp));
+    response.headers.emplace_back("Cache-Control", std::move(cache_control));
+    // httplib compresses text/html on the fly for clients that accept it.
+    response.headers.emplace_back("Vary", "Accept-Encoding");
+    return response;
+}
+
+std::string short_cache(const AppContext& context) {
+    return "public, max-age=" + std::to_string(context.config.public_payload_max_age_seconds);
+}
+
+HttpResponse not_found_page(const AppContext& context) {
+    return html_response(
+        404,
+        render_message_page("Checkout not found", "This checkout link does not exist",
+                            "Check the link you were given, or ask the seller for a new one."),
+        short_cache(context));
+}
+
+HttpResponse internal_error_page() {
+    return html_response(
+        500,
+        render_message_page("Something went wrong", "Something went wrong",
+                            "The checkout could not be loaded. Please try again in a moment."),
+        "no-store");
+}
+
+// The script (and optional stylesheet) named by assets_dir/manifest.json, when it names safe ones.
+void apply_manifest(StaticFiles& files, CheckoutPageView& view) {
+    auto manifest = files.find(kManifestName);
+    if (!manifest) return;
+    auto json = models::parse_json_text(*manifest->body);
+    if (!json || !json->is_object()) return;
+    const auto entry = json->find("entry");
+    if (entry != json->end() && entry->is_string()) {
+        const auto& name = entry->get_ref<const std::string&>();
+        if (is_safe_asset_path(name)) view.script = name;
+    }
+    const auto style = json->find("style");
+    if (style != json->end() && style->is_string()) {
+        const auto& name = style->get_ref<const std::string&>();
+        if (is_safe_asset_path(name)) view.style = name;
+    }
+}
+
+HttpResponse checkout_page(const HttpRequest& request, AppContext& context, StaticFiles& files) {
+    if (auto limited = limit_public(request, context)) {
+        auto response =
+            html_response(limited->status,
+                          render_message_page("Too many requests", "Too many requests",
+                                              "Please wait a moment, then reload this page."),
+                          "no-store");
+        for (const auto& header : limited->headers) response.headers.push_back(header);
+        return response;
+    }
+    const auto slug = request.path_param("slug");
+    if (auto valid = models::validate_slug(slug); !valid) return not_found_page(context);
+    auto product = context.products.find_by_slug(slug);
+    if (!product) {
+        return product.error().code == ErrorCode::NotFound ? not_found_page(context)
+                                                           : internal_error_page();
+    }
+    if (product->status == models::ProductStatus::Archived) {
+        return html_response(
+            410,
+            render_message_page("No longer on sale", "This product is no longer on sale",
+                                "\u201c" + product->title +
+                                    "\u201d has been withdrawn by its seller. Nothing can be "
+                                    "bought through this link any more."),
+            short_cache(context));
+    }
+    auto owner = context.products.owner_of(product->product_id);
+    if (!owner) return internal_error_page();
+    auto merchant = context.merchants.find_merchant(*owner);
+    if (!merchant) return internal_error_page();
+
+    // WARNING: only public fields from here on: never delivery_value, never metadata.
+    CheckoutPageView view;
+    view.title = product->title;
+    view.description = product->description;
+    view.price = price_text(product->amount_minor_units, product->token_mint);
+    view.merchant_name = merchant->name;
+    view.slug = product->slug;
+    view.url = product->checkout_url;
+    apply_manifest(files, view);
+    return html_response(200, render_checkout_page(view), short_cache(context));
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 8);
+    for (char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            case '\t':
+            case '\n':
+            case '\r':
+                out += c;
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) break;
+                out += c;
+        }
+    }
+    return out;
+}
+
+std::string price_text(std::int64_t amount_minor_units, const solana::PublicKey& mint) {
+    if (auto match = money::find_asset_by_mint(mint)) {
+        const auto& asset = *match->asset;
+        if (auto text = money::format_display(amount_minor_units, asset.decimals)) {
+            return *text + " " + std::string(asset.symbol);
+        }
+    }
+    return std::to_string(amount_minor_units) + " tokens";
+}
+
+std::string render_checkout_page(const CheckoutPageView& view) {
+    const auto title = html_escape(view.title);
+    const auto price = html_escape(view.price);
+    const auto merchant = html_escape(view.merchant_name);
+    std::string summary = view.price + " \u00b7 sold by " + view.merchant_name;
+    if (view.description && !view.description->empty()) {
+        summary += ". " + preview_excerpt(*view.description, kPreviewDescriptionMaxChars);
+    }
+    const auto description_meta = html_escape(summary);
+
+    std::string html;
+    html.reserve(4096);
+    html += "<!doctype html>\n<html lang=\"en\">\n<head>\n";
+    html += "<meta charset=\"utf-8\">\n";
+    html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+    html += "<title>" + title + " \u00b7 " + price + "</title>\n";
+    html += "<meta name=\"description\" content=\"" + description_meta + "\">\n";
+    html += "<meta property=\"og:type\" content=\"website\">\n";
+    html += "<meta property=\"og:site_name\" content=\"Hilt\">\n";
+    html += "<meta property=\"og:title\" content=\"" + title + "\">\n";
+    html += "<meta property=\"og:description\" content=\"" + description_meta + "\">\n";
+    html += "<meta property=\"og:url\" content=\"" + html_escape(view.url) + "\">\n";
+    html += "<meta name=\"twitter:card\" content=\"summary\">\n";
+    html += "<meta name=\"twitter:title\" content=\"" + title + "\">\n";
+    html += "<meta name=\"twitter:description\" content=\"" + description_meta + "\">\n";
+    if (view.style) {
+        html += "<link rel=\"stylesheet\" href=\"/assets/" + html_escape(*view.style) + "\">\n";
+    }
+    html += "<script src=\"/assets/" + html_escape(view.script) + "\" defer></script>\n";
+    html += "</head>\n<body>\n<main id=\"checkout\">\n";
+    html += "<h1 id=\"product-title\">" + title + "</h1>\n";
+    html += "<p id=\"product-price\">" + price + "</p>\n";
+    html += "<p id=\"product-merchant\">Sold by " + merchant + "</p>\n";
+    if (view.description && !view.description->empty()) {
+        html += "<p id=\"product-description\">" + html_escape(*view.description) + "</p>\n";
+    }
+    html += "<canvas id=\"canvas\" data-slug=\"" + html_escape(view.slug) +
+            "\" aria-label=\"Checkout for " + title + "\"></canvas>\n";
+    html += "<noscript><p>" + title + " costs " + price + ", sold by " + merchant +
+            ". Paying needs JavaScript and WebAssembly: please enable them, or open this link in a "
+            "wallet's "
+            "browser.</p></noscript>\n";
+    html += "</main>\n</body>\n</html>\n";
+    return html;
+}
+
+std::string render_message_page(std::string_view title, std::string_view heading,
+                                std::string_view text) {
+    std::string html;
+    html += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+    html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+    html += "<meta name=\"robots\" content=\"noindex\">\n";
+    html += "<title>" + html_escape(title) + " \u00b7 Hilt</title>\n</head>\n<body>\n<main>\n";
+    html += "<h1>" + html_escape(heading) + "</h1>\n<p>" + html_escape(text) + "</p>\n";
+    html += "</main>\n</body>\n</html>\n";
+    return html;
+}
+
+void register_page_routes(HttpServer& http, AppContext& context) {
+    // Shared by the handlers, which the HttpServer keeps as long as it serves.
+    auto files = std::make_shared<StaticFiles>(context.config.assets_dir);
+
+    http.route("GET", "/p/{slug}", [&context, files](const HttpRequest& request) {
+        return checkout_page(request, context, *files);
+    });
+
+    // The wrapper's path parameters match one segment each: one route per depth. httplib has
+    // already percent-decoded request.path; asset_response checks the decoded name.
+    std::string pattern(kAssetsPrefix.substr(0, kAssetsPrefix.size() - 1));
+    for (std::size_t depth = 1; depth <= kAssetPathMaxSegments; ++depth) {
+        pattern += "/{segment" + std::to_string(depth) + "}";
+        http.route("GET", pattern, [files](const HttpRequest& request) {
+            const std::string_view path(request.path);
+            const auto relative = path.size() > kAssetsPrefix.size()
+                                      ? path.substr(kAssetsPrefix.size())
+                                      : std::string_view();
+            return asset_response(*files, request, relative);
+        });
+    }
+}
+
+}  // namespace hilt::server

@@ -1,0 +1,207 @@
+// server/store/payment_store.h: checkout sessions (payments), the transactions seen for them, and what
+// confirmation writes: receipts, memberships and event rows.
+//
+// Owns: every SQL statement about payments, payment_transactions, handoff_uses, receipts, memberships and
+// events, and the state transitions as conditional updates, so that two requests (or a request and the
+// confirmation watcher) racing on one payment can never both win: exactly one broadcast moves a session to
+// PENDING_CONFIRMATION, exactly one settlement confirms it.
+// Must never: confirm a payment twice, write a receipt or membership outside the transaction that confirms
+// the payment, or let one merchant read another's rows (merchant reads are scoped, answering not_found).
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "crypto/sodium.h"
+#include "models/checkout.h"
+#include "models/event.h"
+#include "models/membership.h"
+#include "models/product.h"
+#include "models/receipt.h"
+#include "store/sqlite.h"
+
+namespace hilt::server {
+
+// What connect quoted. Later product edits never change it ("payments already started keep the price
+// they were quoted"), and confirmation reveals exactly this delivery and grants exactly these terms.
+struct PaymentQuote {
+    std::int64_t amount_minor_units = 0;
+    std::int64_t merchant_amount_minor_units = 0;
+    std::int64_t fee_minor_units = 0;
+    std::int64_t fee_bps = 0;
+    std::string asset_symbol;
+    std::uint8_t decimals = 0;
+    bool native = false;  // SOL: System transfers in lamports, no token accounts
+    solana::PublicKey token_mint;
+    solana::PublicKey merchant_wallet;
+    solana::PublicKey fee_wallet;
+    std::string title;
+    models::DeliveryType delivery_type = models::DeliveryType::None;
+    std::optional<std::string> delivery_value;
+    std::optional<models::MembershipConfig> membership;  // only when enabled
+    std::optional<models::CheckoutRoute> route;
+    std::optional<models::Identity> identity;  // from a handoff token
+    std::optional<std::string> buyer_ref;
+    std::optional<std::string> handoff_token_id;
+};
+
+[[nodiscard]] Status from_json(const models::Json& json, PaymentQuote& out);
+models::Json to_json(const PaymentQuote& value);
+
+struct PaymentRecord {
+    std::string payment_id;
+    std::string merchant_id;
+    std::string product_id;
+    std::string slug;
+    models::PaymentStatus status = models::PaymentStatus::PendingSignature;
+    std::optional<models::FailureReason> failure_reason;
+    solana::PublicKey reference;
+    std::optional<solana::PublicKey> buyer_wallet;
+    std::optional<std::string> tx_signature;
+    bool late = false;
+    PaymentQuote quote;
+    std::optional<models::DeliveryStatus> delivery_status;
+    std::optional<std::string> membership_id;
+    std::optional<models::Timestamp> built_at;  // first transaction handed out (watch its reference)
+    models::Timestamp created_at;
+    models::Timestamp expires_at;
+    std::optional<models::Timestamp> confirmed_at;
+};
+
+enum class TransactionState : std::uint8_t { Sent, Landed, Failed, Expired, Mismatch };
+std::string_view to_string(TransactionState state);
+
+struct TransactionRecord {
+    std::string signature;
+    std::string payment_id;
+    Bytes wire;  // empty for transactions found on chain rather than broadcast by us
+    std::int64_t expiry_height = 0;
+    TransactionState state = TransactionState::Sent;
+    std::optional<std::string> error;
+};
+
+enum class BroadcastStart : std::uint8_t {
+    Started,         // recorded; the caller sends it now
+    SameTransaction  // this transaction was already accepted for this payment (an idempotent retry)
+};
+
+// What the chain showed for a landed transaction that pays the quote.
+struct Settlement {
+    std::string payment_id;
+    std::string tx_signature;
+    solana::PublicKey buyer_wallet;
+    std::int64_t slot = 0;
+    bool late = false;
+    models::Timestamp confirmed_at;
+};
+
+struct PaymentListQuery {
+    std::size_t limit = 20;
+    std::optional<std::string> starting_after;
+    std::optional<models::PaymentStatus> status;
+};
+
+struct MembershipListQuery {
+    std::size_t limit = 20;
+    std::optional<std::string> starting_after;
+    std::optional<std::string> product_id;
+};
+
+class PaymentStore {
+public:
+    PaymentStore(Database& db, std::mutex& mutex) : db_(db), mutex_(mutex) {}
+
+    // Inserts a new session; with quote.handoff_token_id, also marks the token used (handoff_used when it
+    // already started another payment), in the same store transaction.
+    [[nodiscard]] Status create(const PaymentRecord& payment, std::int64_t now);
+    [[nodiscard]] Result<PaymentRecord> get(const std::string& payment_id);
+    [[nodiscard]] Result<PaymentRecord> get_for_merchant(const std::string& merchant_id,
+                                                         const std::string& payment_id);
+    [[nodiscard]] Result<models::ListPage<PaymentRecord>> list_for_product(const std::string& merchant_id,
+                                                                           const std::string& product_id,
+                                                                           const PaymentListQuery& query);
+    // Is this handoff token already spent? (resolve answers 409 handoff_used)
+    [[nodiscard]] Result<bool> handoff_used(const std::string& token_id);
+
+    // Binds the session to the buyer's wallet (first call) or checks it is the bound one (conflict
+    // otherwise), and remembers that a transaction was handed out.
+    [[nodiscard]] Status bind_buyer(const std::string& payment_id, const solana::PublicKey& wallet,
+                                    std::int64_t now);
+
+    // PENDING_SIGNATURE -> PENDING_CONFIRMATION with this transaction, recorded before it is sent so that
+    // nothing accepted is lost if the process dies. SameTransaction for a repeat of the accepted one;
+    // conflict when another transaction is already pending or the payment is over; transaction_mismatch
+    // when the transaction belongs to another payment.
+    [[nodiscard]] Result<BroadcastStart> begin_broadcast(const std::string& payment_id,
+                                                         const std::string& signature, const Bytes& wire,
+                                                         std::int64_t expiry_height, std::int64_t now);
+    // The chain refused the transaction as sent: forget it and reopen the session (if still pending on it).
+    [[nodiscard]] Status abort_broadcast(const std::string& payment_id, const std::string& signature);
+    // A transaction that failed on chain or expired unlanded: mark it, and reopen the session for a new
+    // one (or end it as FAILED with `reason_if_over` when its time is up). Returns the payment's new state.
+    [[nodiscard]] Result<PaymentRecord> retire_transaction(const std::string& signature, TransactionState state,
+                                                           const std::string& error,
+                                                           models::FailureReason reason_if_over,
+                                                           std::int64_t now);
+    // A transaction found on chain by the session's reference that does not pay the quote: kept, never
+    // ignored, never credited.
+    [[nodiscard]] Status record_mismatch(const std::string& payment_id, const std::string& signature,
+                                         const std::string& error, std::int64_t now);
+    [[nodiscard]] Result<std::vector<TransactionRecord>> transactions_of(const std::string& payment_id);
+    [[nodiscard]] Result<std::optional<TransactionRecord>> find_transaction(const std::string& signature);
+
+    // PENDING_SIGNATURE sessions past expires_at -> FAILED (EXPIRED), each with a payment.failed event.
+    // Returns the ids ended.
+    [[nodiscard]] Result<std::vector<std::string>> expire_due(std::int64_t now);
+    // Payments the watcher follows: every PENDING_CONFIRMATION one, and those a transaction was built for
+    // that are PENDING_SIGNATURE, or FAILED (EXPIRED) less than `late_window_seconds` ago.
+    [[nodiscard]] Result<std::vector<PaymentRecord>> watch_list(std::int64_t now, std::int64_t late_window_seconds,
+                                                                std::size_t limit);
+
+    // Confirms the payment, in one store transaction: status, the transaction row, delivery, the receipt
+    // (signed with `receipt_key`), the membership (created, extended or reactivated) and an event row per
+    // webhook. false when it was already CONFIRMED (nothing written).
+    [[nodiscard]] Result<bool> settle(const Settlement& settlement, const Ed25519Keypair& receipt_key);
+
+    [[nodiscard]] Result<models::Receipt> receipt_for(const std::string& merchant_id,
+                                                      const std::string& payment_id);
+    // Any merchant's membership (the public payment status shows its status and period end).
+    [[nodiscard]] Result<models::Membership> membership(const std::string& membership_id);
+    [[nodiscard]] Result<models::Membership> membership_for(const std::string& merchant_id,
+                                                            const std::string& membership_id);
+    [[nodiscard]] Result<models::ListPage<models::Membership>> list_memberships(const std::string& merchant_id,
+                                                                                const MembershipListQuery& query);
+    // A merchant's events, newest first (webhook delivery and GET /v1/events arrive with a later issue).
+    [[nodiscard]] Result<std::vector<models::Event>> events_for(const std::string& merchant_id,
+                                                                std::size_t limit);
+
+private:
+    [[nodiscard]] Result<PaymentRecord> get_locked(const std::string& payment_id);
+    [[nodiscard]] Status add_event_locked(const std::string& merchant_id, models::EventType type,
+                                          const models::Json& data, std::int64_t now);
+    Database& db_;
+    std::mutex& mutex_;
+};
+
+// The member a membership belongs to: the handoff identity when the session has one, else the wallet.
+std::string member_key(const PaymentRecord& payment, const solana::PublicKey& buyer_wallet);
+
+// The membership after this payment: a new one, or `existing` extended (still running: its end moves by
+// one interval) or reactivated (lapsed: a new period from now). Grace runs grace_period_days past the end.
+models::Membership next_membership(const std::optional<models::Membership>& existing,
+                                   const PaymentRecord& payment, const solana::PublicKey& buyer_wallet,
+                                   std::string new_membership_id, models::Timestamp now);
+
+// ACTIVE until the period end, GRACE until the grace end, then EXPIRED (CANCELLED stays CANCELLED).
+models::MembershipStatus membership_status_at(const models::Membership& membership, models::Timestamp now);
+
+// The payment as the API shows it at `now`: a pending session past expires_at reads FAILED (EXPIRED);
+// delivery and membership fields only once CONFIRMED.
+models::Payment to_api_payment(const PaymentRecord& payment, const std::optional<models::Membership>& membership,
+                               models::Timestamp now);
+
+}  // namespace hilt::server

@@ -1,0 +1,178 @@
+// End to end against the hiltd binary with its SQLite file and sandbox chain: a merchant creates a product,
+// a buyer (a @solana/web3.js Keypair) connects, checks the transaction the server built with web3.js and
+// @solana/spl-token (independent decoders), signs it with web3.js, broadcasts and confirms; the receipt's
+// signature is checked with tweetnacl. Then the process is killed (SIGKILL) and restarted: everything
+// acknowledged is still there.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import web3 from '@solana/web3.js';
+import * as spl from '@solana/spl-token';
+import nacl from 'tweetnacl';
+import bs58 from 'bs58';
+import { startHiltd, waitFor } from './hiltd.mjs';
+
+const { Keypair, Transaction, PublicKey, ComputeBudgetProgram } = web3;
+const MEMO_PROGRAM = new PublicKey('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr');
+const PRICE = 12_500_000n; // 12.50 USDC
+const FEE_BPS = 250n;
+
+const hiltd = await startHiltd(['--fee-bps', String(FEE_BPS)]);
+after(() => hiltd.cleanup());
+const key = hiltd.createMerchant('E2E Guild');
+const merchant = { 'x-hilt-key': key };
+const merchantWallet = Keypair.generate().publicKey;
+
+// JSON.stringify with keys sorted at every level, as the server's canonical JSON is.
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+async function createProduct() {
+  const res = await hiltd.api('POST', '/v1/products', {
+    product_type: 'PAYMENT_LINK',
+    title: 'E2E monthly pass',
+    amount_minor_units: Number(PRICE),
+    merchant_wallet: merchantWallet.toBase58(),
+    delivery_type: 'INVITE_LINK',
+    delivery_value: 'https://discord.gg/e2e-guild',
+    membership_config: { enabled: true, platform: 'DISCORD', identity_type: 'WALLET', renewal_mode: 'ONE_OFF',
+                         billing_interval_days: 30, grace_period_days: 2 },
+  }, merchant);
+  assert.equal(res.status, 201, res.text);
+  return res.body;
+}
+
+async function fundedBuyer() {
+  const buyer = Keypair.generate();
+  for (const [asset, amount] of [['SOL', 1_000_000_000], ['USDC', Number(PRICE)]]) {
+    const res = await hiltd.api('POST', '/v1/sandbox/airdrop',
+                                { wallet: buyer.publicKey.toBase58(), asset, amount_minor_units: amount });
+    assert.equal(res.status, 200, res.text);
+  }
+  return buyer;
+}
+
+test('a buyer pays with a web3.js-signed transaction and the payment survives a SIGKILL', async () => {
+  const product = await createProduct();
+  const payload = await hiltd.api('GET', `/v1/products/p/${product.slug}`);
+  assert.equal(payload.status, 200);
+  assert.equal(payload.body.delivery_value, undefined);
+  const usdc = new PublicKey(payload.body.token_mint);
+
+  const buyer = await fundedBuyer();
+  const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, {}, { 'idempotency-key': 'tab-1' });
+  assert.equal(session.status, 201, session.text);
+  const fee = (PRICE * FEE_BPS) / 10_000n; // BigInt division floors, as the fee rule says
+  assert.equal(BigInt(session.body.fee_minor_units), fee);
+  assert.equal(BigInt(session.body.merchant_amount_minor_units), PRICE - fee);
+  const paymentId = session.body.payment_id;
+
+  const built = await hiltd.api('POST', `/v1/payments/${paymentId}/transaction`,
+                                { buyer_wallet: buyer.publicKey.toBase58() });
+  assert.equal(built.status, 200, built.text);
+  const tx = Transaction.from(Buffer.from(built.body.transaction, 'base64'));
+  assert.ok(tx.feePayer.equals(buyer.publicKey));
+  assert.equal(tx.recentBlockhash, built.body.recent_blockhash);
+
+  // Read every instruction with the independent decoders.
+  const merchantAta = spl.getAssociatedTokenAddressSync(usdc, merchantWallet);
+  const buyerAta = spl.getAssociatedTokenAddressSync(usdc, buyer.publicKey);
+  const transfers = [];
+  let memo = null;
+  let computeLimit = null;
+  for (const ix of tx.instructions) {
+    if (ix.programId.equals(ComputeBudgetProgram.programId)) {
+      if (ix.data[0] === 2) computeLimit = ix.data.readUInt32LE(1);
+    } else if (ix.programId.equals(spl.TOKEN_PROGRAM_ID)) {
+      const decoded = spl.decodeTransferCheckedInstruction(ix);
+      transfers.push({ ...decoded, extra: ix.keys.slice(4) });
+    } else if (ix.programId.equals(MEMO_PROGRAM)) {
+      memo = ix.data.toString('utf8');
+    } else {
+      assert.ok(ix.programId.equals(spl.ASSOCIATED_TOKEN_PROGRAM_ID), ix.programId.toBase58());
+    }
+  }
+  assert.equal(memo, paymentId);
+  assert.ok(computeLimit > 0);
+  assert.equal(transfers.length, 2);
+  const [net, feeTransfer] = transfers;
+  assert.ok(net.keys.source.pubkey.equals(buyerAta));
+  assert.ok(net.keys.destination.pubkey.equals(merchantAta));
+  assert.ok(net.keys.mint.pubkey.equals(usdc));
+  assert.equal(net.data.amount, PRICE - fee);
+  assert.equal(net.data.decimals, 6);
+  assert.equal(feeTransfer.data.amount, fee);
+  assert.deepEqual(net.extra.map((k) => k.pubkey.toBase58()), [session.body.reference]);
+
+  tx.sign(buyer);
+  const signedB64 = tx.serialize().toString('base64');
+  const sent = await hiltd.api('POST', `/v1/payments/${paymentId}/broadcast`, { signed_transaction: signedB64 });
+  assert.equal(sent.status, 200, sent.text);
+  assert.equal(sent.body.status, 'PENDING_CONFIRMATION');
+  assert.equal(sent.body.tx_signature, bs58.encode(tx.signature));
+  const again = await hiltd.api('POST', `/v1/payments/${paymentId}/broadcast`, { signed_transaction: signedB64 });
+  assert.equal(again.status, 200, 'idempotent for the same transaction');
+
+  const confirmed = await waitFor(async () => {
+    const res = await hiltd.api('POST', `/v1/payments/${paymentId}/confirm`, {});
+    assert.equal(res.status, 200, res.text);
+    return res.body.status === 'CONFIRMED' ? res.body : null;
+  }, 'confirmation');
+  assert.equal(confirmed.delivery_value, 'https://discord.gg/e2e-guild');
+  assert.equal(confirmed.membership_status, 'ACTIVE');
+
+  const receipt = await hiltd.api('GET', `/v1/payments/${paymentId}/receipt`, undefined, merchant);
+  assert.equal(receipt.status, 200, receipt.text);
+  const { signature, ...unsigned } = receipt.body;
+  const message = Buffer.from('hilt-receipt-v1\n' + canonical(unsigned), 'utf8');
+  assert.ok(nacl.sign.detached.verify(message, bs58.decode(signature), bs58.decode(unsigned.signer_public_key)),
+            'receipt signature verifies with tweetnacl');
+  assert.equal(unsigned.tx_signature, sent.body.tx_signature);
+  const tampered = Buffer.from('hilt-receipt-v1\n' + canonical({ ...unsigned, amount_minor_units: 1 }), 'utf8');
+  assert.ok(!nacl.sign.detached.verify(tampered, bs58.decode(signature), bs58.decode(unsigned.signer_public_key)));
+
+  // Killed without warning, then started again on the same file.
+  const before = await hiltd.api('GET', `/v1/payments/${paymentId}`);
+  await hiltd.restart('SIGKILL');
+  const afterRestart = await hiltd.api('GET', `/v1/payments/${paymentId}`);
+  assert.deepEqual(afterRestart.body, before.body);
+  const receiptAgain = await hiltd.api('GET', `/v1/payments/${paymentId}/receipt`, undefined, merchant);
+  assert.deepEqual(receiptAgain.body, receipt.body);
+  const replay = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, {}, { 'idempotency-key': 'tab-1' });
+  assert.equal(replay.status, 201);
+  assert.equal(replay.body.payment_id, paymentId, 'the idempotency key outlives the process');
+});
+
+test('a tampered amount is refused with a named 422 and the session is unchanged', async () => {
+  const product = await createProduct();
+  const buyer = await fundedBuyer();
+  const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, {});
+  const paymentId = session.body.payment_id;
+  const built = await hiltd.api('POST', `/v1/payments/${paymentId}/transaction`,
+                                { buyer_wallet: buyer.publicKey.toBase58() });
+  const tx = Transaction.from(Buffer.from(built.body.transaction, 'base64'));
+  const usdc = new PublicKey(session.body.token_mint);
+  // Rebuild the net transfer with one unit less, with spl-token's own encoder.
+  const index = tx.instructions.findIndex((ix) => ix.programId.equals(spl.TOKEN_PROGRAM_ID));
+  const original = spl.decodeTransferCheckedInstruction(tx.instructions[index]);
+  const cheaper = spl.createTransferCheckedInstruction(
+    original.keys.source.pubkey, usdc, original.keys.destination.pubkey, buyer.publicKey,
+    original.data.amount - 1n, 6, []);
+  cheaper.keys.push(...tx.instructions[index].keys.slice(4));
+  tx.instructions[index] = cheaper;
+  tx.sign(buyer);
+  const res = await hiltd.api('POST', `/v1/payments/${paymentId}/broadcast`,
+                              { signed_transaction: tx.serialize().toString('base64') });
+  assert.equal(res.status, 422, res.text);
+  assert.equal(res.body.error.code, 'transaction_mismatch');
+  const status = await hiltd.api('GET', `/v1/payments/${paymentId}`);
+  assert.equal(status.body.status, 'PENDING_SIGNATURE');
+  assert.equal(status.body.tx_signature, undefined);
+});

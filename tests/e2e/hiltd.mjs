@@ -1,0 +1,114 @@
+// tests/e2e/hiltd.mjs: a real hiltd process for end-to-end tests: a fresh SQLite file in a temp folder, a
+// free loopback port, readiness by polling /v1/health (never a fixed sleep), a merchant created with
+// `hiltd merchant create`, and JSON helpers over fetch. The binary comes from HILT_HILTD.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const hiltdPath = process.env.HILT_HILTD ?? 'build/asan/server/hiltd';
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// Starts hiltd; returns { base, db, dir, stop(signal), restart(), createMerchant(name), api(...) }.
+export async function startHiltd(extraArgs = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'hilt-e2e-'));
+  const db = join(dir, 'hilt.sqlite');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let child = null;
+  let output = '';
+
+  const launch = async () => {
+    child = spawn(hiltdPath, ['serve', '--db', db, '--host', '127.0.0.1', '--port', String(port), ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`hiltd exited early:\n${output}`);
+      try {
+        const res = await fetch(`${base}/v1/health`);
+        if (res.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`hiltd did not become ready:\n${output}`);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 25))]);
+    }
+  };
+  await launch();
+
+  const stop = async (signal = 'SIGTERM') => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
+
+  const createMerchant = (name) => {
+    const out = execFileSync(hiltdPath, ['merchant', 'create', '--name', name, '--db', db], { encoding: 'utf8' });
+    const key = /api_key: (hk_\S+)/.exec(out)?.[1];
+    if (!key) throw new Error(`no api key in: ${out}`);
+    return key;
+  };
+
+  // fetch + JSON: returns { status, body, headers }.
+  const api = async (method, path, body, headers = {}) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    return { status: res.status, body: json, text, headers: res.headers };
+  };
+
+  return {
+    base,
+    db,
+    dir,
+    api,
+    stop,
+    createMerchant,
+    output: () => output,
+    restart: async (signal = 'SIGTERM') => {
+      await stop(signal);
+      await launch();
+    },
+    cleanup: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Polls `probe` until it returns a truthy value (a readiness check on the payment state, not a sleep).
+export async function waitFor(probe, what, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

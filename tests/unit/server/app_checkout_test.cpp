@@ -1,0 +1,459 @@
+// The payment lifecycle of a real hiltd over HTTP, with a real SQLite file and the sandbox chain: a buyer
+// connects, signs the transaction the server built, broadcasts it and confirms, and the server settles it.
+#include <map>
+#include <set>
+#include <thread>
+
+#include "encoding/url.h"
+#include "models/receipt.h"
+#include "money/money.h"
+#include "solana/inspector.h"
+#include "unit/server/checkout_harness.h"
+
+namespace hilt::server {
+namespace {
+
+class CheckoutTest : public test::CheckoutHarness {};
+
+TEST_F(CheckoutTest, ConnectQuotesTheFeeSplitReferenceExpiryAndSolanaPayLink) {
+    const auto product = create_product();
+    const auto session = connect(product["slug"]);
+    EXPECT_EQ(session["status"], "PENDING_SIGNATURE");
+    EXPECT_EQ(session["product_id"], product["product_id"]);
+    EXPECT_EQ(session["slug"], product["slug"]);
+    EXPECT_EQ(session["amount_minor_units"], kPrice);
+    // 1 % (the default 100 bps) of 12.50 USDC, computed here independently: 125000 minor units.
+    EXPECT_EQ(session["fee_minor_units"], kPrice / 100);
+    EXPECT_EQ(session["merchant_amount_minor_units"], kPrice - kPrice / 100);
+    EXPECT_EQ(session["asset_symbol"], "USDC");
+    EXPECT_EQ(session["decimals"], 6);
+    EXPECT_EQ(session["token_mint"], SandboxChain::usdc_mint().to_base58());
+    EXPECT_EQ(session["expires_at"], models::format_timestamp(models::Timestamp{clock_.now_seconds() + 900}));
+    EXPECT_TRUE(solana::PublicKey::parse(session["reference"].get<std::string>()));
+    const auto link = "http://127.0.0.1:" + std::to_string(port_) + "/v1/solana-pay/" +
+                      session["payment_id"].get<std::string>();
+    EXPECT_EQ(session["solana_pay_url"], "solana:" + percent_encode_component(link));
+    EXPECT_FALSE(session.contains("phantom_mobile")) << "app-switch needs an https origin";
+    EXPECT_FALSE(session.contains("delivery_value"));
+
+    const auto status = status_of(session["payment_id"]);
+    EXPECT_EQ(status["status"], "PENDING_SIGNATURE");
+    EXPECT_FALSE(status.contains("delivery_value"));
+    EXPECT_FALSE(status.contains("delivery_type"));
+}
+
+TEST_F(CheckoutTest, TheBuiltTransactionPaysNetAndFeeWithReferenceMemoAndComputeBudget) {
+    const auto product = create_product();
+    const auto session = connect(product["slug"]);
+    const auto buyer = new_buyer(kPrice);
+    const auto tx = build(session["payment_id"], buyer);
+    const auto report = solana::inspect_transaction(tx);
+    EXPECT_EQ(report.fee_payer, wallet_of(buyer));
+    ASSERT_EQ(report.token_transfers.size(), 2u);
+    const auto net_ata = solana::associated_token_address(merchant_wallet_, SandboxChain::usdc_mint());
+    const auto fee_ata = solana::associated_token_address(app_->fee_wallet(), SandboxChain::usdc_mint());
+    EXPECT_EQ(report.token_transfers[0].destination, net_ata->address);
+    EXPECT_EQ(report.token_transfers[0].amount, static_cast<std::uint64_t>(kPrice - kPrice / 100));
+    EXPECT_EQ(report.token_transfers[0].decimals, 6);
+    EXPECT_EQ(report.token_transfers[1].destination, fee_ata->address);
+    EXPECT_EQ(report.token_transfers[1].amount, static_cast<std::uint64_t>(kPrice / 100));
+    ASSERT_EQ(report.references.size(), 1u);
+    EXPECT_EQ(report.references[0].to_base58(), session["reference"]);
+    ASSERT_EQ(report.memos.size(), 1u);
+    EXPECT_EQ(report.memos[0].text, session["payment_id"]);
+    EXPECT_TRUE(report.compute_budget.unit_limit.has_value());
+    EXPECT_TRUE(report.compute_budget.unit_price_micro_lamports.has_value());
+    // Neither token account exists yet, so the buyer's transaction creates both (idempotently).
+    std::size_t creates = 0;
+    for (const auto& ix : report.instructions) {
+        creates += ix.kind == solana::InstructionKind::CreateAssociatedTokenAccountIdempotent ? 1 : 0;
+    }
+    EXPECT_EQ(creates, 2u);
+    for (const auto& signer : report.signers) EXPECT_EQ(signer.signature, solana::SignatureState::Missing);
+}
+
+TEST_F(CheckoutTest, FullJourneyConfirmsOnceAndWritesReceiptMembershipDeliveryAndEvents) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(kPrice);
+    const auto payment_id = pay_until_broadcast(product["slug"], buyer);
+
+    auto pending = status_of(payment_id);
+    EXPECT_EQ(pending["status"], "PENDING_CONFIRMATION");
+    EXPECT_FALSE(pending.contains("delivery_value")) << "never before confirmation";
+    EXPECT_FALSE(confirm(payment_id).contains("delivery_value"));
+
+    app_->sandbox()->advance_slots(1);  // confirmed commitment is one slot behind
+    const auto confirmed = confirm(payment_id);
+    ASSERT_EQ(confirmed["status"], "CONFIRMED") << confirmed.dump();
+    EXPECT_EQ(confirmed["delivery_type"], "MESSAGE");
+    EXPECT_EQ(confirmed["delivery_value"], "Welcome in! Your code is OWL-2026.");
+    EXPECT_EQ(confirmed["delivery_status"], "DELIVERED");
+    EXPECT_EQ(confirmed["membership_status"], "ACTIVE");
+    EXPECT_EQ(confirmed["membership_period_end_at"],
+              models::format_timestamp(models::Timestamp{clock_.now_seconds() + 30 * 86400}));
+    const auto membership_id = confirmed["membership_id"].get<std::string>();
+
+    // The money moved on chain exactly as quoted.
+    EXPECT_EQ(token_balance(merchant_wallet_), static_cast<std::uint64_t>(kPrice - kPrice / 100));
+    EXPECT_EQ(token_balance(app_->fee_wallet()), static_cast<std::uint64_t>(kPrice / 100));
+    EXPECT_EQ(token_balance(wallet_of(buyer)), 0u);
+
+    const auto status = status_of(payment_id);
+    EXPECT_EQ(status["status"], "CONFIRMED");
+    EXPECT_EQ(status["late"], false);
+    EXPECT_EQ(status["buyer_wallet"], wallet_of(buyer).to_base58());
+    EXPECT_EQ(status["delivery_value"], confirmed["delivery_value"]);
+
+    auto receipt_res = client_->Get("/v1/payments/" + payment_id + "/receipt", merchant());
+    ASSERT_TRUE(receipt_res);
+    ASSERT_EQ(receipt_res->status, 200) << receipt_res->body;
+    auto receipt = models::parse<models::Receipt>(receipt_res->body);
+    ASSERT_TRUE(receipt) << describe(receipt.error());
+    EXPECT_TRUE(models::verify_receipt(*receipt));
+    EXPECT_EQ(receipt->signer_public_key, solana::PublicKey::from_bytes(app_->receipt_public_key()));
+    EXPECT_EQ(receipt->tx_signature, status["tx_signature"]);
+    EXPECT_EQ(receipt->merchant_amount_minor_units + receipt->fee_minor_units, kPrice);
+    auto forged = *receipt;
+    forged.amount_minor_units += 1;
+    EXPECT_FALSE(models::verify_receipt(forged));
+
+    auto membership = client_->Get("/v1/memberships/" + membership_id, merchant());
+    ASSERT_TRUE(membership);
+    ASSERT_EQ(membership->status, 200) << membership->body;
+    EXPECT_EQ(json_of(membership)["identity"]["type"], "WALLET");
+    EXPECT_EQ(json_of(membership)["identity"]["value"], wallet_of(buyer).to_base58());
+    EXPECT_EQ(json_of(membership)["last_payment_id"], payment_id);
+
+    // Confirming again changes nothing: one receipt, one event of each kind.
+    EXPECT_EQ(confirm(payment_id)["membership_id"], membership_id);
+    EXPECT_EQ(app_->payment_service().watch_once(), 0u);
+    auto events = app_->payments().events_for(merchant_id_, 50);
+    ASSERT_TRUE(events);
+    std::map<std::string, int> kinds;
+    for (const auto& event : *events) ++kinds[std::string(to_string(event.type))];
+    EXPECT_EQ(kinds, (std::map<std::string, int>{{"membership.activated", 1}, {"payment.confirmed", 1},
+                                                  {"receipt.created", 1}}));
+
+    // The payment trail shows it.
+    auto trail = client_->Get("/v1/products/" + product["product_id"].get<std::string>() +
+                                  "/payments?status=CONFIRMED", merchant());
+    ASSERT_TRUE(trail);
+    ASSERT_EQ(trail->status, 200) << trail->body;
+    ASSERT_EQ(json_of(trail)["data"].size(), 1u);
+    EXPECT_EQ(json_of(trail)["data"][0]["payment_id"], payment_id);
+}
+
+TEST_F(CheckoutTest, TheWatcherSettlesWithoutTheBuyerCallingConfirm) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(kPrice);
+    const auto payment_id = pay_until_broadcast(product["slug"], buyer);
+    EXPECT_EQ(app_->payment_service().watch_once(), 0u) << "processed is not confirmed";
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(app_->payment_service().watch_once(), 1u);
+    EXPECT_EQ(status_of(payment_id)["status"], "CONFIRMED");
+}
+
+TEST_F(CheckoutTest, ASecondPaymentByTheSameMemberExtendsTheMembership) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(2 * kPrice);
+    const auto first = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->advance_slots(1);
+    const auto one = confirm(first);
+    ASSERT_EQ(one["status"], "CONFIRMED");
+    clock_.advance_ms(10 * 86400 * 1000LL);  // ten days later
+    const auto second = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->advance_slots(1);
+    const auto two = confirm(second);
+    ASSERT_EQ(two["status"], "CONFIRMED");
+    EXPECT_EQ(two["membership_id"], one["membership_id"]);
+    auto end = models::parse_timestamp(one["membership_period_end_at"].get<std::string>());
+    ASSERT_TRUE(end);
+    EXPECT_EQ(two["membership_period_end_at"], models::format_timestamp(models::Timestamp{end->unix_seconds + 30 * 86400}));
+    auto events = app_->payments().events_for(merchant_id_, 50);
+    ASSERT_TRUE(events);
+    EXPECT_EQ(to_string(events->front().type), "membership.renewed");
+}
+
+TEST_F(CheckoutTest, MembershipReadsGraceThenExpiredAsTimePasses) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(kPrice);
+    const auto payment_id = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->advance_slots(1);
+    const auto membership_id = confirm(payment_id)["membership_id"].get<std::string>();
+    const auto read = [&] {
+        auto res = client_->Get("/v1/memberships/" + membership_id, merchant());
+        EXPECT_TRUE(res && res->status == 200);
+        return json_of(res)["status"].get<std::string>();
+    };
+    EXPECT_EQ(read(), "ACTIVE");
+    clock_.advance_ms((30 * 86400 + 1) * 1000LL);
+    EXPECT_EQ(read(), "GRACE");
+    clock_.advance_ms(3 * 86400 * 1000LL);
+    EXPECT_EQ(read(), "EXPIRED");
+}
+
+TEST_F(CheckoutTest, AnExpiredSessionAnswers410AndReadsFailedExpired) {
+    const auto product = create_product();
+    const auto session = connect(product["slug"]);
+    const auto payment_id = session["payment_id"].get<std::string>();
+    const auto buyer = new_buyer(kPrice);
+    const auto tx = build(payment_id, buyer);
+    clock_.advance_ms(901 * 1000);
+
+    auto rebuilt = request_transaction(payment_id, wallet_of(buyer));
+    ASSERT_TRUE(rebuilt);
+    EXPECT_EQ(rebuilt->status, 410);
+    EXPECT_EQ(json_of(rebuilt)["error"]["code"], "session_expired");
+    auto sent = broadcast(payment_id, sign(tx, buyer));
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(sent->status, 410);
+    EXPECT_EQ(json_of(sent)["error"]["code"], "session_expired");
+    auto status = status_of(payment_id);
+    EXPECT_EQ(status["status"], "FAILED");
+    EXPECT_EQ(status["failure_reason"], "EXPIRED");
+    EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(kPrice)) << "nothing was sent";
+
+    app_->payment_service().watch_once();
+    auto events = app_->payments().events_for(merchant_id_, 10);
+    ASSERT_TRUE(events);
+    ASSERT_EQ(events->size(), 1u);
+    EXPECT_EQ(to_string(events->front().type), "payment.failed");
+    EXPECT_EQ(events->front().data["failure_reason"], "EXPIRED");
+}
+
+TEST_F(CheckoutTest, AWalletBroadcastThatLandsAfterExpiryIsConfirmedAndFlaggedLate) {
+    const auto product = create_product();
+    const auto session = connect(product["slug"]);
+    const auto payment_id = session["payment_id"].get<std::string>();
+    const auto buyer = new_buyer(kPrice);
+    const auto signed_tx = sign(build(payment_id, buyer), buyer);
+    clock_.advance_ms(901 * 1000);
+    app_->payment_service().watch_once();
+    ASSERT_EQ(status_of(payment_id)["failure_reason"], "EXPIRED");
+
+    // The wallet sends it itself (as a Solana Pay wallet or an extension's signAndSend would).
+    auto wire = base64_decode(signed_tx);
+    ASSERT_TRUE(wire);
+    ASSERT_TRUE(app_->sandbox()->send(*wire));
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(app_->payment_service().watch_once(), 1u);
+    const auto status = status_of(payment_id);
+    EXPECT_EQ(status["status"], "CONFIRMED");
+    EXPECT_EQ(status["late"], true);
+    EXPECT_FALSE(status.contains("failure_reason"));
+}
+
+TEST_F(CheckoutTest, InsufficientFundsIsNamedBeforeSigningAndBeforeBroadcasting) {
+    const auto product = create_product();
+    const auto poor = new_buyer(kPrice - 1);
+    const auto session = connect(product["slug"]);
+    auto res = request_transaction(session["payment_id"], wallet_of(poor));
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 422);
+    EXPECT_EQ(json_of(res)["error"]["code"], "insufficient_funds");
+    EXPECT_NE(json_of(res)["error"]["message"].get<std::string>().find("12.499999 USDC"), std::string::npos)
+        << res->body;
+
+    // Funds for one payment, two sessions signed: the second broadcast is refused by simulation.
+    const auto buyer = new_buyer(kPrice);
+    const auto a = connect(product["slug"])["payment_id"].get<std::string>();
+    const auto b = connect(product["slug"])["payment_id"].get<std::string>();
+    const auto tx_a = sign(build(a, buyer), buyer);
+    const auto tx_b = sign(build(b, buyer), buyer);
+    auto sent_a = broadcast(a, tx_a);
+    ASSERT_TRUE(sent_a);
+    ASSERT_EQ(sent_a->status, 200) << sent_a->body;
+    auto sent_b = broadcast(b, tx_b);
+    ASSERT_TRUE(sent_b);
+    EXPECT_EQ(sent_b->status, 422);
+    EXPECT_EQ(json_of(sent_b)["error"]["code"], "insufficient_funds") << sent_b->body;
+    EXPECT_EQ(status_of(b)["status"], "PENDING_SIGNATURE");
+    EXPECT_FALSE(status_of(b).contains("tx_signature"));
+}
+
+TEST_F(CheckoutTest, ADroppedBroadcastIsSentAgainUntilItLands) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(kPrice);
+    app_->sandbox()->drop_next_broadcasts(1);
+    const auto payment_id = pay_until_broadcast(product["slug"], buyer);
+    const auto signature = status_of(payment_id)["tx_signature"].get<std::string>();
+    auto statuses = app_->sandbox()->signature_statuses({signature});
+    ASSERT_TRUE(statuses);
+    EXPECT_FALSE((*statuses)[0].has_value()) << "the first send was dropped";
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(confirm(payment_id)["status"], "PENDING_CONFIRMATION");  // this pass sends it again
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(confirm(payment_id)["status"], "CONFIRMED");
+}
+
+TEST_F(CheckoutTest, ATransactionThatNeverLandsReopensTheSessionForANewOne) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(kPrice);
+    app_->sandbox()->drop_next_broadcasts(1);
+    const auto payment_id = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->expire_blockhashes();
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(confirm(payment_id)["status"], "PENDING_SIGNATURE");
+    auto res = broadcast(payment_id, sign(build(payment_id, buyer), buyer));
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(confirm(payment_id)["status"], "CONFIRMED");
+}
+
+TEST_F(CheckoutTest, SolanaPayTransactionRequestBuildsForTheScanningWalletWhichSendsItItself) {
+    const auto product = create_product();
+    const auto payment_id = connect(product["slug"])["payment_id"].get<std::string>();
+    auto get = client_->Get("/v1/solana-pay/" + payment_id);
+    ASSERT_TRUE(get);
+    ASSERT_EQ(get->status, 200) << get->body;
+    EXPECT_EQ(json_of(get)["label"], "Night Owls — monthly pass");
+    EXPECT_EQ(json_of(get)["icon"], "http://127.0.0.1:" + std::to_string(port_) + "/assets/icon.svg");
+
+    const auto buyer = new_buyer(kPrice);
+    auto post_res = post("/v1/solana-pay/" + payment_id, {{"account", wallet_of(buyer).to_base58()}});
+    ASSERT_TRUE(post_res);
+    ASSERT_EQ(post_res->status, 200) << post_res->body;
+    auto tx = solana::parse_transaction_base64(json_of(post_res)["transaction"].get<std::string>());
+    ASSERT_TRUE(tx);
+    auto wire = base64_decode(sign(*tx, buyer));
+    ASSERT_TRUE(app_->sandbox()->send(*wire));
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(app_->payment_service().watch_once(), 1u);
+    EXPECT_EQ(status_of(payment_id)["status"], "CONFIRMED");
+}
+
+TEST_F(CheckoutTest, ConfirmWithTheSignatureOfAWalletBroadcastSettlesAtOnce) {
+    const auto product = create_product();
+    const auto payment_id = connect(product["slug"])["payment_id"].get<std::string>();
+    const auto buyer = new_buyer(kPrice);
+    auto wire = base64_decode(sign(build(payment_id, buyer), buyer));
+    auto signature = app_->sandbox()->send(*wire);
+    ASSERT_TRUE(signature);
+    app_->sandbox()->advance_slots(1);
+    const auto confirmed = confirm(payment_id, {{"tx_signature", *signature}});
+    EXPECT_EQ(confirmed["status"], "CONFIRMED");
+    EXPECT_EQ(confirmed["tx_signature"], *signature);
+}
+
+TEST_F(CheckoutTest, PaymentsSurviveARestart) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(kPrice);
+    const auto payment_id = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->advance_slots(1);
+    const auto confirmed = confirm(payment_id);
+    ASSERT_EQ(confirmed["status"], "CONFIRMED");
+    const auto before = status_of(payment_id);
+    open_app();  // same database file, new process state (the sandbox chain starts over)
+    EXPECT_EQ(status_of(payment_id), before);
+    auto receipt = client_->Get("/v1/payments/" + payment_id + "/receipt", merchant());
+    ASSERT_TRUE(receipt);
+    EXPECT_EQ(receipt->status, 200);
+    auto verified = models::parse<models::Receipt>(receipt->body);
+    ASSERT_TRUE(verified);
+    EXPECT_TRUE(models::verify_receipt(*verified));
+    EXPECT_EQ(verified->signer_public_key, solana::PublicKey::from_bytes(app_->receipt_public_key()))
+        << "the receipt key is kept across restarts";
+}
+
+TEST_F(CheckoutTest, ConcurrentBroadcastsAndConfirmsOfOneTransactionConfirmExactlyOnce) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(kPrice);
+    const auto payment_id = connect(product["slug"])["payment_id"].get<std::string>();
+    const auto signed_tx = sign(build(payment_id, buyer), buyer);
+    constexpr int kThreads = 8;
+    std::vector<std::thread> threads;
+    std::vector<int> codes(kThreads);
+    std::vector<std::string> signatures(kThreads);
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            httplib::Client client("127.0.0.1", port_);
+            auto res = client.Post("/v1/payments/" + payment_id + "/broadcast",
+                                   nlohmann::json{{"signed_transaction", signed_tx}}.dump(), "application/json");
+            codes[i] = res ? res->status : -1;
+            if (res && res->status == 200) signatures[i] = json_of(res)["tx_signature"];
+        });
+    }
+    for (auto& t : threads) t.join();
+    for (int i = 0; i < kThreads; ++i) {
+        EXPECT_EQ(codes[i], 200);
+        EXPECT_EQ(signatures[i], signatures[0]);
+    }
+    app_->sandbox()->advance_slots(1);
+    threads.clear();
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&] {
+            httplib::Client client("127.0.0.1", port_);
+            (void)client.Post("/v1/payments/" + payment_id + "/confirm", "{}", "application/json");
+            app_->payment_service().watch_once();
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(status_of(payment_id)["status"], "CONFIRMED");
+    EXPECT_EQ(token_balance(merchant_wallet_), static_cast<std::uint64_t>(kPrice - kPrice / 100)) << "paid once";
+    auto events = app_->payments().events_for(merchant_id_, 50);
+    ASSERT_TRUE(events);
+    EXPECT_EQ(events->size(), 3u) << "one payment.confirmed, receipt.created, membership.activated";
+}
+
+TEST_F(CheckoutTest, ConcurrentConnectsWithOneIdempotencyKeyStartOneSession) {
+    const auto product = create_product();
+    const auto path = "/v1/products/p/" + product["slug"].get<std::string>() + "/connect";
+    constexpr int kThreads = 8;
+    std::vector<std::thread> threads;
+    std::vector<std::string> ids(kThreads);
+    std::vector<int> codes(kThreads);
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            httplib::Client client("127.0.0.1", port_);
+            auto res = client.Post(path, {{"Idempotency-Key", "buyer-tab-1"}}, "{}", "application/json");
+            codes[i] = res ? res->status : -1;
+            if (res && res->status == 201) ids[i] = json_of(res)["payment_id"];
+        });
+    }
+    for (auto& t : threads) t.join();
+    std::set<std::string> distinct;
+    for (int i = 0; i < kThreads; ++i) {
+        EXPECT_TRUE(codes[i] == 201 || codes[i] == 409) << codes[i];  // 409 while the first is in flight
+        if (codes[i] == 201) distinct.insert(ids[i]);
+    }
+    EXPECT_EQ(distinct.size(), 1u);
+    auto again = client_->Post(path, {{"Idempotency-Key", "buyer-tab-1"}}, "{}", "application/json");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 201);
+    EXPECT_EQ(json_of(again)["payment_id"], *distinct.begin());
+    auto trail = client_->Get("/v1/products/" + product["product_id"].get<std::string>() + "/payments", merchant());
+    EXPECT_EQ(json_of(trail)["data"].size(), 1u);
+}
+
+TEST_F(CheckoutTest, APriceChangeDoesNotChangeAStartedSession) {
+    const auto product = create_product();
+    const auto payment_id = connect(product["slug"])["payment_id"].get<std::string>();
+    auto patch = client_->Patch("/v1/products/" + product["product_id"].get<std::string>(), merchant(),
+                                R"({"amount_minor_units": 99000000})", "application/json");
+    ASSERT_TRUE(patch);
+    ASSERT_EQ(patch->status, 200) << patch->body;
+    EXPECT_EQ(status_of(payment_id)["amount_minor_units"], kPrice);
+    const auto buyer = new_buyer(kPrice);
+    auto res = broadcast(payment_id, sign(build(payment_id, buyer), buyer));
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+    EXPECT_EQ(connect(product["slug"])["amount_minor_units"], 99000000);
+}
+
+TEST_F(CheckoutTest, SolPricedProductsArePaidWithSystemTransfers) {
+    auto body = product_body();
+    body["token_mint"] = money::sol().mint(money::Cluster::Devnet).to_base58();
+    body["amount_minor_units"] = 250'000'000;  // 0.25 SOL
+    const auto product = create_product(body);
+    const auto buyer = new_buyer(0, 2'000'000'000);
+    const auto payment_id = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(confirm(payment_id)["status"], "CONFIRMED");
+    auto merchant_account = app_->sandbox()->account(merchant_wallet_, Commitment::Processed);
+    ASSERT_TRUE(merchant_account && *merchant_account);
+    EXPECT_EQ((*merchant_account)->lamports, 250'000'000u - 2'500'000u);
+}
+
+}  // namespace
+}  // namespace hilt::server

@@ -1,0 +1,482 @@
+// tests/unit/server/config_test.cpp: hiltd's flags, environment variables, --help and the printed
+// configuration (config.h). Expected values are written out by hand from the brief, never taken
+// from a run.
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace hilt::server {
+namespace {
+
+using Args = std::vector<std::string>;
+
+Result<ParsedCommand> parse(const Args& args, const Environment& env = {}) {
+    return parse_command_line(args, env);
+}
+
+ServerConfig parse_ok(const Args& args, const Environment& env = {}) {
+    auto parsed = parse(args, env);
+    EXPECT_TRUE(parsed) << describe(parsed.error());
+    return parsed ? parsed->config : ServerConfig{};
+}
+
+const Environment kEveryVariable = {
+    {"HILT_DB", "/var/lib/hilt/hilt.sqlite"},
+    {"HILT_HOST", "0.0.0.0"},
+    {"HILT_PORT", "9000"},
+    {"HILT_PUBLIC_URL", "https://pay.example.com/"},
+    {"HILT_CHAIN", "rpc"},
+    {"HILT_RPC_URL", "https://rpc.example.com/v2/abc"},
+    {"HILT_FEE_BPS", "250"},
+    {"HILT_FEE_WALLET", "11111111111111111111111111111111"},
+    {"HILT_SESSION_TTL", "600"},
+    {"HILT_KEY_DIR", "/var/lib/hilt/keys"},
+    {"HILT_ASSETS_DIR", "/srv/hilt/assets"},
+};
+
+// ---- commands and defaults ----------------------------------------------------------------------
+
+TEST(ConfigParse, NoArgumentsServesWithTheDefaults) {
+    auto parsed = parse({});
+    ASSERT_TRUE(parsed) << describe(parsed.error());
+    EXPECT_EQ(parsed->command, Command::Serve);
+    const ServerConfig& c = parsed->config;
+    EXPECT_EQ(c.db_path, "hilt.sqlite");
+    EXPECT_EQ(c.host, "127.0.0.1");
+    EXPECT_EQ(c.port, 8080);
+    EXPECT_EQ(c.public_url, "");
+    EXPECT_EQ(c.chain, "sandbox");
+    EXPECT_EQ(c.rpc_url, "");
+    EXPECT_EQ(c.fee_bps, 100);
+    EXPECT_FALSE(c.fee_wallet.has_value());
+    EXPECT_EQ(c.session_ttl_seconds, 900);
+    EXPECT_EQ(c.key_dir, "");
+    EXPECT_EQ(c.assets_dir, "");
+}
+
+TEST(ConfigParse, CommandsAreRecognised) {
+    auto serve = parse({"serve"});
+    ASSERT_TRUE(serve) << describe(serve.error());
+    EXPECT_EQ(serve->command, Command::Serve);
+    auto demo = parse({"demo", "--port", "0"});
+    ASSERT_TRUE(demo) << describe(demo.error());
+    EXPECT_EQ(demo->command, Command::Demo);
+    EXPECT_EQ(demo->config.port, 0);
+    auto create = parse({"merchant", "create", "--name", "Guild of Builders", "--db", "x.sqlite"});
+    ASSERT_TRUE(create) << describe(create.error());
+    EXPECT_EQ(create->command, Command::MerchantCreate);
+    EXPECT_EQ(create->merchant_name, "Guild of Builders");
+    EXPECT_EQ(create->config.db_path, "x.sqlite");
+}
+
+TEST(ConfigParse, EveryEnvironmentVariableSetsItsSetting) {
+    const ServerConfig c = parse_ok({}, kEveryVariable);
+    EXPECT_EQ(c.db_path, "/var/lib/hilt/hilt.sqlite");
+    EXPECT_EQ(c.host, "0.0.0.0");
+    EXPECT_EQ(c.port, 9000);
+    EXPECT_EQ(c.public_url, "https://pay.example.com");
+    EXPECT_EQ(c.chain, "rpc");
+    EXPECT_EQ(c.rpc_url, "https://rpc.example.com/v2/abc");
+    EXPECT_EQ(c.fee_bps, 250);
+    ASSERT_TRUE(c.fee_wallet.has_value());
+    EXPECT_TRUE(c.fee_wallet->is_zero()) << "the all-ones base58 address is 32 zero bytes";
+    EXPECT_EQ(c.session_ttl_seconds, 600);
+    EXPECT_EQ(c.key_dir, "/var/lib/hilt/keys");
+    EXPECT_EQ(c.assets_dir, "/srv/hilt/assets");
+}
+
+TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
+    const ServerConfig o =
+        parse_ok({"--db",          "flag.sqlite",
+                  "--host",        "::",
+                  "--port",        "9100",
+                  "--public-url",  "http://localhost:9100",
+                  "--fee-bps",     "0",
+                  "--fee-wallet",  "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM",
+                  "--session-ttl", "60",
+                  "--key-dir",     "keys",
+                  "--assets-dir",  "web/dist",
+                  "--rpc-url",     "http://127.0.0.1:8899"},
+                 kEveryVariable);
+    EXPECT_EQ(o.db_path, "flag.sqlite");
+    EXPECT_EQ(o.host, "::");
+    EXPECT_EQ(o.port, 9100);
+    EXPECT_EQ(o.public_url, "http://localhost:9100");
+    EXPECT_EQ(o.chain, "rpc") << "no --chain flag: the variable still applies";
+    EXPECT_EQ(o.rpc_url, "http://127.0.0.1:8899");
+    EXPECT_EQ(o.fee_bps, 0);
+    ASSERT_TRUE(o.fee_wallet.has_value());
+    EXPECT_EQ(o.fee_wallet->to_base58(), "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM");
+    EXPECT_EQ(o.session_ttl_seconds, 60);
+    EXPECT_EQ(o.key_dir, "keys");
+    EXPECT_EQ(o.assets_dir, "web/dist");
+}
+
+TEST(ConfigParse, ChainFlagOverridesTheChainVariable) {
+    auto parsed = parse({"--chain", "sandbox"}, {{"HILT_CHAIN", "rpc"}});
+    ASSERT_TRUE(parsed) << describe(parsed.error());
+    EXPECT_EQ(parsed->config.chain, "sandbox");
+}
+
+TEST(ConfigParse, AnEmptyVariableCountsAsUnset) {
+    const ServerConfig c =
+        parse_ok({}, {{"HILT_PORT", ""}, {"HILT_FEE_WALLET", ""}, {"HILT_DB", ""}});
+    EXPECT_EQ(c.port, 8080);
+    EXPECT_FALSE(c.fee_wallet.has_value());
+    EXPECT_EQ(c.db_path, "hilt.sqlite");
+}
+
+TEST(ConfigParse, VariablesOutsideTheTableAreIgnored) {
+    const ServerConfig c =
+        parse_ok({}, {{"HILT_ORACLE_CLI", "x"}, {"PORT", "1"}, {"hilt_port", "2"}});
+    EXPECT_EQ(c.port, 8080);
+}
+
+TEST(ConfigParse, FlagEqualsValueWorksLikeTwoArguments) {
+    const ServerConfig c = parse_ok(
+        {"serve", "--port=0", "--db=a=b.sqlite", "--public-url=https://pay.example.com/hilt//"});
+    EXPECT_EQ(c.port, 0);
+    EXPECT_EQ(c.db_path, "a=b.sqlite") << "only the first '=' separates the flag from its value";
+    EXPECT_EQ(c.public_url, "https://pay.example.com/hilt") << "trailing slashes are dropped";
+    auto create = parse({"merchant", "create", "--name=Night Market"});
+    ASSERT_TRUE(create) << describe(create.error());
+    EXPECT_EQ(create->merchant_name, "Night Market");
+}
+
+TEST(ConfigParse, BoundaryValuesAreAccepted) {
+    EXPECT_EQ(parse_ok({"--port", "65535"}).port, 65535);
+    EXPECT_EQ(parse_ok({"--fee-bps", "10000"}).fee_bps, 10000);
+    EXPECT_EQ(parse_ok({"--session-ttl", "86400"}).session_ttl_seconds, 86400);
+    EXPECT_EQ(parse_ok({"--port", "08080"}).port, 8080);
+}
+
+TEST(ConfigParse, PublicUrlsBuyersCanReachAreAccepted) {
+    for (const std::string url :
+         {"https://pay.example.com", "https://pay.example.com:8443/hilt", "http://localhost:8080",
+          "http://LOCALHOST", "http://127.0.0.1", "http://127.10.0.3:80", "http://[::1]:8080",
+          "http://shop.localhost:3000"}) {
+        SCOPED_TRACE(url);
+        auto parsed = parse({"--public-url", url});
+        ASSERT_TRUE(parsed) << describe(parsed.error());
+        EXPECT_EQ(parsed->config.public_url, url);
+    }
+}
+
+TEST(ConfigParse, RpcUrlsWithCredentialsAreAccepted) {
+    for (const std::string url : {"https://api.mainnet-beta.solana.com", "http://127.0.0.1:8899",
+                                  "https://user:pass@rpc.example.com/v2/key?api-key=x"}) {
+        SCOPED_TRACE(url);
+        auto parsed = parse({"--chain", "rpc", "--rpc-url", url});
+        ASSERT_TRUE(parsed) << describe(parsed.error());
+        EXPECT_EQ(parsed->config.rpc_url, url);
+    }
+}
+
+// ---- errors -------------------------------------------------------------------------------------
+
+struct BadCase {
+    Args args;
+    Environment env;
+    ErrorCode code;
+    std::string field;  // the flag or variable the message names
+};
+
+TEST(ConfigParse, EachBadSettingIsAnErrorNamingItsFlagOrVariable) {
+    const std::vector<BadCase> cases = {
+        // command line shape
+        {{"--bogus", "1"}, {}, ErrorCode::UnknownField, "--bogus"},
+        {{"--bogus=1"}, {}, ErrorCode::UnknownField, "--bogus"},
+        {{"-p", "80"}, {}, ErrorCode::UnknownField, "-p"},
+        {{"--port"}, {}, ErrorCode::MissingField, "--port"},
+        {{"--port", "--host", "x"}, {}, ErrorCode::MissingField, "--port"},
+        {{"--port="}, {}, ErrorCode::MissingField, "--port"},
+        {{"--db", ""}, {}, ErrorCode::MissingField, "--db"},
+        {{"--port", "1", "--port", "2"}, {}, ErrorCode::InvalidValue, "--port"},
+        {{"serve", "extra"}, {}, ErrorCode::InvalidValue, "extra"},
+        {{"launch"}, {}, ErrorCode::InvalidValue, "launch"},
+        {{"merchant", "delete"}, {}, ErrorCode::InvalidValue, "merchant"},
+        {{"merchant", "create"}, {}, ErrorCode::MissingField, "--name"},
+        {{"serve", "--name", "x"}, {}, ErrorCode::InvalidValue, "--name"},
+        // host and port
+        {{"--host", "bad host"}, {}, ErrorCode::InvalidValue, "--host"},
+        {{"--port", "65536"}, {}, ErrorCode::OutOfRange, "--port"},
+        {{"--port", "-1"}, {}, ErrorCode::OutOfRange, "--port"},
+        {{"--port", "+80"}, {}, ErrorCode::OutOfRange, "--port"},
+        {{"--port", "80a"}, {}, ErrorCode::OutOfRange, "--port"},
+        {{"--port", " 80"}, {}, ErrorCode::OutOfRange, "--port"},
+        {{"--port", "99999999999999999999999"}, {}, ErrorCode::OutOfRange, "--port"},
+        {{}, {{"HILT_PORT", "http"}}, ErrorCode::OutOfRange, "HILT_PORT"},
+        // public URL
+        {{"--public-url", "pay.example.com"}, {}, ErrorCode::InvalidUrl, "--public-url"},
+        {{"--public-url", "ftp://pay.example.com"}, {}, ErrorCode::InvalidUrl, "--public-url"},
+        {{"--public-url", "http://pay.example.com"}, {}, ErrorCode::InvalidUrl, "--public-url"},
+        {{"--public-url", "http://128.0.0.1"}, {}, ErrorCode::InvalidUrl, "--public-url"},
+        {{"--public-url", "http://127.0.0.1.evil.example"},
+         {},
+         ErrorCode::InvalidUrl,
+         "--public-url"},
+        {{"--public-url", "http://localhost.evil.example"},
+         {},
+         ErrorCode::InvalidUrl,
+         "--public-url"},
+        {{"--public-url", "https://"}, {}, ErrorCode::InvalidUrl, "--public-url"},
+        {{"--public-url", "https://shop@pay.example.com"},
+         {},
+         ErrorCode::InvalidUrl,
+         "--public-url"},
+        {{"--public-url", "https://pay.example.com?x=1"},
+         {},
+         ErrorCode::InvalidUrl,
+         "--public-url"},
+        {{"--public-url", "https://pay.example.com#top"},
+         {},
+         ErrorCode::InvalidUrl,
+         "--public-url"},
+        {{},
+         {{"HILT_PUBLIC_URL", "https://pay example.com"}},
+         ErrorCode::InvalidUrl,
+         "HILT_PUBLIC_URL"},
+        // chain and RPC URL
+        {{"--chain", "mainnet"}, {}, ErrorCode::InvalidEnum, "--chain"},
+        {{"--chain", "rpc"}, {}, ErrorCode::MissingField, "--chain"},
+        {{}, {{"HILT_CHAIN", "rpc"}}, ErrorCode::MissingField, "HILT_CHAIN"},
+        {{"--rpc-url", "https://rpc.example.com"}, {}, ErrorCode::InvalidValue, "--rpc-url"},
+        {{"--chain", "rpc", "--rpc-url", "ws://rpc.example.com"},
+         {},
+         ErrorCode::InvalidUrl,
+         "--rpc-url"},
+        {{"--chain", "rpc", "--rpc-url", "https://"}, {}, ErrorCode::InvalidUrl, "--rpc-url"},
+        {{"--chain", "rpc", "--rpc-url", "https://user@"}, {}, ErrorCode::InvalidUrl, "--rpc-url"},
+        {{"--chain", "rpc", "--rpc-url", "rpc.example.com"},
+         {},
+         ErrorCode::InvalidUrl,
+         "--rpc-url"},
+        // fee
+        {{"--fee-bps", "10001"}, {}, ErrorCode::InvalidFeeBps, "--fee-bps"},
+        {{"--fee-bps", "-1"}, {}, ErrorCode::InvalidFeeBps, "--fee-bps"},
+        {{"--fee-bps", "1.5"}, {}, ErrorCode::InvalidFeeBps, "--fee-bps"},
+        {{}, {{"HILT_FEE_BPS", "1%"}}, ErrorCode::InvalidFeeBps, "HILT_FEE_BPS"},
+        {{"--fee-wallet", "not-base58-0OIl"}, {}, ErrorCode::InvalidKey, "--fee-wallet"},
+        {{"--fee-wallet", "1111111111111111111111111111111"},
+         {},
+         ErrorCode::InvalidKey,
+         "--fee-wallet"},
+        {{"--fee-wallet", "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM1"},
+         {},
+         ErrorCode::InvalidKey,
+         "--fee-wallet"},
+        // session TTL
+        {{"--session-ttl", "59"}, {}, ErrorCode::OutOfRange, "--session-ttl"},
+        {{"--session-ttl", "86401"}, {}, ErrorCode::OutOfRange, "--session-ttl"},
+        {{"--session-ttl", "15m"}, {}, ErrorCode::OutOfRange, "--session-ttl"},
+        {{}, {{"HILT_SESSION_TTL", "0"}}, ErrorCode::OutOfRange, "HILT_SESSION_TTL"},
+    };
+    for (const auto& bad : cases) {
+        std::string shown;
+        for (const auto& arg : bad.args) shown += "[" + arg + "] ";
+        for (const auto& [name, value] : bad.env) shown += name + "=" + value + " ";
+        SCOPED_TRACE(shown);
+        auto parsed = parse(bad.args, bad.env);
+        ASSERT_FALSE(parsed) << "accepted";
+        EXPECT_EQ(parsed.error().code, bad.code) << describe(parsed.error());
+        EXPECT_EQ(parsed.error().field, bad.field) << describe(parsed.error());
+        EXPECT_NE(parsed.error().message.find(bad.field), std::string::npos)
+            << "the message names the flag or variable: " << parsed.error().message;
+        EXPECT_EQ(parsed.error().message.find('\n'), std::string::npos) << "one line";
+    }
+}
+
+TEST(ConfigParse, AFlagsBadValueIsReportedEvenWhenItsVariableIsFine) {
+    auto parsed = parse({"--port", "x"}, {{"HILT_PORT", "9000"}});
+    ASSERT_FALSE(parsed);
+    EXPECT_EQ(parsed.error().field, "--port");
+}
+
+TEST(ConfigParse, ErrorsNeverEchoAnRpcUrlsSecrets) {
+    const std::vector<std::pair<Args, Environment>> cases = {
+        {{"--chain", "rpc", "--rpc-url", "ftp://alice:hunter2@rpc.example.com/k3yK3yK3yK3yK3yK3y"},
+         {}},
+        {{"--rpc-url", "https://alice:hunter2@rpc.example.com/k3yK3yK3yK3yK3yK3y"}, {}},
+        {{"--rpc_url=https://alice:hunter2@rpc.example.com/k3yK3yK3yK3yK3yK3y"}, {}},
+        {{"https://alice:hunter2@rpc.example.com/k3yK3yK3yK3yK3yK3y"}, {}},
+        {{},
+         {{"HILT_RPC_URL", "https://alice:hunter2@rpc.example.com/?api-key=k3yK3yK3yK3yK3yK3y"}}},
+    };
+    for (const auto& [args, env] : cases) {
+        auto parsed = parse(args, env);
+        ASSERT_FALSE(parsed);
+        const std::string& message = parsed.error().message;
+        SCOPED_TRACE(message);
+        EXPECT_EQ(message.find("hunter2"), std::string::npos);
+        EXPECT_EQ(message.find("k3yK3y"), std::string::npos);
+        EXPECT_EQ(describe(parsed.error()).find("hunter2"), std::string::npos);
+    }
+}
+
+// ---- help ---------------------------------------------------------------------------------------
+
+TEST(ConfigHelp, HelpIsRecognisedAnywhere) {
+    for (const Args& args : std::vector<Args>{{"--help"},
+                                              {"-h"},
+                                              {"help"},
+                                              {"serve", "--help"},
+                                              {"demo", "-h"},
+                                              {"merchant", "--help"},
+                                              {"merchant", "create", "--help"},
+                                              {"--port", "not-a-number", "--help"},
+                                              {"--db", "x", "-h"}}) {
+        auto parsed = parse(args, {{"HILT_PORT", "nonsense"}});
+        ASSERT_TRUE(parsed) << args.front() << ": " << describe(parsed.error());
+        EXPECT_EQ(parsed->command, Command::Help) << args.front();
+    }
+}
+
+TEST(ConfigHelp, UsageDocumentsEveryCommandFlagVariableAndDefault) {
+    const std::string text = usage_text();
+    for (const char* needle : {"hiltd [serve]",
+                               "hiltd demo",
+                               "hiltd merchant create --name NAME",
+                               "--help",
+                               "-h",
+                               "--db",
+                               "HILT_DB",
+                               "--host",
+                               "HILT_HOST",
+                               "--port",
+                               "HILT_PORT",
+                               "--public-url",
+                               "HILT_PUBLIC_URL",
+                               "--chain",
+                               "HILT_CHAIN",
+                               "--rpc-url",
+                               "HILT_RPC_URL",
+                               "--fee-bps",
+                               "HILT_FEE_BPS",
+                               "--fee-wallet",
+                               "HILT_FEE_WALLET",
+                               "--session-ttl",
+                               "HILT_SESSION_TTL",
+                               "--key-dir",
+                               "HILT_KEY_DIR",
+                               "--assets-dir",
+                               "HILT_ASSETS_DIR",
+                               "default: hilt.sqlite",
+                               "default: 127.0.0.1",
+                               "default: 8080",
+                               "default: http://HOST:PORT",
+                               "default: sandbox",
+                               "default: 100 (1.00 %)",
+                               "default: 900",
+                               "--flag=VALUE",
+                               "0..10000",
+                               "60..86400",
+                               "0..65535"}) {
+        EXPECT_NE(text.find(needle), std::string::npos) << "usage lacks " << needle << "\n" << text;
+    }
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t end = std::min(text.find('\n', start), text.size());
+        EXPECT_LE(end - start, 100u) << text.substr(start, end - start);
+        start = end + 1;
+    }
+}
+
+// ---- the printed configuration ------------------------------------------------------------------
+
+bool has_line(const std::vector<std::string>& lines, const std::string& line) {
+    return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+TEST(ConfigDescribe, DefaultsReadAsOneLinePerSetting) {
+    const auto lines = describe_config(ServerConfig{});
+    EXPECT_EQ(lines.size(), 11u);
+    for (const char* line :
+         {"db: hilt.sqlite", "host: 127.0.0.1", "port: 8080",
+          "public_url: http://127.0.0.1:8080 (from host and port)", "chain: sandbox",
+          "rpc_url: (none)", "fee_bps: 100 (1.00 %)", "fee_wallet: (a key of this server)",
+          "session_ttl_seconds: 900", "key_dir: (none: in the database)", "assets_dir: (none)"}) {
+        EXPECT_TRUE(has_line(lines, line)) << "missing: " << line;
+    }
+}
+
+TEST(ConfigDescribe, ConfiguredValuesAreShown) {
+    auto parsed =
+        parse({"--chain", "rpc", "--rpc-url", "https://rpc.example.com", "--fee-bps", "5",
+               "--fee-wallet", "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "--key-dir", "/k",
+               "--public-url", "https://pay.example.com", "--port", "0"});
+    ASSERT_TRUE(parsed) << describe(parsed.error());
+    const auto lines = describe_config(parsed->config);
+    for (const char* line :
+         {"chain: rpc", "rpc_url: https://rpc.example.com", "fee_bps: 5 (0.05 %)",
+          "fee_wallet: 9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "key_dir: /k",
+          "public_url: https://pay.example.com", "port: 0"}) {
+        EXPECT_TRUE(has_line(lines, line)) << "missing: " << line;
+    }
+}
+
+TEST(ConfigDescribe, TheRpcUrlIsPrintedWithItsSecretsMasked) {
+    ServerConfig config;
+    config.chain = "rpc";
+    config.rpc_url =
+        "https://alice:hunter2@rpc.example.com:8899/v2/Zx81kQp0aaLmW3nR?api-key=s3cr3t";
+    const auto lines = describe_config(config);
+    EXPECT_TRUE(has_line(lines, "rpc_url: https://***@rpc.example.com:8899/v2/***?***"));
+    for (const auto& line : lines) {
+        EXPECT_EQ(line.find("alice"), std::string::npos) << line;
+        EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
+        EXPECT_EQ(line.find("Zx81kQp0aaLmW3nR"), std::string::npos) << line;
+        EXPECT_EQ(line.find("s3cr3t"), std::string::npos) << line;
+    }
+}
+
+TEST(ConfigDescribe, MaskingHidesCredentialsAndKeepsTheRest) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"https://api.mainnet-beta.solana.com", "https://api.mainnet-beta.solana.com"},
+        {"http://127.0.0.1:8899", "http://127.0.0.1:8899"},
+        {"https://rpc.example.com/v1/rpc/", "https://rpc.example.com/v1/rpc/"},
+        {"https://mainnet.helius-rpc.com/?api-key=5f2e8a1c-0d4b-4e6f-9a7b-1c2d3e4f5a6b",
+         "https://mainnet.helius-rpc.com/?***"},
+        {"https://solana-mainnet.g.alchemy.com/v2/aBcD-123_efGH",
+         "https://solana-mainnet.g.alchemy.com/v2/***"},
+        {"https://solana-mainnet.g.alchemy.com/v2/abcdefghijklmnopqrstuvwxyzABCDEF",
+         "https://solana-mainnet.g.alchemy.com/v2/***"},
+        {"https://name.solana-mainnet.quiknode.pro/0123456789abcdef0123456789abcdef/",
+         "https://name.solana-mainnet.quiknode.pro/***/"},
+        {"https://example.rpcpool.com/5f2e8a1c-0d4b-4e6f-9a7b-1c2d3e4f5a6b",
+         "https://example.rpcpool.com/***"},
+        {"https://user:pass@rpc.example.com:8899/rpc", "https://***@rpc.example.com:8899/rpc"},
+        {"https://token@rpc.example.com", "https://***@rpc.example.com"},
+        {"https://rpc.example.com/a1b2c3d4", "https://rpc.example.com/***"},
+        {"https://rpc.example.com/rpc#k3y", "https://rpc.example.com/rpc#***"},
+        {"https://rpc.example.com?token=1", "https://rpc.example.com?***"},
+        {"not a url but maybe a key", "***"},
+    };
+    for (const auto& [url, masked] : cases) EXPECT_EQ(mask_url_secrets(url), masked) << url;
+}
+
+// ---- the binary's helpers -----------------------------------------------------------------------
+
+TEST(ConfigSupport, TheRpcChainIsRefusedUntilItsBackendExists) {
+    ServerConfig config;
+    EXPECT_TRUE(check_supported(config).ok());
+    config.chain = "rpc";
+    config.rpc_url = "https://rpc.example.com";
+    const Status status = check_supported(config);
+    ASSERT_FALSE(status.ok());
+    EXPECT_NE(status.error().message.find("not built yet"), std::string::npos)
+        << status.error().message;
+}
+
+TEST(ConfigSupport, TheEnvironmentIsReadFromNameEqualsValueStrings) {
+    const char* envp[] = {"HILT_PORT=9000", "HILT_DB=a=b",   "NOEQUALS",
+                          "=nameless",      "HILT_KEY_DIR=", nullptr};
+    const Environment env = environment_from(envp);
+    EXPECT_EQ(env, (Environment{{"HILT_PORT", "9000"}, {"HILT_DB", "a=b"}, {"HILT_KEY_DIR", ""}}));
+    EXPECT_TRUE(environment_from(nullptr).empty());
+}
+
+}  // namespace
+}  // namespace hilt::server
