@@ -14,6 +14,9 @@
 #include "encoding/base64.h"
 #include "models/event.h"
 
+static_assert(CPPHTTPLIB_HEADER_MAX_LENGTH == hilt::server::kMaxHeaderLineBytes, "header limit drifted");
+static_assert(CPPHTTPLIB_REQUEST_URI_MAX_LENGTH == hilt::server::kMaxRequestUriBytes, "URI limit drifted");
+
 namespace hilt::server {
 
 namespace {

@@ -23,6 +23,9 @@
 
 namespace hilt::server {
 
+inline constexpr std::size_t kMaxHeaderLineBytes = 8192;  // = CPPHTTPLIB_HEADER_MAX_LENGTH (Debian's default)
+inline constexpr std::size_t kMaxRequestUriBytes = 8192;  // = CPPHTTPLIB_REQUEST_URI_MAX_LENGTH
+
 struct HttpLimits {
     // Largest request body accepted (413 above): a product with full metadata is < 40 KiB.
     std::size_t max_body_bytes = 64 * 1024;
@@ -32,6 +35,9 @@ struct HttpLimits {
     // Idle keep-alive connections hold a worker thread in cpp-httplib: keep them short (architecture.md).
     int keep_alive_timeout_seconds = 2;
     std::size_t keep_alive_max_requests = 100;
+    // Header and request-line sizes are cpp-httplib's compile-time limits, the same in every build:
+    // CPPHTTPLIB_HEADER_MAX_LENGTH (8 KiB per header line) and CPPHTTPLIB_REQUEST_URI_MAX_LENGTH (8 KiB);
+    // a request over either is refused with a 4xx before any route runs (kMaxHeaderLineBytes below).
     // Worker threads; 0 = max(8, 4 × cores).
     std::size_t worker_threads = 0;
 };

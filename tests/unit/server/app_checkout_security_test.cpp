@@ -318,6 +318,19 @@ TEST_F(CheckoutSecurityTest, MalformedRequestsGetNamedErrorsNeverACrash) {
     EXPECT_EQ(status_of(payment_id)["status"], "PENDING_SIGNATURE");
 }
 
+TEST_F(CheckoutSecurityTest, OversizedHeadersAndUrisAreRefusedAndTheServerCarriesOn) {
+    const auto product = create_product();
+    const auto slug = product["slug"].get<std::string>();
+    auto huge_header = client_->Get("/v1/products/p/" + slug, {{"X-Padding", std::string(kMaxHeaderLineBytes + 1, 'a')}});
+    EXPECT_TRUE(!huge_header || (huge_header->status >= 400 && huge_header->status < 500));
+    auto huge_uri = client_->Get("/v1/products/p/" + slug + "?pad=" + std::string(kMaxRequestUriBytes + 1, 'a'));
+    EXPECT_TRUE(!huge_uri || (huge_uri->status >= 400 && huge_uri->status < 500));
+    httplib::Client fresh("127.0.0.1", port_);
+    auto fine = fresh.Get("/v1/products/p/" + slug);
+    ASSERT_TRUE(fine);
+    EXPECT_EQ(fine->status, 200);
+}
+
 TEST_F(CheckoutSecurityTest, ArchivedProductsStartNoSessions) {
     const auto product = create_product();
     auto archived = client_->Delete("/v1/products/" + product["product_id"].get<std::string>(), merchant());
