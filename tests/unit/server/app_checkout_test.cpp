@@ -455,5 +455,90 @@ TEST_F(CheckoutTest, SolPricedProductsArePaidWithSystemTransfers) {
     EXPECT_EQ((*merchant_account)->lamports, 250'000'000u - 2'500'000u);
 }
 
+TEST_F(CheckoutTest, ABroadcastAcceptedWhileTheChainIsUnreachableIsSentLaterNotLost) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(kPrice);
+    app_->sandbox()->fail_next_sends(1);
+    const auto payment_id = pay_until_broadcast(product["slug"], buyer);
+    EXPECT_EQ(status_of(payment_id)["status"], "PENDING_CONFIRMATION");
+    EXPECT_EQ(confirm(payment_id)["status"], "PENDING_CONFIRMATION");  // this pass re-sends it
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(confirm(payment_id)["status"], "CONFIRMED");
+}
+
+TEST_F(CheckoutTest, EachRouteNamesWhyItRefusesInTheStateItIsIn) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(2 * kPrice);
+    const auto payment_id = connect(product["slug"])["payment_id"].get<std::string>();
+    const auto first = sign(build(payment_id, buyer), buyer);
+    // Two transactions for one session: the second one while the first awaits confirmation is 409.
+    app_->sandbox()->drop_next_broadcasts(1);
+    ASSERT_EQ(broadcast(payment_id, first)->status, 200);
+    auto rebuild = request_transaction(payment_id, wallet_of(buyer));
+    ASSERT_TRUE(rebuild);
+    EXPECT_EQ(rebuild->status, 409) << rebuild->body;
+    // No receipt before confirmation.
+    auto early = client_->Get("/v1/payments/" + payment_id + "/receipt", merchant());
+    ASSERT_TRUE(early);
+    EXPECT_EQ(early->status, 404);
+    // A signature of some other transaction does not confirm this payment.
+    const auto other = connect(product["slug"])["payment_id"].get<std::string>();
+    auto stranger = base64_decode(sign(build(other, buyer), buyer));
+    auto stranger_signature = app_->sandbox()->send(*stranger);
+    ASSERT_TRUE(stranger_signature);
+    app_->sandbox()->advance_slots(1);
+    auto wrong = post("/v1/payments/" + payment_id + "/confirm", {{"tx_signature", *stranger_signature}});
+    ASSERT_TRUE(wrong);
+    EXPECT_EQ(wrong->status, 422) << wrong->body;
+    EXPECT_EQ(json_of(wrong)["error"]["code"], "transaction_mismatch");
+    // Once confirmed, nothing more can be built or sent for it.
+    app_->sandbox()->advance_slots(1);
+    ASSERT_EQ(confirm(payment_id)["status"], "PENDING_CONFIRMATION");  // re-sent the dropped one
+    app_->sandbox()->advance_slots(1);
+    ASSERT_EQ(confirm(payment_id)["status"], "CONFIRMED");
+    auto after = request_transaction(payment_id, wallet_of(buyer));
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->status, 409);
+    EXPECT_EQ(json_of(after)["error"]["code"], "conflict");
+    auto same = broadcast(payment_id, first);
+    ASSERT_TRUE(same);
+    EXPECT_EQ(same->status, 200) << "the confirmed transaction itself is still an idempotent repeat";
+    EXPECT_EQ(json_of(same)["status"], "CONFIRMED");
+    // Merchant list parameters.
+    auto bad_status = client_->Get("/v1/products/" + product["product_id"].get<std::string>() + "/payments?status=PAID",
+                                   merchant());
+    ASSERT_TRUE(bad_status);
+    EXPECT_EQ(bad_status->status, 422);
+    EXPECT_EQ(json_of(bad_status)["error"]["field"], "status");
+    auto bad_filter = client_->Get("/v1/memberships?product_id=nope", merchant());
+    ASSERT_TRUE(bad_filter);
+    EXPECT_EQ(bad_filter->status, 422);
+    EXPECT_EQ(json_of(bad_filter)["error"]["field"], "product_id");
+    auto bad_cursor = client_->Get("/v1/memberships?starting_after=mem_unknown", merchant());
+    ASSERT_TRUE(bad_cursor);
+    EXPECT_EQ(bad_cursor->status, 422);
+}
+
+TEST_F(CheckoutTest, PaymentTrailAndMembershipsPaginateNewestFirst) {
+    const auto product = create_product();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) ids.push_back(connect(product["slug"])["payment_id"].get<std::string>());
+    const auto base = "/v1/products/" + product["product_id"].get<std::string>() + "/payments?limit=2";
+    auto page = client_->Get(base, merchant());
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->status, 200);
+    std::vector<std::string> seen;
+    auto body = json_of(page);
+    for (;;) {
+        for (const auto& item : body["data"]) seen.push_back(item["payment_id"]);
+        if (!body["has_more"].get<bool>()) break;
+        auto next = client_->Get(base + "&starting_after=" + seen.back(), merchant());
+        ASSERT_TRUE(next);
+        ASSERT_EQ(next->status, 200) << next->body;
+        body = json_of(next);
+    }
+    EXPECT_EQ(seen, std::vector<std::string>(ids.rbegin(), ids.rend()));
+}
+
 }  // namespace
 }  // namespace hilt::server
