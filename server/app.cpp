@@ -10,8 +10,8 @@
 #include "routes/pages.h"
 #include "routes/products.h"
 #include "routes/sandbox.h"
-#include "store/migrations.h"
 #include "store/secrets.h"
+#include "store/sqlite/sqlite_stores.h"
 
 namespace hilt::server {
 
@@ -21,8 +21,8 @@ std::int64_t SystemClock::now_ms() const {
         .count();
 }
 
-App::App(ServerConfig config, const Clock& clock, Database db)
-    : config_(std::move(config)), clock_(clock), db_(std::move(db)) {}
+App::App(ServerConfig config, const Clock& clock, Stores stores)
+    : config_(std::move(config)), clock_(clock), stores_(std::move(stores)) {}
 
 App::~App() { stop(); }
 
@@ -31,17 +31,17 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
     if (config.public_url.empty() && config.port != 0) {
         config.public_url = "http://" + config.host + ":" + std::to_string(config.port);
     }
-    auto db = Database::open(config.db_path);
-    if (!db) return db.error();
-    HILT_TRY(migrate(*db, hiltd_migrations()));
-    std::unique_ptr<App> app(new App(std::move(config), clock, std::move(*db)));
-    auto jwt_key = load_or_create_secret(app->db_, app->db_mutex_, "jwt_hs256", clock.now_seconds(),
-                                         app->config_.key_dir);
+    auto stores = open_sqlite_stores(config.db_path);
+    if (!stores) return stores.error();
+    std::unique_ptr<App> app(new App(std::move(config), clock, std::move(*stores)));
+    auto& secrets = *app->stores_.secrets;
+    auto jwt_key =
+        load_or_create_secret(secrets, "jwt_hs256", clock.now_seconds(), app->config_.key_dir);
     if (!jwt_key) return jwt_key.error();
     app->jwt_key_ = *jwt_key;
     // The receipt and handoff signing keys, and the default fee wallet, are ed25519 keys from stored seeds.
     const auto keypair = [&](const std::string& name) -> Result<Ed25519Keypair> {
-        auto seed = load_or_create_secret(app->db_, app->db_mutex_, name, clock.now_seconds(), app->config_.key_dir);
+        auto seed = load_or_create_secret(secrets, name, clock.now_seconds(), app->config_.key_dir);
         if (!seed) return seed.error();
         return ed25519_keypair_from_seed(seed->array());
     };
@@ -58,20 +58,19 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
         if (!fee_key) return fee_key.error();
         app->fee_wallet_ = solana::PublicKey::from_bytes(fee_key->public_key);
     }
-    app->merchants_ = std::make_unique<MerchantStore>(app->db_, app->db_mutex_);
-    app->products_ = std::make_unique<ProductStore>(app->db_, app->db_mutex_);
     app->sandbox_ = std::make_unique<SandboxChain>();
     app->sandbox_->set_time_source([&clock] { return clock.now_seconds(); });
-    app->payments_ = std::make_unique<PaymentStore>(app->db_, app->db_mutex_);
     app->payment_service_ = std::make_unique<PaymentService>(
-        app->config_, app->clock_, *app->sandbox_, *app->payments_, *app->products_,
+        app->config_, app->clock_, *app->sandbox_, *app->stores_.payments, *app->stores_.products,
         PaymentKeys{app->receipt_key_, app->handoff_key_, app->fee_wallet_});
     app->public_limiter_ = std::make_unique<RateLimiter>(app->config_.public_rate_limit);
-    app->context_ = std::make_unique<AppContext>(AppContext{app->config_, app->clock_, app->db_, app->db_mutex_,
-                                                            *app->merchants_, *app->products_,
+    app->context_ = std::make_unique<AppContext>(AppContext{app->config_, app->clock_,
+                                                            *app->stores_.idempotency,
+                                                            *app->stores_.merchants,
+                                                            *app->stores_.products,
                                                             *app->sandbox_, app->sandbox_.get(),
                                                             *app->public_limiter_,
-                                                            app->jwt_key_, *app->payments_,
+                                                            app->jwt_key_, *app->stores_.payments,
                                                             *app->payment_service_});
     app->http_ = std::make_unique<HttpServer>(app->config_.limits);
     app->register_routes();
@@ -120,14 +119,17 @@ Status App::run(const std::function<bool(int port)>& on_listening) {
 }
 
 void App::stop() {
+    // One stop at a time (a signal thread and the destructor may both call it): joining a thread from two
+    // places at once never returns. run() wakes only once everything has stopped.
+    std::lock_guard guard(shutdown_mutex_);
+    if (http_) http_->stop();
+    if (payment_service_) payment_service_->stop_watcher();
+    if (sandbox_) sandbox_->stop_ticker();
     {
         std::lock_guard lock(stop_mutex_);
         stopped_ = true;
     }
     stop_wake_.notify_all();
-    if (http_) http_->stop();
-    if (payment_service_) payment_service_->stop_watcher();
-    if (sandbox_) sandbox_->stop_ticker();
 }
 
 }  // namespace hilt::server

@@ -1,6 +1,7 @@
 // server/app.h: one running hiltd: its configuration, clock, store and HTTP routes, wired together.
-//  - App::open migrates the database and loads the server's keys; start() serves on a background thread
-//    (tests), run() on the calling thread (the binary).
+//  - App::open opens the stores (SQLite: store/sqlite/sqlite_stores.h, migrated) and loads the server's
+//    keys; start() serves on a background thread (tests), run() on the calling thread (the binary).
+//  - Routes see the store interfaces only (store/stores.h), never a connection or its lock.
 //  - The clock is injectable so tests (and the sandbox's test clock) control time.
 #pragma once
 
@@ -22,10 +23,7 @@
 #include "http/rate_limiter.h"
 #include "money/money.h"
 #include "payments/payment_service.h"
-#include "store/merchant_store.h"
-#include "store/payment_store.h"
-#include "store/product_store.h"
-#include "store/sqlite.h"
+#include "store/stores.h"
 
 namespace hilt::server {
 
@@ -90,8 +88,7 @@ struct ServerConfig {
 struct AppContext {
     const ServerConfig& config;
     const Clock& clock;
-    Database& db;
-    std::mutex& db_mutex;
+    IdempotencyStore& idempotency;
     MerchantStore& merchants;
     ProductStore& products;
     Chain& chain;
@@ -116,10 +113,10 @@ public:
     void stop();
 
     AppContext& context() { return *context_; }
-    MerchantStore& merchants() { return *merchants_; }
-    ProductStore& products() { return *products_; }
+    MerchantStore& merchants() { return *stores_.merchants; }
+    ProductStore& products() { return *stores_.products; }
     SandboxChain* sandbox() { return sandbox_.get(); }
-    PaymentStore& payments() { return *payments_; }
+    PaymentStore& payments() { return *stores_.payments; }
     PaymentService& payment_service() { return *payment_service_; }
     // The server's receipt signing key (receipts carry its public half) and fee wallet.
     const Bytes32& receipt_public_key() const { return receipt_key_.public_key; }
@@ -127,26 +124,23 @@ public:
     const ServerConfig& config() const { return config_; }
 
 private:
-    App(ServerConfig config, const Clock& clock, Database db);
+    App(ServerConfig config, const Clock& clock, Stores stores);
     void register_routes();
     void start_background();
 
     ServerConfig config_;
     const Clock& clock_;
-    Database db_;
-    std::mutex db_mutex_;
-    std::unique_ptr<MerchantStore> merchants_;
-    std::unique_ptr<ProductStore> products_;
+    Stores stores_;
     std::unique_ptr<SandboxChain> sandbox_;
     std::unique_ptr<RateLimiter> public_limiter_;
     SecretBytes<32> jwt_key_;
     Ed25519Keypair receipt_key_;
     Ed25519Keypair handoff_key_;
     solana::PublicKey fee_wallet_;
-    std::unique_ptr<PaymentStore> payments_;
     std::unique_ptr<PaymentService> payment_service_;
     std::unique_ptr<AppContext> context_;
     std::unique_ptr<HttpServer> http_;
+    std::mutex shutdown_mutex_;
     std::mutex stop_mutex_;
     std::condition_variable stop_wake_;
     bool stopped_ = false;

@@ -235,6 +235,44 @@ Status apply_assets_dir(ServerConfig& config, std::string_view value, const std:
     return {};
 }
 
+Status apply_public_rate_limit(ServerConfig& config, std::string_view value,
+                               const std::string& where) {
+    const auto rate = parse_bounded(value, 0, kMaxPublicRateLimit);
+    if (!rate) {
+        return bad(ErrorCode::OutOfRange, where,
+                   "must be a whole number of requests per second from 0 (no limit) to " +
+                       std::to_string(kMaxPublicRateLimit) + ", got " + shown(value));
+    }
+    config.public_rate_limit.refill_per_second = static_cast<double>(*rate);
+    config.public_rate_limit.burst = static_cast<double>(*rate) * kPublicRateBurstFactor;
+    return {};
+}
+
+Status apply_http_threads(ServerConfig& config, std::string_view value, const std::string& where) {
+    const auto threads = parse_bounded(value, 1, kMaxHttpThreads);
+    if (!threads) {
+        return bad(ErrorCode::OutOfRange, where,
+                   "must be a whole number of threads from 1 to " +
+                       std::to_string(kMaxHttpThreads) + ", got " + shown(value));
+    }
+    config.limits.worker_threads = static_cast<std::size_t>(*threads);
+    return {};
+}
+
+std::string show_public_rate_limit(const ServerConfig& config) {
+    const RateLimit& limit = config.public_rate_limit;
+    if (limit.refill_per_second <= 0) return "0 (no limit)";
+    return std::to_string(static_cast<std::int64_t>(limit.refill_per_second)) +
+           " per second per client, burst " + std::to_string(static_cast<std::int64_t>(limit.burst));
+}
+
+std::string show_http_threads(const ServerConfig& config) {
+    if (config.limits.worker_threads == 0) {
+        return "max(" + std::to_string(kMinDefaultWorkerThreads) + ", 4 x cores)";
+    }
+    return std::to_string(config.limits.worker_threads);
+}
+
 std::string show_public_url(const ServerConfig& config) {
     if (!config.public_url.empty()) return config.public_url;
     if (config.port == 0) return "(http://HOST:PORT, from the port bound at start)";
@@ -296,6 +334,12 @@ const Setting kSettings[] = {
      [](const ServerConfig& c) {
          return c.assets_dir.empty() ? std::string("(none)") : c.assets_dir;
      }},
+    {"--public-rate-limit", "HILT_PUBLIC_RATE_LIMIT", "public_rate_limit", "RPS",
+     "public requests/s per client (burst 4x); 0: off", apply_public_rate_limit,
+     show_public_rate_limit},
+    {"--http-threads", "HILT_HTTP_THREADS", "http_threads", "N",
+     "HTTP worker threads, 1..1024: one per open connection", apply_http_threads,
+     show_http_threads},
 };
 
 const Setting* find_setting(std::string_view flag) {

@@ -45,6 +45,14 @@ using Environment = std::map<std::string, std::string>;
 // most a day (a quote older than that no longer reflects the merchant's intent).
 inline constexpr std::int64_t kMinSessionTtlSeconds = 60;
 inline constexpr std::int64_t kMaxSessionTtlSeconds = 86400;
+// Public requests per second per client: 0 turns the limit off (a proxy in front limits, or a
+// benchmark); more than this is no limit worth configuring.
+inline constexpr std::int64_t kMaxPublicRateLimit = 100'000;
+// Each client may send this many times its per-second rate at once (the default 10/s: burst 40).
+inline constexpr double kPublicRateBurstFactor = 4.0;
+// HTTP worker threads: each holds one open connection (cpp-httplib), so behind nginx at least its
+// upstream keep-alive pool; above this, memory (a stack each), not connections, runs out.
+inline constexpr std::int64_t kMaxHttpThreads = 1024;
 // A path segment of an RPC URL at least this long is treated as an API key when printed.
 inline constexpr std::size_t kKeyLikeSegmentChars = 16;
 // A shorter segment that mixes letters and digits and is at least this long is treated as a key

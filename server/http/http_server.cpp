@@ -114,6 +114,8 @@ HttpResponse HttpResponse::error(const Error& error, std::string_view request_id
 struct HttpServer::Impl {
     HttpLimits limits;
     httplib::Server server;
+    // The listening socket, seen by the socket-options callback before httplib binds and listens.
+    std::atomic<int> listen_socket{-1};
     std::thread thread;
     std::map<std::string, std::vector<std::pair<std::regex, RouteEntry>>> routes;
 
@@ -132,7 +134,8 @@ struct HttpServer::Impl {
         } else {
             res.set_content(response.body, response.content_type);
         }
-        res.set_header("X-Request-Id", request_id);
+        // Pre-routing stamped it already (once per answer: httplib's set_header appends).
+        if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", request_id);
     }
 
     void send_error(httplib::Response& res, const Error& error, const std::string& request_id) {
@@ -147,9 +150,10 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(HttpLimits limits) : impl_(std::make_unique<Impl>()) {
     impl_->limits = limits;
     auto& server = impl_->server;
-    const std::size_t threads =
-        limits.worker_threads ? limits.worker_threads
-                              : std::max<std::size_t>(8, 4 * std::max(1u, std::thread::hardware_concurrency()));
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t threads = limits.worker_threads
+                                    ? limits.worker_threads
+                                    : std::max<std::size_t>(kMinDefaultWorkerThreads, 4 * cores);
     server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server.set_payload_max_length(limits.max_body_bytes);
     server.set_read_timeout(limits.read_timeout_seconds, 0);
@@ -157,10 +161,11 @@ HttpServer::HttpServer(HttpLimits limits) : impl_(std::make_unique<Impl>()) {
     server.set_keep_alive_timeout(limits.keep_alive_timeout_seconds);
     server.set_keep_alive_max_count(limits.keep_alive_max_requests);
     // cpp-httplib leaves Nagle on: 26 ms per keep-alive response without this (architecture.md).
-    server.set_socket_options([](socket_t sock) {
+    server.set_socket_options([this](socket_t sock) {
         int yes = 1;
         setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
         setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+        impl_->listen_socket = sock;
     });
 
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -256,6 +261,8 @@ Result<int> HttpServer::start(const std::string& host, int port) {
     if (bound < 0) {
         return fail(ErrorCode::Internal, "cannot bind " + host + ":" + std::to_string(port));
     }
+    // listen() again on a listening socket only changes its backlog (kListenBacklog).
+    if (const int sock = impl_->listen_socket; sock >= 0) ::listen(sock, kListenBacklog);
     auto finished = std::make_shared<std::atomic<bool>>(false);
     impl_->thread = std::thread([&server, finished] {
         server.listen_after_bind();
@@ -268,7 +275,11 @@ Result<int> HttpServer::start(const std::string& host, int port) {
 }
 
 Status HttpServer::listen(const std::string& host, int port) {
-    if (!impl_->server.listen(host, port)) {
+    auto& server = impl_->server;
+    const bool bound = port == 0 ? server.bind_to_any_port(host) >= 0 : server.bind_to_port(host, port);
+    if (!bound) return fail(ErrorCode::Internal, "cannot listen on " + host + ":" + std::to_string(port));
+    if (const int sock = impl_->listen_socket; sock >= 0) ::listen(sock, kListenBacklog);
+    if (!server.listen_after_bind()) {
         return fail(ErrorCode::Internal, "cannot listen on " + host + ":" + std::to_string(port));
     }
     return {};

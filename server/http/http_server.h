@@ -25,6 +25,15 @@ namespace hilt::server {
 
 inline constexpr std::size_t kMaxHeaderLineBytes = 8192;  // = CPPHTTPLIB_HEADER_MAX_LENGTH (Debian's default)
 inline constexpr std::size_t kMaxRequestUriBytes = 8192;  // = CPPHTTPLIB_REQUEST_URI_MAX_LENGTH
+// Connections the kernel may hold for the accept loop. cpp-httplib listens with 5: 64 clients (or
+// nginx opening upstream connections) at once overflowed it, and every dropped handshake cost the
+// client a 1 s retransmit (scripts/bench: connect p99 1.2 s). Linux caps it at net.core.somaxconn.
+inline constexpr int kListenBacklog = 1024;
+// cpp-httplib gives each open connection a worker thread for its whole keep-alive, so the pool must
+// exceed nginx's idle upstream connections (deploy/nginx.conf: 16 per worker process) with room for
+// requests in flight. With 8 threads, 2,000 buyers polling through nginx timed out by the thousand
+// and a new buyer waited 5 s (scripts/bench); an idle thread costs only its stack's touched pages.
+inline constexpr std::size_t kMinDefaultWorkerThreads = 64;
 
 struct HttpLimits {
     // Largest request body accepted (413 above): a product with full metadata is < 40 KiB.
@@ -38,7 +47,7 @@ struct HttpLimits {
     // Header and request-line sizes are cpp-httplib's compile-time limits, the same in every build:
     // CPPHTTPLIB_HEADER_MAX_LENGTH (8 KiB per header line) and CPPHTTPLIB_REQUEST_URI_MAX_LENGTH (8 KiB);
     // a request over either is refused with a 4xx before any route runs (kMaxHeaderLineBytes below).
-    // Worker threads; 0 = max(8, 4 × cores).
+    // Worker threads; 0 = max(kMinDefaultWorkerThreads, 4 × cores).
     std::size_t worker_threads = 0;
 };
 

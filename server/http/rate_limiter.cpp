@@ -8,6 +8,7 @@
 namespace hilt::server {
 
 RateDecision RateLimiter::take(const std::string& client, std::int64_t now_ms) {
+    if (limit_.refill_per_second <= 0) return {true, 0};  // switched off: no bucket, no lock
     std::lock_guard lock(mutex_);
     auto it = buckets_.find(client);
     if (it == buckets_.end()) {

@@ -15,7 +15,8 @@ namespace hilt::server {
 inline constexpr std::size_t kRateLimiterMaxClients = 100'000;
 
 struct RateLimit {
-    double refill_per_second = 10.0;  // sustained requests per second per client
+    // Sustained requests per second per client; 0 (or less): no limit at all (take always allows).
+    double refill_per_second = 10.0;
     double burst = 40.0;              // requests allowed at once
 };
 

@@ -46,7 +46,7 @@ HttpResponse idempotent(const HttpRequest& request, AppContext& context, const s
     }
     const auto request_hash =
         hex_encode(sha256(as_bytes(request.method + " " + request.path + "\n" + request.body)));
-    IdempotencyStore store(context.db, context.db_mutex);
+    IdempotencyStore& store = context.idempotency;
     auto begun = store.begin(scope, *key, request_hash, context.clock.now_seconds());
     if (!begun) return HttpResponse::error(begun.error(), request.request_id);
     if (*begun) {

@@ -1,16 +1,19 @@
-// server/store/merchant_store.h: merchants (workspaces) and their API keys.
-//  - Keys are stored as SHA-256 only (auth/api_keys.h); the full key leaves this module once, at creation.
-//  - Every read is scoped by merchant_id: one merchant can never see or revoke another's key (not_found).
+// server/store/merchant_store.h: merchants (workspaces) and their API keys, as an interface any
+// storage backend implements (SQLite: store/sqlite/sqlite_merchant_store.h).
+//  - Keys are stored as SHA-256 only (auth/api_keys.h); the full key leaves this module once, at
+//    creation.
+//  - Every read is scoped by merchant_id: one merchant can never see or revoke another's key
+//    (not_found).
+// Must never: hold SQL or a backend's types. Backends share the validation below.
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
-#include "store/sqlite.h"
 
 namespace hilt::server {
 
@@ -39,29 +42,31 @@ struct CreatedKey {
 inline constexpr std::size_t kMerchantNameMaxChars = 120;
 inline constexpr std::size_t kApiKeyLabelMaxChars = 80;
 
+// A non-empty name of at most kMerchantNameMaxChars characters (too_short / too_long on "name").
+[[nodiscard]] Status check_merchant_name(const std::string& name);
+// No label, or one of at most kApiKeyLabelMaxChars characters (too_long on "label").
+[[nodiscard]] Status check_api_key_label(const std::optional<std::string>& label);
+
 class MerchantStore {
 public:
-    // The store shares one connection with the rest of hiltd; `mutex` serialises access to it.
-    MerchantStore(Database& db, std::mutex& mutex) : db_(db), mutex_(mutex) {}
+    virtual ~MerchantStore() = default;
 
-    [[nodiscard]] Result<std::pair<Merchant, CreatedKey>> create_merchant(const std::string& name,
-                                                                          std::int64_t now);
-    [[nodiscard]] Result<Merchant> find_merchant(const std::string& merchant_id);
-    [[nodiscard]] Result<CreatedKey> create_key(const std::string& merchant_id,
-                                                const std::optional<std::string>& label, std::int64_t now);
-    [[nodiscard]] Result<std::vector<ApiKeyRecord>> list_keys(const std::string& merchant_id);
+    // The merchant and its first key ("first key"), in one store transaction.
+    [[nodiscard]] virtual Result<std::pair<Merchant, CreatedKey>> create_merchant(
+        const std::string& name, std::int64_t now) = 0;
+    [[nodiscard]] virtual Result<Merchant> find_merchant(const std::string& merchant_id) = 0;
+    [[nodiscard]] virtual Result<CreatedKey> create_key(const std::string& merchant_id,
+                                                        const std::optional<std::string>& label,
+                                                        std::int64_t now) = 0;
+    // Newest first.
+    [[nodiscard]] virtual Result<std::vector<ApiKeyRecord>> list_keys(
+        const std::string& merchant_id) = 0;
     // Idempotent: revoking a revoked key returns it unchanged.
-    [[nodiscard]] Result<ApiKeyRecord> revoke_key(const std::string& merchant_id, const std::string& key_id,
-                                                  std::int64_t now);
+    [[nodiscard]] virtual Result<ApiKeyRecord> revoke_key(const std::string& merchant_id,
+                                                          const std::string& key_id,
+                                                          std::int64_t now) = 0;
     // The merchant owning an unrevoked key with this hash; unauthorized otherwise.
-    [[nodiscard]] Result<Merchant> authenticate(const std::string& secret_hash);
-
-private:
-    [[nodiscard]] Result<CreatedKey> insert_key_locked(const std::string& merchant_id,
-                                                       const std::optional<std::string>& label,
-                                                       std::int64_t now);
-    Database& db_;
-    std::mutex& mutex_;
+    [[nodiscard]] virtual Result<Merchant> authenticate(const std::string& secret_hash) = 0;
 };
 
 }  // namespace hilt::server

@@ -1,16 +1,18 @@
-// server/store/payment_store.h: checkout sessions (payments), the transactions seen for them, and what
-// confirmation writes: receipts, memberships and event rows.
+// server/store/payment_store.h: checkout sessions (payments), the transactions seen for them, and
+// what confirmation writes: receipts, memberships and event rows.
 //
-// Owns: every SQL statement about payments, payment_transactions, handoff_uses, receipts, memberships and
-// events, and the state transitions as conditional updates, so that two requests (or a request and the
-// confirmation watcher) racing on one payment can never both win: exactly one broadcast moves a session to
-// PENDING_CONFIRMATION, exactly one settlement confirms it.
-// Must never: confirm a payment twice, write a receipt or membership outside the transaction that confirms
-// the payment, or let one merchant read another's rows (merchant reads are scoped, answering not_found).
+// Owns: the PaymentStore interface any storage backend implements (SQLite:
+// store/sqlite/sqlite_payment_store.h), whose state transitions are conditional updates, so that
+// two requests (or a request and the confirmation watcher) racing on one payment can never both
+// win: exactly one broadcast moves a session to PENDING_CONFIRMATION, exactly one settlement
+// confirms it. Also the rules every backend shares: the quote's JSON, memberships after a payment,
+// the receipt a settlement signs, the payment as the API shows it.
+// Must never (any backend): confirm a payment twice, write a receipt or membership outside the
+// transaction that confirms the payment, or let one merchant read another's rows (merchant reads
+// are scoped, answering not_found). This header holds no SQL and no backend's types.
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,12 +24,12 @@
 #include "models/membership.h"
 #include "models/product.h"
 #include "models/receipt.h"
-#include "store/sqlite.h"
 
 namespace hilt::server {
 
-// What connect quoted. Later product edits never change it ("payments already started keep the price
-// they were quoted"), and confirmation reveals exactly this delivery and grants exactly these terms.
+// What connect quoted. Later product edits never change it ("payments already started keep the
+// price they were quoted"), and confirmation reveals exactly this delivery and grants exactly these
+// terms.
 struct PaymentQuote {
     std::int64_t amount_minor_units = 0;
     std::int64_t merchant_amount_minor_units = 0;
@@ -66,7 +68,8 @@ struct PaymentRecord {
     PaymentQuote quote;
     std::optional<models::DeliveryStatus> delivery_status;
     std::optional<std::string> membership_id;
-    std::optional<models::Timestamp> built_at;  // first transaction handed out (watch its reference)
+    // The first transaction handed out (from then on the watcher follows its reference).
+    std::optional<models::Timestamp> built_at;
     models::Timestamp created_at;
     models::Timestamp expires_at;
     std::optional<models::Timestamp> confirmed_at;
@@ -113,95 +116,113 @@ struct MembershipListQuery {
 
 class PaymentStore {
 public:
-    PaymentStore(Database& db, std::mutex& mutex) : db_(db), mutex_(mutex) {}
+    virtual ~PaymentStore() = default;
 
-    // Inserts a new session; with quote.handoff_token_id, also marks the token used (handoff_used when it
-    // already started another payment), in the same store transaction.
-    [[nodiscard]] Status create(const PaymentRecord& payment, std::int64_t now);
-    [[nodiscard]] Result<PaymentRecord> get(const std::string& payment_id);
-    [[nodiscard]] Result<PaymentRecord> get_for_merchant(const std::string& merchant_id,
-                                                         const std::string& payment_id);
-    [[nodiscard]] Result<models::ListPage<PaymentRecord>> list_for_product(const std::string& merchant_id,
-                                                                           const std::string& product_id,
-                                                                           const PaymentListQuery& query);
+    // Inserts a new session; with quote.handoff_token_id, also marks the token used (handoff_used
+    // when it already started another payment), in the same store transaction.
+    [[nodiscard]] virtual Status create(const PaymentRecord& payment, std::int64_t now) = 0;
+    [[nodiscard]] virtual Result<PaymentRecord> get(const std::string& payment_id) = 0;
+    // not_found for another merchant's payment, as for one that does not exist.
+    [[nodiscard]] virtual Result<PaymentRecord> get_for_merchant(const std::string& merchant_id,
+                                                                 const std::string& payment_id) = 0;
+    // Newest first; starting_after must name one of this merchant's payments (invalid_value
+    // otherwise).
+    [[nodiscard]] virtual Result<models::ListPage<PaymentRecord>> list_for_product(
+        const std::string& merchant_id, const std::string& product_id,
+        const PaymentListQuery& query) = 0;
     // Is this handoff token already spent? (resolve answers 409 handoff_used)
-    [[nodiscard]] Result<bool> handoff_used(const std::string& token_id);
+    [[nodiscard]] virtual Result<bool> handoff_used(const std::string& token_id) = 0;
 
     // Binds the session to the buyer's wallet (first call) or checks it is the bound one (conflict
     // otherwise), and remembers that a transaction was handed out.
-    [[nodiscard]] Status bind_buyer(const std::string& payment_id, const solana::PublicKey& wallet,
-                                    std::int64_t now);
+    [[nodiscard]] virtual Status bind_buyer(const std::string& payment_id,
+                                            const solana::PublicKey& wallet, std::int64_t now) = 0;
 
-    // PENDING_SIGNATURE -> PENDING_CONFIRMATION with this transaction, recorded before it is sent so that
-    // nothing accepted is lost if the process dies. SameTransaction for a repeat of the accepted one;
-    // conflict when another transaction is already pending or the payment is over; transaction_mismatch
-    // when the transaction belongs to another payment.
-    [[nodiscard]] Result<BroadcastStart> begin_broadcast(const std::string& payment_id,
-                                                         const std::string& signature, const Bytes& wire,
-                                                         std::int64_t expiry_height, std::int64_t now);
-    // The chain refused the transaction as sent: forget it and reopen the session (if still pending on it).
-    [[nodiscard]] Status abort_broadcast(const std::string& payment_id, const std::string& signature);
-    // A transaction that failed on chain or expired unlanded: mark it, and reopen the session for a new
-    // one (or end it as FAILED with `reason_if_over` when its time is up). Returns the payment's new state.
-    [[nodiscard]] Result<PaymentRecord> retire_transaction(const std::string& signature, TransactionState state,
-                                                           const std::string& error,
-                                                           models::FailureReason reason_if_over,
-                                                           std::int64_t now);
-    // A transaction found on chain by the session's reference that does not pay the quote: kept, never
-    // ignored, never credited.
-    [[nodiscard]] Status record_mismatch(const std::string& payment_id, const std::string& signature,
-                                         const std::string& error, std::int64_t now);
-    [[nodiscard]] Result<std::vector<TransactionRecord>> transactions_of(const std::string& payment_id);
-    [[nodiscard]] Result<std::optional<TransactionRecord>> find_transaction(const std::string& signature);
+    // PENDING_SIGNATURE -> PENDING_CONFIRMATION with this transaction, recorded before it is sent
+    // so that nothing accepted is lost if the process dies. SameTransaction for a repeat of the
+    // accepted one; conflict when another transaction is already pending or the payment is over;
+    // transaction_mismatch when the transaction belongs to another payment.
+    [[nodiscard]] virtual Result<BroadcastStart> begin_broadcast(const std::string& payment_id,
+                                                                 const std::string& signature,
+                                                                 const Bytes& wire,
+                                                                 std::int64_t expiry_height,
+                                                                 std::int64_t now) = 0;
+    // The chain refused the transaction as sent: forget it and reopen the session (if still pending
+    // on it).
+    [[nodiscard]] virtual Status abort_broadcast(const std::string& payment_id,
+                                                 const std::string& signature) = 0;
+    // A transaction that failed on chain or expired unlanded: mark it, and reopen the session for a
+    // new one (or end it as FAILED with `reason_if_over` when its time is up, with a payment.failed
+    // event). Returns the payment's new state; conflict when the transaction is no longer SENT.
+    [[nodiscard]] virtual Result<PaymentRecord> retire_transaction(
+        const std::string& signature, TransactionState state, const std::string& error,
+        models::FailureReason reason_if_over, std::int64_t now) = 0;
+    // A transaction found on chain by the session's reference that does not pay the quote: kept,
+    // never ignored, never credited.
+    [[nodiscard]] virtual Status record_mismatch(const std::string& payment_id,
+                                                 const std::string& signature,
+                                                 const std::string& error, std::int64_t now) = 0;
+    [[nodiscard]] virtual Result<std::vector<TransactionRecord>> transactions_of(
+        const std::string& payment_id) = 0;
+    [[nodiscard]] virtual Result<std::optional<TransactionRecord>> find_transaction(
+        const std::string& signature) = 0;
 
-    // PENDING_SIGNATURE sessions past expires_at -> FAILED (EXPIRED), each with a payment.failed event.
-    // Returns the ids ended.
-    [[nodiscard]] Result<std::vector<std::string>> expire_due(std::int64_t now);
-    // Payments the watcher follows: every PENDING_CONFIRMATION one, and those a transaction was built for
-    // that are PENDING_SIGNATURE, or FAILED (EXPIRED) less than `late_window_seconds` ago.
-    [[nodiscard]] Result<std::vector<PaymentRecord>> watch_list(std::int64_t now, std::int64_t late_window_seconds,
-                                                                std::size_t limit);
+    // PENDING_SIGNATURE sessions past expires_at -> FAILED (EXPIRED), each with a payment.failed
+    // event. Returns the ids ended.
+    [[nodiscard]] virtual Result<std::vector<std::string>> expire_due(std::int64_t now) = 0;
+    // Payments the watcher follows: every PENDING_CONFIRMATION one, and those a transaction was
+    // built for that are PENDING_SIGNATURE, or FAILED (EXPIRED) less than `late_window_seconds`
+    // ago.
+    [[nodiscard]] virtual Result<std::vector<PaymentRecord>> watch_list(
+        std::int64_t now, std::int64_t late_window_seconds, std::size_t limit) = 0;
 
-    // Confirms the payment, in one store transaction: status, the transaction row, delivery, the receipt
-    // (signed with `receipt_key`), the membership (created, extended or reactivated) and an event row per
-    // webhook. false when it was already CONFIRMED (nothing written).
-    [[nodiscard]] Result<bool> settle(const Settlement& settlement, const Ed25519Keypair& receipt_key);
+    // Confirms the payment, in one store transaction: status, the transaction row, delivery, the
+    // receipt (confirmation_receipt, signed with `receipt_key`), the membership (next_membership:
+    // created, extended or reactivated) and an event row per webhook. false when it was already
+    // CONFIRMED (nothing written): exactly one settlement wins.
+    [[nodiscard]] virtual Result<bool> settle(const Settlement& settlement,
+                                              const Ed25519Keypair& receipt_key) = 0;
 
-    [[nodiscard]] Result<models::Receipt> receipt_for(const std::string& merchant_id,
-                                                      const std::string& payment_id);
+    [[nodiscard]] virtual Result<models::Receipt> receipt_for(const std::string& merchant_id,
+                                                              const std::string& payment_id) = 0;
     // Any merchant's membership (the public payment status shows its status and period end).
-    [[nodiscard]] Result<models::Membership> membership(const std::string& membership_id);
-    [[nodiscard]] Result<models::Membership> membership_for(const std::string& merchant_id,
-                                                            const std::string& membership_id);
-    [[nodiscard]] Result<models::ListPage<models::Membership>> list_memberships(const std::string& merchant_id,
-                                                                                const MembershipListQuery& query);
-    // A merchant's events, newest first (webhook delivery and GET /v1/events arrive with a later issue).
-    [[nodiscard]] Result<std::vector<models::Event>> events_for(const std::string& merchant_id,
-                                                                std::size_t limit);
-
-private:
-    [[nodiscard]] Result<PaymentRecord> get_locked(const std::string& payment_id);
-    [[nodiscard]] Status add_event_locked(const std::string& merchant_id, models::EventType type,
-                                          const models::Json& data, std::int64_t now);
-    Database& db_;
-    std::mutex& mutex_;
+    [[nodiscard]] virtual Result<models::Membership> membership(
+        const std::string& membership_id) = 0;
+    [[nodiscard]] virtual Result<models::Membership> membership_for(
+        const std::string& merchant_id, const std::string& membership_id) = 0;
+    // Newest first; starting_after must name one of this merchant's memberships.
+    [[nodiscard]] virtual Result<models::ListPage<models::Membership>> list_memberships(
+        const std::string& merchant_id, const MembershipListQuery& query) = 0;
+    // A merchant's events, newest first (webhook delivery and GET /v1/events arrive with a later
+    // issue).
+    [[nodiscard]] virtual Result<std::vector<models::Event>> events_for(
+        const std::string& merchant_id, std::size_t limit) = 0;
 };
 
-// The member a membership belongs to: the handoff identity when the session has one, else the wallet.
+// The member a membership belongs to: the handoff identity when the session has one, else the
+// wallet.
 std::string member_key(const PaymentRecord& payment, const solana::PublicKey& buyer_wallet);
 
-// The membership after this payment: a new one, or `existing` extended (still running: its end moves by
-// one interval) or reactivated (lapsed: a new period from now). Grace runs grace_period_days past the end.
+// The membership after this payment: a new one, or `existing` extended (still running: its end
+// moves by one interval) or reactivated (lapsed: a new period from now). Grace runs
+// grace_period_days past the end.
 models::Membership next_membership(const std::optional<models::Membership>& existing,
-                                   const PaymentRecord& payment, const solana::PublicKey& buyer_wallet,
+                                   const PaymentRecord& payment,
+                                   const solana::PublicKey& buyer_wallet,
                                    std::string new_membership_id, models::Timestamp now);
 
 // ACTIVE until the period end, GRACE until the grace end, then EXPIRED (CANCELLED stays CANCELLED).
-models::MembershipStatus membership_status_at(const models::Membership& membership, models::Timestamp now);
+models::MembershipStatus membership_status_at(const models::Membership& membership,
+                                              models::Timestamp now);
 
-// The payment as the API shows it at `now`: a pending session past expires_at reads FAILED (EXPIRED);
-// delivery and membership fields only once CONFIRMED.
-models::Payment to_api_payment(const PaymentRecord& payment, const std::optional<models::Membership>& membership,
+// The receipt that confirms `payment` with what the chain showed, signed with `receipt_key`.
+models::Receipt confirmation_receipt(const PaymentRecord& payment, const Settlement& settlement,
+                                     std::string receipt_id, const Ed25519Keypair& receipt_key);
+
+// The payment as the API shows it at `now`: a pending session past expires_at reads FAILED
+// (EXPIRED); delivery and membership fields only once CONFIRMED.
+models::Payment to_api_payment(const PaymentRecord& payment,
+                               const std::optional<models::Membership>& membership,
                                models::Timestamp now);
 
 }  // namespace hilt::server

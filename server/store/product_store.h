@@ -1,19 +1,21 @@
-// server/store/product_store.h: products, owned by one merchant each.
-//  - Every merchant-side read and write is scoped by merchant_id: another merchant's product is not_found,
-//    never forbidden (api.md: never reveal that it exists).
+// server/store/product_store.h: products, owned by one merchant each, as an interface any storage
+// backend implements (SQLite: store/sqlite/sqlite_product_store.h).
+//  - Every merchant-side read and write is scoped by merchant_id: another merchant's product is
+//    not_found, never forbidden (api.md: never reveal that it exists).
 //  - The public read by slug sees every merchant's products (it is what a checkout link points at).
-//  - Slugs are derived from the title plus a random suffix and are unique per deployment.
+//  - Slugs are the title's letters and digits plus a random suffix (new_slug), unique per
+//    deployment.
+// Must never: hold SQL or a backend's types. Slug rules live here so every backend makes the same.
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
 #include "models/product.h"
-#include "store/sqlite.h"
 
 namespace hilt::server {
 
@@ -28,36 +30,42 @@ struct ProductListQuery {
     std::optional<models::ProductStatus> status;
 };
 
-// The title-derived part of a slug: lowercase ASCII letters and digits, runs of anything else as one '-'.
+// The title-derived part of a slug: lowercase ASCII letters and digits, runs of anything else as
+// one '-'.
 std::string slug_base(std::string_view title);
+// A fresh slug for a product with this title: slug_base(title) + "-" + a random suffix (the suffix
+// alone when the title has no letters or digits).
+std::string new_slug(std::string_view title);
 
 class ProductStore {
 public:
-    ProductStore(Database& db, std::mutex& mutex) : db_(db), mutex_(mutex) {}
+    virtual ~ProductStore() = default;
 
-    // Assigns product_id, slug and checkout_url (public_url + "/p/" + slug).
-    [[nodiscard]] Result<models::Product> create(const std::string& merchant_id,
-                                                 const models::ProductRequest& request,
-                                                 const std::string& public_url, models::Timestamp now,
-                                                 const solana::PublicKey& default_mint);
-    [[nodiscard]] Result<models::Product> get(const std::string& merchant_id, const std::string& product_id);
-    [[nodiscard]] Result<ProductPage> list(const std::string& merchant_id, const ProductListQuery& query);
-    [[nodiscard]] Result<models::Product> update(const std::string& merchant_id, const std::string& product_id,
-                                                 const models::ProductUpdate& update, models::Timestamp now);
+    // Assigns product_id, slug (new_slug) and checkout_url (public_url + "/p/" + slug).
+    [[nodiscard]] virtual Result<models::Product> create(const std::string& merchant_id,
+                                                         const models::ProductRequest& request,
+                                                         const std::string& public_url,
+                                                         models::Timestamp now,
+                                                         const solana::PublicKey& default_mint) = 0;
+    [[nodiscard]] virtual Result<models::Product> get(const std::string& merchant_id,
+                                                      const std::string& product_id) = 0;
+    // Newest first; starting_after must name one of this merchant's products (invalid_value
+    // otherwise).
+    [[nodiscard]] virtual Result<ProductPage> list(const std::string& merchant_id,
+                                                   const ProductListQuery& query) = 0;
+    // Read, merge (models::apply_update) and write in one store transaction.
+    [[nodiscard]] virtual Result<models::Product> update(const std::string& merchant_id,
+                                                         const std::string& product_id,
+                                                         const models::ProductUpdate& update,
+                                                         models::Timestamp now) = 0;
     // Idempotent: archiving an archived product returns it unchanged.
-    [[nodiscard]] Result<models::Product> archive(const std::string& merchant_id,
-                                                  const std::string& product_id, models::Timestamp now);
+    [[nodiscard]] virtual Result<models::Product> archive(const std::string& merchant_id,
+                                                          const std::string& product_id,
+                                                          models::Timestamp now) = 0;
     // Any merchant's product, for the public routes (the caller decides what ARCHIVED means there).
-    [[nodiscard]] Result<models::Product> find_by_slug(const std::string& slug);
+    [[nodiscard]] virtual Result<models::Product> find_by_slug(const std::string& slug) = 0;
     // The merchant_id owning a product (for the public routes, which find products by slug).
-    [[nodiscard]] Result<std::string> owner_of(const std::string& product_id);
-
-private:
-    [[nodiscard]] Result<models::Product> get_locked(const std::string& merchant_id,
-                                                     const std::string& product_id);
-    [[nodiscard]] Status write_locked(const models::Product& product);
-    Database& db_;
-    std::mutex& mutex_;
+    [[nodiscard]] virtual Result<std::string> owner_of(const std::string& product_id) = 0;
 };
 
 }  // namespace hilt::server

@@ -1,5 +1,5 @@
-// server/store/secrets.cpp: a server key in the store (INSERT OR IGNORE, then read back) or in a
-// file (fresh bytes in a private temp file, fsync, link() to the final name, then read back), so
+// server/store/secrets.cpp: a server key in a file (fresh bytes in a private temp file, fsync,
+// link() to the final name, then read back), or in the store's SecretStore without a key folder, so
 // concurrent first starts agree on one value either way. Must never: log or echo key bytes, leave a
 // short or group/other-readable file at a key's final name (link() publishes only a complete,
 // fsynced file and fails instead of overwriting), or crash on a bad key file (it becomes an error
@@ -214,34 +214,10 @@ Result<SecretBytes<kSecretBytes>> load_or_create_file_secret(const std::string& 
 
 }  // namespace
 
-Result<SecretBytes<32>> load_or_create_secret(Database& db, std::mutex& mutex,
-                                              const std::string& name, std::int64_t now,
-                                              const std::string& key_dir) {
+Result<SecretBytes<32>> load_or_create_secret(SecretStore& store, const std::string& name,
+                                              std::int64_t now, const std::string& key_dir) {
     if (!key_dir.empty()) return load_or_create_file_secret(key_dir, name);
-    std::lock_guard lock(mutex);
-    const auto fresh = random_array<32>();
-    auto insert =
-        db.prepare("INSERT OR IGNORE INTO server_secrets(name, value, created_at) VALUES(?, ?, ?)");
-    if (!insert) return insert.error();
-    insert->bind(1, std::string_view(name))
-        .bind_blob(2, std::vector<std::uint8_t>(fresh.begin(), fresh.end()))
-        .bind(3, now);
-    HILT_TRY(insert->run());
-    auto select = db.prepare("SELECT value FROM server_secrets WHERE name = ?");
-    if (!select) return select.error();
-    select->bind(1, std::string_view(name));
-    auto row = select->step();
-    if (!row) return row.error();
-    auto value = select->column_blob(0);
-    if (*row != StepResult::Row || value.size() != 32) {
-        return fail(ErrorCode::Internal, "server secret " + name + " is missing or damaged");
-    }
-    std::array<std::uint8_t, 32> bytes{};
-    std::copy(value.begin(), value.end(), bytes.begin());
-    SecretBytes<32> secret(bytes);
-    secure_wipe(value.data(), value.size());
-    secure_wipe(bytes.data(), bytes.size());
-    return secret;
+    return store.load_or_create(name, now);
 }
 
 }  // namespace hilt::server

@@ -5,19 +5,28 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <string>
 
 #include "core/result.h"
 #include "crypto/sodium.h"
-#include "store/sqlite.h"
 
 namespace hilt::server {
 
-// With an empty key_dir the secret lives in the store's server_secrets table; otherwise in the file
-// <key_dir>/<name>.key (32 raw bytes, created 0600, the folder 0700). A key file of another size,
-// or one group or others may read or write, is refused (invalid_key), never replaced.
-[[nodiscard]] Result<SecretBytes<32>> load_or_create_secret(Database& db, std::mutex& mutex,
+// Where a storage backend keeps the server's keys when there is no key folder (SQLite: the
+// server_secrets table, store/sqlite/sqlite_secret_store.h).
+class SecretStore {
+public:
+    virtual ~SecretStore() = default;
+    // The 32 bytes stored under `name`, created from fresh random bytes on first use. Concurrent
+    // first calls agree on one value: the first write wins and every caller reads back what won.
+    [[nodiscard]] virtual Result<SecretBytes<32>> load_or_create(const std::string& name,
+                                                                 std::int64_t now) = 0;
+};
+
+// With an empty key_dir the secret lives in `store`; otherwise in the file <key_dir>/<name>.key
+// (32 raw bytes, created 0600, the folder 0700) and `store` is not used. A key file of another
+// size, or one group or others may read or write, is refused (invalid_key), never replaced.
+[[nodiscard]] Result<SecretBytes<32>> load_or_create_secret(SecretStore& store,
                                                             const std::string& name,
                                                             std::int64_t now,
                                                             const std::string& key_dir = {});

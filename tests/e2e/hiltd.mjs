@@ -52,11 +52,21 @@ export async function startHiltd(extraArgs = []) {
   };
   await launch();
 
+  // Stops hiltd with `signal`; a SIGTERM must end it cleanly (exit 0) within 10 s, or this throws.
   const stop = async (signal = 'SIGTERM') => {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', (code, sig) => resolve({ code, sig })));
     child.kill(signal);
-    await exited;
+    const timer = new Promise((resolve) => setTimeout(() => resolve(null), 10_000).unref());
+    const result = await Promise.race([exited, timer]);
+    if (result === null) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`hiltd did not stop within 10 s of ${signal}:\n${output}`);
+    }
+    if (signal === 'SIGTERM' && result.code !== 0) {
+      throw new Error(`hiltd exited with ${result.code ?? result.sig} on SIGTERM:\n${output}`);
+    }
   };
 
   const createMerchant = (name) => {

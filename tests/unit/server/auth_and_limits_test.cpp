@@ -65,6 +65,12 @@ TEST(RateLimiter, SustainedRateIsTheRefillRate) {
     EXPECT_LE(allowed, 111);
 }
 
+TEST(RateLimiter, AZeroRateMeansNoLimitAndTracksNobody) {
+    RateLimiter limiter({0.0, 0.0});
+    for (int i = 0; i < 10'000; ++i) ASSERT_TRUE(limiter.take("1.2.3.4", 0).allowed) << i;
+    EXPECT_EQ(limiter.tracked_clients(), 0u);
+}
+
 TEST(RateLimiter, MemoryStaysBoundedUnderManyClients) {
     RateLimiter limiter({1.0, 1.0});
     for (std::size_t i = 0; i < kRateLimiterMaxClients + 500; ++i) {

@@ -35,6 +35,8 @@ const Environment kEveryVariable = {
     {"HILT_SESSION_TTL", "600"},
     {"HILT_KEY_DIR", "/var/lib/hilt/keys"},
     {"HILT_ASSETS_DIR", "/srv/hilt/assets"},
+    {"HILT_PUBLIC_RATE_LIMIT", "25"},
+    {"HILT_HTTP_THREADS", "48"},
 };
 
 // ---- commands and defaults ----------------------------------------------------------------------
@@ -55,6 +57,9 @@ TEST(ConfigParse, NoArgumentsServesWithTheDefaults) {
     EXPECT_EQ(c.session_ttl_seconds, 900);
     EXPECT_EQ(c.key_dir, "");
     EXPECT_EQ(c.assets_dir, "");
+    EXPECT_EQ(c.public_rate_limit.refill_per_second, 10.0);
+    EXPECT_EQ(c.public_rate_limit.burst, 40.0);
+    EXPECT_EQ(c.limits.worker_threads, 0u) << "0: HttpServer sizes the pool from the cores";
 }
 
 TEST(ConfigParse, CommandsAreRecognised) {
@@ -86,6 +91,9 @@ TEST(ConfigParse, EveryEnvironmentVariableSetsItsSetting) {
     EXPECT_EQ(c.session_ttl_seconds, 600);
     EXPECT_EQ(c.key_dir, "/var/lib/hilt/keys");
     EXPECT_EQ(c.assets_dir, "/srv/hilt/assets");
+    EXPECT_EQ(c.public_rate_limit.refill_per_second, 25.0);
+    EXPECT_EQ(c.public_rate_limit.burst, 100.0) << "burst is four times the rate";
+    EXPECT_EQ(c.limits.worker_threads, 48u);
 }
 
 TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
@@ -99,6 +107,8 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
                   "--session-ttl", "60",
                   "--key-dir",     "keys",
                   "--assets-dir",  "web/dist",
+                  "--public-rate-limit", "0",
+                  "--http-threads", "1",
                   "--rpc-url",     "http://127.0.0.1:8899"},
                  kEveryVariable);
     EXPECT_EQ(o.db_path, "flag.sqlite");
@@ -113,6 +123,9 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
     EXPECT_EQ(o.session_ttl_seconds, 60);
     EXPECT_EQ(o.key_dir, "keys");
     EXPECT_EQ(o.assets_dir, "web/dist");
+    EXPECT_EQ(o.public_rate_limit.refill_per_second, 0.0) << "0 switches the limit off";
+    EXPECT_EQ(o.public_rate_limit.burst, 0.0);
+    EXPECT_EQ(o.limits.worker_threads, 1u);
 }
 
 TEST(ConfigParse, ChainFlagOverridesTheChainVariable) {
@@ -151,6 +164,8 @@ TEST(ConfigParse, BoundaryValuesAreAccepted) {
     EXPECT_EQ(parse_ok({"--fee-bps", "10000"}).fee_bps, 10000);
     EXPECT_EQ(parse_ok({"--session-ttl", "86400"}).session_ttl_seconds, 86400);
     EXPECT_EQ(parse_ok({"--port", "08080"}).port, 8080);
+    EXPECT_EQ(parse_ok({"--public-rate-limit", "100000"}).public_rate_limit.burst, 400000.0);
+    EXPECT_EQ(parse_ok({"--http-threads", "1024"}).limits.worker_threads, 1024u);
 }
 
 TEST(ConfigParse, PublicUrlsBuyersCanReachAreAccepted) {
@@ -273,6 +288,14 @@ TEST(ConfigParse, EachBadSettingIsAnErrorNamingItsFlagOrVariable) {
         {{"--session-ttl", "86401"}, {}, ErrorCode::OutOfRange, "--session-ttl"},
         {{"--session-ttl", "15m"}, {}, ErrorCode::OutOfRange, "--session-ttl"},
         {{}, {{"HILT_SESSION_TTL", "0"}}, ErrorCode::OutOfRange, "HILT_SESSION_TTL"},
+        // public rate limit and HTTP threads
+        {{"--public-rate-limit", "-1"}, {}, ErrorCode::OutOfRange, "--public-rate-limit"},
+        {{"--public-rate-limit", "100001"}, {}, ErrorCode::OutOfRange, "--public-rate-limit"},
+        {{"--public-rate-limit", "2.5"}, {}, ErrorCode::OutOfRange, "--public-rate-limit"},
+        {{}, {{"HILT_PUBLIC_RATE_LIMIT", "off"}}, ErrorCode::OutOfRange, "HILT_PUBLIC_RATE_LIMIT"},
+        {{"--http-threads", "0"}, {}, ErrorCode::OutOfRange, "--http-threads"},
+        {{"--http-threads", "1025"}, {}, ErrorCode::OutOfRange, "--http-threads"},
+        {{}, {{"HILT_HTTP_THREADS", "many"}}, ErrorCode::OutOfRange, "HILT_HTTP_THREADS"},
     };
     for (const auto& bad : cases) {
         std::string shown;
@@ -363,6 +386,12 @@ TEST(ConfigHelp, UsageDocumentsEveryCommandFlagVariableAndDefault) {
                                "HILT_KEY_DIR",
                                "--assets-dir",
                                "HILT_ASSETS_DIR",
+                               "--public-rate-limit",
+                               "HILT_PUBLIC_RATE_LIMIT",
+                               "--http-threads",
+                               "HILT_HTTP_THREADS",
+                               "default: 10 per second per client, burst 40",
+                               "default: max(64, 4 x cores)",
                                "default: hilt.sqlite",
                                "default: 127.0.0.1",
                                "default: 8080",
@@ -392,12 +421,14 @@ bool has_line(const std::vector<std::string>& lines, const std::string& line) {
 
 TEST(ConfigDescribe, DefaultsReadAsOneLinePerSetting) {
     const auto lines = describe_config(ServerConfig{});
-    EXPECT_EQ(lines.size(), 11u);
+    EXPECT_EQ(lines.size(), 13u);
     for (const char* line :
          {"db: hilt.sqlite", "host: 127.0.0.1", "port: 8080",
           "public_url: http://127.0.0.1:8080 (from host and port)", "chain: sandbox",
           "rpc_url: (none)", "fee_bps: 100 (1.00 %)", "fee_wallet: (a key of this server)",
-          "session_ttl_seconds: 900", "key_dir: (none: in the database)", "assets_dir: (none)"}) {
+          "session_ttl_seconds: 900", "key_dir: (none: in the database)", "assets_dir: (none)",
+          "public_rate_limit: 10 per second per client, burst 40",
+          "http_threads: max(64, 4 x cores)"}) {
         EXPECT_TRUE(has_line(lines, line)) << "missing: " << line;
     }
 }
@@ -406,13 +437,15 @@ TEST(ConfigDescribe, ConfiguredValuesAreShown) {
     auto parsed =
         parse({"--chain", "rpc", "--rpc-url", "https://rpc.example.com", "--fee-bps", "5",
                "--fee-wallet", "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "--key-dir", "/k",
-               "--public-url", "https://pay.example.com", "--port", "0"});
+               "--public-url", "https://pay.example.com", "--port", "0", "--public-rate-limit",
+               "0", "--http-threads", "64"});
     ASSERT_TRUE(parsed) << describe(parsed.error());
     const auto lines = describe_config(parsed->config);
     for (const char* line :
          {"chain: rpc", "rpc_url: https://rpc.example.com", "fee_bps: 5 (0.05 %)",
           "fee_wallet: 9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "key_dir: /k",
-          "public_url: https://pay.example.com", "port: 0"}) {
+          "public_url: https://pay.example.com", "port: 0", "public_rate_limit: 0 (no limit)",
+          "http_threads: 64"}) {
         EXPECT_TRUE(has_line(lines, line)) << "missing: " << line;
     }
 }

@@ -62,6 +62,7 @@ TEST_F(HttpServerTest, EveryResponseCarriesARequestIdAndSecurityHeaders) {
         ASSERT_TRUE(res) << path;
         const auto id = res->get_header_value("X-Request-Id");
         EXPECT_EQ(id.rfind("req_", 0), 0u) << path << " had request id '" << id << "'";
+        EXPECT_EQ(res->get_header_value_count("X-Request-Id"), 1u) << path << ": exactly one";
         EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff") << path;
         EXPECT_EQ(res->get_header_value("X-Frame-Options"), "DENY") << path;
         EXPECT_FALSE(res->get_header_value("Content-Security-Policy").empty()) << path;

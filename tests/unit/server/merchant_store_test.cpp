@@ -1,8 +1,10 @@
+// tests/unit/server/merchant_store_test.cpp: MerchantStore through its interface, on the SQLite backend.
+#include "store/merchant_store.h"
+
 #include <gtest/gtest.h>
 
 #include "auth/api_keys.h"
-#include "store/merchant_store.h"
-#include "store/migrations.h"
+#include "store/sqlite/sqlite_stores.h"
 
 namespace hilt::server {
 namespace {
@@ -10,15 +12,13 @@ namespace {
 class MerchantStoreTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        auto db = Database::open(":memory:");
-        ASSERT_TRUE(db);
-        db_.emplace(std::move(*db));
-        ASSERT_TRUE(migrate(*db_, hiltd_migrations()).ok());
-        store_.emplace(*db_, mutex_);
+        auto stores = open_sqlite_stores(":memory:");
+        ASSERT_TRUE(stores) << describe(stores.error());
+        stores_ = std::move(*stores);
+        store_ = stores_.merchants.get();
     }
-    std::optional<Database> db_;
-    std::mutex mutex_;
-    std::optional<MerchantStore> store_;
+    Stores stores_;
+    MerchantStore* store_ = nullptr;  // the interface, as the routes hold it
 };
 
 TEST_F(MerchantStoreTest, CreatingAMerchantReturnsAWorkingFirstKey) {

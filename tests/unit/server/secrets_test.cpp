@@ -1,5 +1,6 @@
-// tests/unit/server/secrets_test.cpp: server keys in the store and as files (store/secrets.h). The
-// files are read back here with plain POSIX calls, independently of the code under test.
+// tests/unit/server/secrets_test.cpp: server keys in the store (the SQLite SecretStore) and as files
+// (store/secrets.h). The files are read back here with plain POSIX calls, independently of the code
+// under test.
 #include "store/secrets.h"
 
 #include <gtest/gtest.h>
@@ -18,7 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "store/migrations.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_secret_store.h"
 
 namespace hilt::server {
 namespace {
@@ -69,16 +71,28 @@ protected:
         ASSERT_TRUE(db) << describe(db.error());
         db_.emplace(std::move(*db));
         ASSERT_TRUE(migrate(*db_, hiltd_migrations()).ok());
+        store_.emplace(*db_, mutex_);
     }
     void TearDown() override { fs::remove_all(root_); }
 
     Result<SecretBytes<32>> load(const std::string& name, const fs::path& key_dir) {
-        return load_or_create_secret(*db_, mutex_, name, 1000, key_dir.string());
+        return load_or_create_secret(*store_, name, 1000, key_dir.string());
     }
 
     fs::path root_;
     std::optional<Database> db_;
     std::mutex mutex_;
+    std::optional<SqliteSecretStore> store_;
+};
+
+// A SecretStore that only counts: file keys must never reach the store.
+class CountingSecretStore final : public SecretStore {
+public:
+    Result<SecretBytes<32>> load_or_create(const std::string&, std::int64_t) override {
+        ++calls;
+        return fail(ErrorCode::Internal, "the store was asked for a file key");
+    }
+    int calls = 0;
 };
 
 TEST_F(SecretTest, AFileKeyIsCreatedAs32PrivateBytesInAPrivateFolder) {
@@ -209,9 +223,10 @@ TEST_F(SecretTest, ConcurrentFirstLoadsAgreeOnOneKey) {
         for (int t = 0; t < kThreads; ++t) {
             threads.emplace_back([&, t] {
                 start.arrive_and_wait();
-                // Each thread has its own mutex: file keys must not rely on the store's lock.
+                // Each thread has its own store and mutex: file keys must not rely on the store's lock.
                 std::mutex own;
-                auto key = load_or_create_secret(*db_, own, "jwt_hs256", 1000, dir.string());
+                SqliteSecretStore own_store(*db_, own);
+                auto key = load_or_create_secret(own_store, "jwt_hs256", 1000, dir.string());
                 if (key) {
                     seen[t] = bytes_of(*key);
                 } else {
@@ -229,11 +244,19 @@ TEST_F(SecretTest, ConcurrentFirstLoadsAgreeOnOneKey) {
     }
 }
 
+TEST_F(SecretTest, WithAKeyFolderTheStoreIsNeverAsked) {
+    CountingSecretStore counting;
+    auto key = load_or_create_secret(counting, "jwt_hs256", 1000, (root_ / "keys").string());
+    ASSERT_TRUE(key) << describe(key.error());
+    EXPECT_EQ(counting.calls, 0);
+    EXPECT_EQ(read_file(root_ / "keys" / "jwt_hs256.key"), bytes_of(*key));
+}
+
 TEST_F(SecretTest, WithoutAKeyFolderTheKeyLivesInTheStoreAsBefore) {
     const fs::path cwd_before = fs::current_path();
-    auto first = load_or_create_secret(*db_, mutex_, "jwt_hs256", 1000);
+    auto first = load_or_create_secret(*store_, "jwt_hs256", 1000);
     ASSERT_TRUE(first) << describe(first.error());
-    auto again = load_or_create_secret(*db_, mutex_, "jwt_hs256", 2000, "");
+    auto again = load_or_create_secret(*store_, "jwt_hs256", 2000, "");
     ASSERT_TRUE(again) << describe(again.error());
     EXPECT_EQ(bytes_of(*again), bytes_of(*first));
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <unistd.h>
 
-#include "store/sqlite.h"
+#include "store/sqlite/database.h"
 
 namespace hilt::server {
 namespace {

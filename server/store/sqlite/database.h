@@ -1,4 +1,6 @@
-// server/store/sqlite.h: the only SQLite wrapper. SQL lives in server/store alone.
+// server/store/sqlite/database.h: the only SQLite wrapper. SQL lives in server/store alone, and
+// only the SQLite backend (server/store/sqlite/) sees this header: everything else reaches the data
+// through the store interfaces (server/store/*_store.h).
 //  - Database opens one file in WAL mode with foreign keys on and a busy timeout; money-moving commits use
 //    synchronous=FULL (set at open: every commit is durable once acknowledged).
 //  - Statement is a prepared statement with typed binds and column reads; errors are values.

@@ -1,5 +1,6 @@
-// server/store/sqlite.cpp: SQLite calls behind Database, Statement, Transaction and migrate().
-#include "store/sqlite.h"
+// server/store/sqlite/database.cpp: SQLite calls behind Database, Statement, Transaction and
+// migrate().
+#include "store/sqlite/database.h"
 
 #include <sqlite3.h>
 

@@ -1,11 +1,12 @@
-// server/store/idempotency_store.cpp: SQL for idempotency keys.
-#include "store/idempotency_store.h"
+// server/store/sqlite/sqlite_idempotency_store.cpp: SQL for idempotency keys.
+#include "store/sqlite/sqlite_idempotency_store.h"
 
 namespace hilt::server {
 
-Result<std::optional<StoredResponse>> IdempotencyStore::begin(const std::string& scope, const std::string& key,
-                                                              const std::string& request_hash,
-                                                              std::int64_t now) {
+Result<std::optional<StoredResponse>> SqliteIdempotencyStore::begin(const std::string& scope,
+                                                                    const std::string& key,
+                                                                    const std::string& request_hash,
+                                                                    std::int64_t now) {
     std::lock_guard lock(mutex_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -24,18 +25,23 @@ Result<std::optional<StoredResponse>> IdempotencyStore::begin(const std::string&
     if (*row == StepResult::Row) {
         if (select->column_text(0) != request_hash) {
             return fail(ErrorCode::IdempotencyMismatch,
-                        "this Idempotency-Key was used with a different request", "Idempotency-Key");
+                        "this Idempotency-Key was used with a different request",
+                        "Idempotency-Key");
         }
         if (select->column_is_null(1)) {
             if (select->column_int(3) < now - kIdempotencyPendingTimeoutSeconds) {
-                auto retake = db_.prepare("UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = ?");
+                auto retake = db_.prepare(
+                    "UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = ?");
                 if (!retake) return retake.error();
-                retake->bind(1, now).bind(2, std::string_view(scope)).bind(3, std::string_view(key));
+                retake->bind(1, now)
+                    .bind(2, std::string_view(scope))
+                    .bind(3, std::string_view(key));
                 HILT_TRY(retake->run());
                 HILT_TRY(tx->commit());
                 return std::optional<StoredResponse>();
             }
-            return fail(ErrorCode::Conflict, "a request with this Idempotency-Key is still in progress",
+            return fail(ErrorCode::Conflict,
+                        "a request with this Idempotency-Key is still in progress",
                         "Idempotency-Key");
         }
         return std::optional<StoredResponse>(
@@ -53,8 +59,8 @@ Result<std::optional<StoredResponse>> IdempotencyStore::begin(const std::string&
     return std::optional<StoredResponse>();
 }
 
-Status IdempotencyStore::finish(const std::string& scope, const std::string& key,
-                                const StoredResponse& response) {
+Status SqliteIdempotencyStore::finish(const std::string& scope, const std::string& key,
+                                      const StoredResponse& response) {
     std::lock_guard lock(mutex_);
     auto update = db_.prepare(
         "UPDATE idempotency_keys SET status = ?, response_body = ? WHERE scope = ? AND key = ?");
@@ -66,7 +72,7 @@ Status IdempotencyStore::finish(const std::string& scope, const std::string& key
     return update->run();
 }
 
-Status IdempotencyStore::release(const std::string& scope, const std::string& key) {
+Status SqliteIdempotencyStore::release(const std::string& scope, const std::string& key) {
     std::lock_guard lock(mutex_);
     auto remove = db_.prepare("DELETE FROM idempotency_keys WHERE scope = ? AND key = ?");
     if (!remove) return remove.error();

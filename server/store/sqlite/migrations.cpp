@@ -1,5 +1,5 @@
-// server/store/migrations.cpp: the SQL of each schema version.
-#include "store/migrations.h"
+// server/store/sqlite/migrations.cpp: the SQL of each schema version.
+#include "store/sqlite/migrations.h"
 
 namespace hilt::server {
 

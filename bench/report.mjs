@@ -1,0 +1,90 @@
+// bench/report.mjs: scripts/bench's table. Reads the JSON lines the runs wrote (one per run, tagged
+// with part, target and round), sums each target's rounds, divides by its baseline from the same
+// run and prints the figures, the ratios and the targets.
+// Owns: the arithmetic and the targets (the issue's "Measured, not asserted"). Must never: drop a
+// round, or compare figures from different runs of scripts/bench.
+// Usage: node bench/report.mjs RESULTS.jsonl   (exit 0 always: figures are measured, not asserted)
+import { readFileSync } from 'node:fs';
+
+const lines = readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const runs = (part, target) => lines.filter((l) => l.part === part && l.target === target);
+
+// Requests over seconds across every round of a target (so a slow round weighs by its length).
+function total(part, target) {
+  const rs = runs(part, target);
+  const requests = rs.reduce((a, r) => a + (r.requests ?? r.commits), 0);
+  const seconds = rs.reduce((a, r) => a + r.seconds, 0);
+  const errors = rs.reduce((a, r) => a + (r.errors ? Object.values(r.errors).reduce((x, y) => x + y, 0) : 0), 0);
+  const p99s = rs.map((r) => r.p99_ms).filter((v) => v !== undefined);
+  return {
+    rounds: rs.length,
+    rate: seconds > 0 ? requests / seconds : 0,
+    errors,
+    p99_ms: p99s.length ? Math.max(...p99s) : null, // the worst round's p99
+    p99_median_ms: p99s.length ? p99s.sort((a, b) => a - b)[Math.floor(p99s.length / 2)] : null,
+    per_round: rs.map((r) => Math.round(r.rps ?? r.commits_per_second)),
+  };
+}
+
+const fmt = (v, digits = 0) => (v === null || v === undefined ? '-' : Number(v).toFixed(digits));
+const pct = (v) => `${(v * 100).toFixed(0)}%`;
+const verdict = (ok) => (ok ? 'met' : 'MISSED');
+const rows = [];
+function row(figure, value, baseline, ratio, target, ok) {
+  rows.push([figure, value, baseline, ratio, target, ok === null ? '' : verdict(ok)]);
+}
+
+// (a) payload straight at hiltd vs a bare cpp-httplib server.
+const aH = total('a', 'hiltd');
+const aB = total('a', 'bare_httplib');
+if (aH.rounds && aB.rounds) {
+  const r = aH.rate / aB.rate;
+  row('(a) payload GET at hiltd, req/s', `${fmt(aH.rate)} [${aH.per_round.join(' ')}]`,
+      `bare httplib ${fmt(aB.rate)} [${aB.per_round.join(' ')}]`, pct(r), '>= 85%', r >= 0.85);
+  row('    errors (hiltd / bare)', `${aH.errors}`, `${aB.errors}`, '', '0', aH.errors === 0);
+}
+// (b) payload through nginx (micro-cache) vs nginx serving the bytes as a static file.
+const bN = total('b', 'nginx_payload');
+const bS = total('b', 'nginx_static');
+if (bN.rounds && bS.rounds) {
+  const r = bN.rate / bS.rate;
+  row('(b) payload GET via nginx, req/s', `${fmt(bN.rate)} [${bN.per_round.join(' ')}]`,
+      `nginx static ${fmt(bS.rate)} [${bS.per_round.join(' ')}]`, pct(r), '>= 70%', r >= 0.70);
+  row('    errors (nginx payload / static)', `${bN.errors}`, `${bS.errors}`, '', '0', bN.errors === 0);
+}
+// (c) connect at 64 clients vs a bare one-row-commit loop.
+const cC = total('c', 'connect');
+const cS = total('c', 'sqlite_commit');
+if (cC.rounds && cS.rounds) {
+  const r = cC.rate / cS.rate;
+  row('(c) connect, sessions/s (64 clients)', `${fmt(cC.rate)} [${cC.per_round.join(' ')}]`,
+      `sqlite commits ${fmt(cS.rate)} [${cS.per_round.join(' ')}]`, pct(r), '>= 25%', r >= 0.25);
+  row('    connect p99 ms (worst / median round)', `${fmt(cC.p99_ms, 1)} / ${fmt(cC.p99_median_ms, 1)}`,
+      `commit p99 ${fmt(cS.p99_ms, 1)} / ${fmt(cS.p99_median_ms, 1)}`, '', '< 10 ms', cC.p99_ms < 10);
+  const littles = (64 / cC.rate) * 1000;
+  row('    mean latency 64/rate (Little) ms', fmt(littles, 1), '', '', '', null);
+  row('    errors', `${cC.errors}`, '', '', '0', cC.errors === 0);
+}
+// (d) buyers polling payment status through nginx.
+const [d] = runs('d', 'poll_status');
+const [dS] = runs('d', 'poll_static');
+if (d) {
+  const base = dS ? `static via nginx: p99 ${fmt(dS.steady.p99_ms, 1)}` : '';
+  row(`(d) ${d.buyers} buyers polling 1/s, p99 ms`, `${fmt(d.steady.p99_ms, 1)} (p50 ${fmt(d.steady.p50_ms, 1)}, ${d.rps} req/s)`,
+      base, dS ? `x${(d.steady.p99_ms / dS.steady.p99_ms).toFixed(1)}` : '', '< 25 ms', d.steady.p99_ms < 25);
+  row('    errors', `${d.errors} ${JSON.stringify(d.error_kinds)}`, dS ? `${dS.errors}` : '', '', '0', d.errors === 0);
+  row('    new buyer first request p99 ms', fmt(d.first.p99_ms, 1),
+      dS ? `static: ${fmt(dS.first.p99_ms, 1)}` : '',
+      dS ? `x${(d.first.p99_ms / dS.first.p99_ms).toFixed(1)}` : '', '< 100 ms', d.first.p99_ms < 100);
+  row('    hiltd VmRSS MB (end / peak sampled / HWM)',
+      `${fmt(d.hiltd_rss_kb / 1024, 1)} / ${fmt(d.hiltd_rss_max_sampled_kb / 1024, 1)} / ${fmt(d.hiltd_hwm_kb / 1024, 1)}`,
+      '', '', '< 128 MB', d.hiltd_hwm_kb / 1024 < 128);
+  row('    client timer lag p99 ms', fmt(d.client_lag.p99_ms, 1), dS ? fmt(dS.client_lag.p99_ms, 1) : '', '', '', null);
+}
+
+const header = ['figure', 'measured', 'baseline (same run)', 'ratio', 'target', ''];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ').trimEnd();
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+for (const r of rows) console.log(line(r));

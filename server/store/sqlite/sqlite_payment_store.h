@@ -1,0 +1,72 @@
+// server/store/sqlite/sqlite_payment_store.h: PaymentStore on SQLite (tables payments,
+// payment_transactions, handoff_uses, receipts, memberships, events). Each transition is one
+// BEGIN IMMEDIATE transaction whose UPDATE is conditional on the state it leaves.
+// Must never: run SQL without holding the shared connection's mutex.
+#pragma once
+
+#include <mutex>
+
+#include "store/payment_store.h"
+#include "store/sqlite/database.h"
+
+namespace hilt::server {
+
+class SqlitePaymentStore final : public PaymentStore {
+public:
+    // The store shares one connection with the rest of hiltd; `mutex` serialises access to it.
+    SqlitePaymentStore(Database& db, std::mutex& mutex) : db_(db), mutex_(mutex) {}
+
+    [[nodiscard]] Status create(const PaymentRecord& payment, std::int64_t now) override;
+    [[nodiscard]] Result<PaymentRecord> get(const std::string& payment_id) override;
+    [[nodiscard]] Result<PaymentRecord> get_for_merchant(const std::string& merchant_id,
+                                                         const std::string& payment_id) override;
+    [[nodiscard]] Result<models::ListPage<PaymentRecord>> list_for_product(
+        const std::string& merchant_id, const std::string& product_id,
+        const PaymentListQuery& query) override;
+    [[nodiscard]] Result<bool> handoff_used(const std::string& token_id) override;
+    [[nodiscard]] Status bind_buyer(const std::string& payment_id, const solana::PublicKey& wallet,
+                                    std::int64_t now) override;
+    [[nodiscard]] Result<BroadcastStart> begin_broadcast(const std::string& payment_id,
+                                                         const std::string& signature,
+                                                         const Bytes& wire,
+                                                         std::int64_t expiry_height,
+                                                         std::int64_t now) override;
+    [[nodiscard]] Status abort_broadcast(const std::string& payment_id,
+                                         const std::string& signature) override;
+    [[nodiscard]] Result<PaymentRecord> retire_transaction(const std::string& signature,
+                                                           TransactionState state,
+                                                           const std::string& error,
+                                                           models::FailureReason reason_if_over,
+                                                           std::int64_t now) override;
+    [[nodiscard]] Status record_mismatch(const std::string& payment_id,
+                                         const std::string& signature, const std::string& error,
+                                         std::int64_t now) override;
+    [[nodiscard]] Result<std::vector<TransactionRecord>> transactions_of(
+        const std::string& payment_id) override;
+    [[nodiscard]] Result<std::optional<TransactionRecord>> find_transaction(
+        const std::string& signature) override;
+    [[nodiscard]] Result<std::vector<std::string>> expire_due(std::int64_t now) override;
+    [[nodiscard]] Result<std::vector<PaymentRecord>> watch_list(std::int64_t now,
+                                                                std::int64_t late_window_seconds,
+                                                                std::size_t limit) override;
+    [[nodiscard]] Result<bool> settle(const Settlement& settlement,
+                                      const Ed25519Keypair& receipt_key) override;
+    [[nodiscard]] Result<models::Receipt> receipt_for(const std::string& merchant_id,
+                                                      const std::string& payment_id) override;
+    [[nodiscard]] Result<models::Membership> membership(const std::string& membership_id) override;
+    [[nodiscard]] Result<models::Membership> membership_for(
+        const std::string& merchant_id, const std::string& membership_id) override;
+    [[nodiscard]] Result<models::ListPage<models::Membership>> list_memberships(
+        const std::string& merchant_id, const MembershipListQuery& query) override;
+    [[nodiscard]] Result<std::vector<models::Event>> events_for(const std::string& merchant_id,
+                                                                std::size_t limit) override;
+
+private:
+    [[nodiscard]] Result<PaymentRecord> get_locked(const std::string& payment_id);
+    [[nodiscard]] Status add_event_locked(const std::string& merchant_id, models::EventType type,
+                                          const models::Json& data, std::int64_t now);
+    Database& db_;
+    std::mutex& mutex_;
+};
+
+}  // namespace hilt::server

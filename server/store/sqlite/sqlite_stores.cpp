@@ -1,0 +1,41 @@
+// server/store/sqlite/sqlite_stores.cpp: one connection and its mutex, shared by the SQLite stores.
+#include "store/sqlite/sqlite_stores.h"
+
+#include <mutex>
+
+#include "store/sqlite/database.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_idempotency_store.h"
+#include "store/sqlite/sqlite_merchant_store.h"
+#include "store/sqlite/sqlite_payment_store.h"
+#include "store/sqlite/sqlite_product_store.h"
+#include "store/sqlite/sqlite_secret_store.h"
+
+namespace hilt::server {
+
+namespace {
+// What Stores::backend owns for SQLite.
+struct SqliteConnection {
+    explicit SqliteConnection(Database opened) : db(std::move(opened)) {}
+    Database db;
+    std::mutex mutex;
+};
+}  // namespace
+
+Result<Stores> open_sqlite_stores(const std::string& path) {
+    auto db = Database::open(path);
+    if (!db) return db.error();
+    HILT_TRY(migrate(*db, hiltd_migrations()));
+    auto connection = std::make_shared<SqliteConnection>(std::move(*db));
+    Stores stores;
+    stores.merchants = std::make_unique<SqliteMerchantStore>(connection->db, connection->mutex);
+    stores.products = std::make_unique<SqliteProductStore>(connection->db, connection->mutex);
+    stores.idempotency =
+        std::make_unique<SqliteIdempotencyStore>(connection->db, connection->mutex);
+    stores.payments = std::make_unique<SqlitePaymentStore>(connection->db, connection->mutex);
+    stores.secrets = std::make_unique<SqliteSecretStore>(connection->db, connection->mutex);
+    stores.backend = std::move(connection);
+    return stores;
+}
+
+}  // namespace hilt::server

@@ -1,0 +1,274 @@
+// The production shape end to end: Debian's nginx with the shipped deploy/nginx.conf in front of the
+// hiltd binary (its SQLite file, the sandbox chain, its own checkout assets folder). A buyer's whole
+// public journey goes through nginx: the payload and the page (micro-cached), an asset (served by
+// nginx from disk, gzip_static), connect, transaction (signed with @solana/web3.js), broadcast,
+// confirm, payment status. Then a price change and an archive must show through the micro-cache
+// within its bound, POSTs and /v1/payments/* are never answered from the cache, and a client cannot
+// choose the X-Real-IP hiltd rate-limits by. nginx missing is a failure, not a skip: scripts/setup
+// installs it.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import web3 from '@solana/web3.js';
+import bs58 from 'bs58';
+import { startHiltd, waitFor } from './hiltd.mjs';
+import { startNginx } from './nginx.mjs';
+
+const { Keypair, Transaction } = web3;
+const PRICE = 12_500_000; // 12.50 USDC
+const NEW_PRICE = 15_000_000;
+// nginx keeps a micro-cached answer for proxy_cache_valid (1 s) counted in whole seconds: an entry
+// stored at t lives until the end of the second after floor(t), so a change shows within 2 s at
+// worst (deploy/README.md). The slack covers polling and a loaded CI machine.
+const CHANGE_VISIBLE_MS = 2_500;
+const POLL_MS = 50;
+// Confirmation polls stay under hiltd's public rate limit (10/s per client; through nginx the
+// whole test is one client, 127.0.0.1).
+const CONFIRM_POLL_MS = 250;
+
+const dir = mkdtempSync(join(tmpdir(), 'hilt-nginx-'));
+const assetsDir = join(dir, 'assets');
+mkdirSync(assetsDir);
+const SCRIPT = 'console.log("hilt checkout");\n'.repeat(64);
+const SCRIPT_GZ = gzipSync(Buffer.from(SCRIPT));
+writeFileSync(join(assetsDir, 'checkout.3f2a9c1d.js'), SCRIPT);
+writeFileSync(join(assetsDir, 'checkout.3f2a9c1d.js.gz'), SCRIPT_GZ);
+writeFileSync(join(assetsDir, 'icon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+writeFileSync(join(assetsDir, '.env'), 'SECRET=1');
+
+const hiltd = await startHiltd(['--assets-dir', assetsDir]);
+let nginx;
+try {
+  nginx = await startNginx({ dir, hiltdBase: hiltd.base, assetsDir });
+} catch (error) {
+  await hiltd.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+  throw error;
+}
+after(async () => {
+  await nginx.stop();
+  await hiltd.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const key = hiltd.createMerchant('Nginx Guild');
+const merchant = { 'x-hilt-key': key };
+
+// fetch through nginx + JSON: { status, body, text, headers }.
+async function via(method, path, body, headers = {}) {
+  const res = await fetch(nginx.base + path, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  return { status: res.status, body: json, text, headers: res.headers };
+}
+
+// A GET through nginx without fetch's transparent decompression: { status, headers, body: Buffer }.
+function rawGet(path, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(nginx.base + path, { headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function createProduct(title) {
+  const res = await via('POST', '/v1/products', {
+    product_type: 'PAYMENT_LINK',
+    title,
+    amount_minor_units: PRICE,
+    merchant_wallet: Keypair.generate().publicKey.toBase58(),
+    delivery_type: 'INVITE_LINK',
+    delivery_value: 'https://discord.gg/nginx-guild',
+  }, merchant);
+  assert.equal(res.status, 201, res.text);
+  return res.body;
+}
+
+// Polls until `probe` holds; returns the milliseconds it took from `since`.
+async function visibleAfter(since, probe, what) {
+  await waitFor(probe, what, CHANGE_VISIBLE_MS + 2_000);
+  return Date.now() - since;
+}
+
+test('a buyer pays through nginx: payload, page, asset, connect, sign, broadcast, confirm, status', async () => {
+  const product = await createProduct('Nginx monthly pass');
+  const payloadPath = `/v1/products/p/${product.slug}`;
+
+  // The payload: hiltd's answer, then the micro-cache's copy of it.
+  const first = await via('GET', payloadPath);
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.body.delivery_value, undefined, 'the public payload never carries the delivery');
+  assert.equal(first.body.amount_minor_units, PRICE);
+  const etag = first.headers.get('etag');
+  assert.match(etag ?? '', /^"[0-9a-f]{32}"$/);
+  const second = await via('GET', payloadPath);
+  assert.equal(second.headers.get('x-hilt-cache'), 'HIT', 'the second read comes from the micro-cache');
+  assert.equal(second.headers.get('etag'), etag);
+  assert.equal(second.text, first.text);
+  const revalidated = await via('GET', payloadPath, undefined, { 'if-none-match': etag });
+  assert.equal(revalidated.status, 304, 'nginx answers If-None-Match from its copy');
+
+  // The page: real HTML with hiltd's CSP, cached like the payload.
+  const page = await via('GET', `/p/${product.slug}`);
+  assert.equal(page.status, 200, page.text);
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+  assert.ok(page.text.includes('Nginx monthly pass'), 'the title is real text in the page');
+  assert.ok(page.headers.get('content-security-policy'), 'hiltd\'s CSP passes through');
+  const pageAgain = await via('GET', `/p/${product.slug}`);
+  assert.equal(pageAgain.headers.get('x-hilt-cache'), 'HIT');
+
+  // An asset: nginx serves it from disk (hiltd stamps X-Request-Id on everything it answers).
+  const gz = await rawGet('/assets/checkout.3f2a9c1d.js', { 'accept-encoding': 'gzip' });
+  assert.equal(gz.status, 200);
+  assert.equal(gz.headers['x-request-id'], undefined, 'served by nginx, not proxied to hiltd');
+  assert.equal(gz.headers['content-encoding'], 'gzip', 'gzip_static sends the .gz sibling');
+  assert.deepEqual(gz.body, SCRIPT_GZ);
+  assert.equal(gz.headers['cache-control'], 'public, max-age=31536000, immutable');
+  assert.match(gz.headers.vary ?? '', /Accept-Encoding/);
+  assert.equal(gz.headers['content-type'], 'application/javascript');
+  assert.ok(gz.headers.etag && gz.headers['last-modified']);
+  assert.equal(gz.headers['x-content-type-options'], 'nosniff');
+  const plain = await rawGet('/assets/checkout.3f2a9c1d.js');
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.equal(plain.body.toString(), SCRIPT);
+  const notModified = await rawGet('/assets/checkout.3f2a9c1d.js', { 'if-none-match': plain.headers.etag });
+  assert.equal(notModified.status, 304);
+  const icon = await rawGet('/assets/icon.svg');
+  assert.equal(icon.status, 200);
+  assert.equal(icon.headers['cache-control'], 'no-cache', 'an unhashed name is revalidated');
+  assert.equal(icon.headers['content-type'], 'image/svg+xml');
+  assert.equal((await rawGet('/assets/.env')).status, 404, 'hidden files are never served');
+  const missing = await rawGet('/assets/nope.3f2a9c1d.js');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.headers['x-request-id'], undefined);
+
+  // Fund a buyer on the sandbox chain, then the checkout's calls, all through nginx.
+  const buyer = Keypair.generate();
+  for (const [asset, amount] of [['SOL', 1_000_000_000], ['USDC', PRICE]]) {
+    const res = await via('POST', '/v1/sandbox/airdrop',
+                          { wallet: buyer.publicKey.toBase58(), asset, amount_minor_units: amount });
+    assert.equal(res.status, 200, res.text);
+  }
+  const session = await via('POST', `${payloadPath}/connect`, {});
+  assert.equal(session.status, 201, session.text);
+  assert.equal(session.headers.get('x-hilt-cache'), null, 'connect is not a cached location');
+  const another = await via('POST', `${payloadPath}/connect`, {});
+  assert.equal(another.status, 201, another.text);
+  assert.notEqual(another.body.payment_id, session.body.payment_id, 'each POST reaches hiltd');
+  const paymentId = session.body.payment_id;
+
+  const built = await via('POST', `/v1/payments/${paymentId}/transaction`,
+                          { buyer_wallet: buyer.publicKey.toBase58() });
+  assert.equal(built.status, 200, built.text);
+  const tx = Transaction.from(Buffer.from(built.body.transaction, 'base64'));
+  assert.ok(tx.feePayer.equals(buyer.publicKey));
+  tx.sign(buyer);
+
+  // Status before and right after broadcast: the change shows at once (never cached).
+  const before = await via('GET', `/v1/payments/${paymentId}`);
+  assert.equal(before.status, 200, before.text);
+  assert.equal(before.body.status, 'PENDING_SIGNATURE');
+  assert.equal(before.headers.get('cache-control'), 'no-store');
+  assert.equal(before.headers.get('x-hilt-cache'), null);
+  const sent = await via('POST', `/v1/payments/${paymentId}/broadcast`,
+                         { signed_transaction: tx.serialize().toString('base64') });
+  assert.equal(sent.status, 200, sent.text);
+  assert.equal(sent.body.tx_signature, bs58.encode(tx.signature));
+  const rightAfter = await via('GET', `/v1/payments/${paymentId}`);
+  assert.equal(rightAfter.body.status, 'PENDING_CONFIRMATION', 'the next read already shows the broadcast');
+
+  const confirmed = await waitFor(async () => {
+    const res = await via('POST', `/v1/payments/${paymentId}/confirm`, {});
+    assert.equal(res.status, 200, res.text);
+    if (res.body.status === 'CONFIRMED') return res.body;
+    await new Promise((r) => setTimeout(r, CONFIRM_POLL_MS));
+    return null;
+  }, 'confirmation through nginx');
+  assert.equal(confirmed.delivery_value, 'https://discord.gg/nginx-guild');
+  const status = await via('GET', `/v1/payments/${paymentId}`);
+  assert.equal(status.status, 200, status.text);
+  assert.equal(status.body.status, 'CONFIRMED');
+  assert.equal(status.body.tx_signature, sent.body.tx_signature);
+  assert.equal(status.body.delivery_value, 'https://discord.gg/nginx-guild');
+});
+
+test('a price change and an archive show through the micro-cache within its bound', async () => {
+  const product = await createProduct('Nginx price and archive');
+  const payloadPath = `/v1/products/p/${product.slug}`;
+  const pagePath = `/p/${product.slug}`;
+  // Fill the cache, and check it answers: otherwise the bounds below would prove nothing.
+  await via('GET', payloadPath);
+  await via('GET', pagePath);
+  assert.equal((await via('GET', payloadPath)).headers.get('x-hilt-cache'), 'HIT');
+  assert.equal((await via('GET', pagePath)).headers.get('x-hilt-cache'), 'HIT');
+
+  const patched = await via('PATCH', `/v1/products/${product.product_id}`,
+                            { amount_minor_units: NEW_PRICE }, merchant);
+  assert.equal(patched.status, 200, patched.text);
+  const priceSeenMs = await visibleAfter(Date.now(), async () => {
+    const res = await via('GET', payloadPath);
+    if (res.status === 200 && res.body.amount_minor_units === NEW_PRICE) return true;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    return false;
+  }, 'the new price through nginx');
+  assert.ok(priceSeenMs <= CHANGE_VISIBLE_MS, `the new price showed after ${priceSeenMs} ms`);
+
+  await via('GET', payloadPath);
+  assert.equal((await via('GET', payloadPath)).headers.get('x-hilt-cache'), 'HIT');
+  const archived = await via('DELETE', `/v1/products/${product.product_id}`, undefined, merchant);
+  assert.equal(archived.status, 200, archived.text);
+  const archiveStart = Date.now();
+  const goneMs = await visibleAfter(archiveStart, async () => {
+    const res = await via('GET', payloadPath);
+    if (res.status === 410) {
+      assert.equal(res.body.error.code, 'product_archived');
+      return true;
+    }
+    assert.equal(res.status, 200, res.text);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    return false;
+  }, 'the archive through nginx');
+  assert.ok(goneMs <= CHANGE_VISIBLE_MS, `the payload answered 410 after ${goneMs} ms`);
+  const pageGoneMs = await visibleAfter(archiveStart, async () => {
+    const res = await via('GET', pagePath);
+    if (res.status === 410) return true;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    return false;
+  }, 'the archived page through nginx');
+  assert.ok(pageGoneMs <= CHANGE_VISIBLE_MS, `the page answered 410 after ${pageGoneMs} ms`);
+  console.log(`# micro-cache: price visible after ${priceSeenMs} ms, archive after ${goneMs} ms ` +
+              `(page ${pageGoneMs} ms); bound ${CHANGE_VISIBLE_MS} ms`);
+});
+
+// Last: it spends this test's rate-limit budget (every request through nginx is 127.0.0.1).
+test('a client cannot choose the address hiltd rate-limits by', async () => {
+  let limited = null;
+  for (let i = 0; i < 100 && !limited; ++i) {
+    const res = await via('GET', '/v1/payments/pay_doesnotexist', undefined, {
+      'x-real-ip': `203.0.113.${i % 250}`,
+      'x-forwarded-for': `198.51.100.${i % 250}`,
+    });
+    if (res.status === 429) limited = { i, res };
+    else assert.equal(res.status, 404, res.text);
+  }
+  // Earlier tests spent part of the same bucket, so only "limited at all" is certain.
+  assert.ok(limited, 'spoofed X-Real-IP headers let one client past the public rate limit');
+  assert.ok(Number(limited.res.headers.get('retry-after')) >= 1);
+});
