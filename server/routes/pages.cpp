@@ -8,6 +8,7 @@
 #include "models/json_reader.h"
 #include "money/money.h"
 #include "routes/auth.h"
+#include "routes/respond.h"
 
 namespace hilt::server {
 
@@ -133,7 +134,9 @@ HttpResponse checkout_page(const HttpRequest& request, AppContext& context, Stat
     view.slug = product->slug;
     view.url = product->checkout_url;
     apply_manifest(files, view);
-    return html_response(200, render_checkout_page(view), short_cache(context));
+    auto response = html_response(200, render_checkout_page(view), short_cache(context));
+    expire_proxy_cache_this_second(response, context);
+    return response;
 }
 
 }  // namespace

@@ -126,6 +126,7 @@ void register_product_routes(HttpServer& http, AppContext& context) {
         response.headers.emplace_back("ETag", etag);
         response.headers.emplace_back(
             "Cache-Control", "public, max-age=" + std::to_string(context.config.public_payload_max_age_seconds));
+        expire_proxy_cache_this_second(response, context);
         return response;
     });
 }

@@ -11,6 +11,10 @@ HttpResponse json_response(int status, const models::Json& json) {
     return HttpResponse::json(status, models::dump_json(json));
 }
 
+void expire_proxy_cache_this_second(HttpResponse& response, const AppContext& context) {
+    response.headers.emplace_back("X-Accel-Expires", "@" + std::to_string(context.clock.now_seconds()));
+}
+
 Result<ListParams> read_list_params(const HttpRequest& request, std::string_view id_prefix) {
     ListParams params;
     if (auto limit = request.query_param("limit")) {

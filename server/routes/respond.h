@@ -13,6 +13,11 @@ namespace hilt::server {
 
 HttpResponse json_response(int status, const models::Json& json);
 
+// For answers a proxy micro-caches (the public payload and page; deploy/nginx.conf): `X-Accel-Expires:
+// @<this second>` makes nginx drop the entry at the next second boundary, so an edit or an archive shows
+// through the cache within one second. nginx consumes the header; clients never see it.
+void expire_proxy_cache_this_second(HttpResponse& response, const AppContext& context);
+
 // The body as a T, through models::parse<T> (size, UTF-8, nesting, unknown fields, types, ranges). An empty
 // body reads as {} so routes whose fields are all optional accept none.
 template <typename T>
