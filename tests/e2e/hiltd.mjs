@@ -21,6 +21,26 @@ export async function freePort() {
   });
 }
 
+// fetch + JSON against `base` (hiltd itself, or nginx in front of it):
+// (method, path, body?, headers?) -> { status, body (parsed JSON or null), text, headers }.
+export function jsonClient(base) {
+  return async (method, path, body, headers = {}) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    return { status: res.status, body: json, text, headers: res.headers };
+  };
+}
+
 // Starts hiltd; returns { base, db, dir, stop(signal), restart(), createMerchant(name), api(...) }.
 export async function startHiltd(extraArgs = []) {
   const dir = mkdtempSync(join(tmpdir(), 'hilt-e2e-'));
@@ -76,22 +96,7 @@ export async function startHiltd(extraArgs = []) {
     return key;
   };
 
-  // fetch + JSON: returns { status, body, headers }.
-  const api = async (method, path, body, headers = {}) => {
-    const res = await fetch(base + path, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let json = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = null;
-    }
-    return { status: res.status, body: json, text, headers: res.headers };
-  };
+  const api = jsonClient(base);
 
   return {
     base,

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import web3 from '@solana/web3.js';
 import bs58 from 'bs58';
-import { startHiltd, waitFor } from './hiltd.mjs';
+import { jsonClient, startHiltd, waitFor } from './hiltd.mjs';
 import { startNginx } from './nginx.mjs';
 
 const { Keypair, Transaction } = web3;
@@ -42,8 +42,10 @@ writeFileSync(join(assetsDir, '.env'), 'SECRET=1');
 
 const hiltd = await startHiltd(['--assets-dir', assetsDir]);
 let nginx;
+let via; // fetch through nginx + JSON: (method, path, body?, headers?) -> { status, body, text, headers }
 try {
   nginx = await startNginx({ dir, hiltdBase: hiltd.base, assetsDir });
+  via = jsonClient(nginx.base);
 } catch (error) {
   await hiltd.cleanup();
   rmSync(dir, { recursive: true, force: true });
@@ -57,23 +59,6 @@ after(async () => {
 
 const key = hiltd.createMerchant('Nginx Guild');
 const merchant = { 'x-hilt-key': key };
-
-// fetch through nginx + JSON: { status, body, text, headers }.
-async function via(method, path, body, headers = {}) {
-  const res = await fetch(nginx.base + path, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  return { status: res.status, body: json, text, headers: res.headers };
-}
 
 // A GET through nginx without fetch's transparent decompression: { status, headers, body: Buffer }.
 function rawGet(path, headers = {}) {
