@@ -62,8 +62,10 @@ struct ServerConfig {
     bool trust_loopback_proxy = true;
     // Which cluster's mints products default to (the sandbox chain plays devnet).
     money::Cluster cluster = money::Cluster::Devnet;
-    // Seconds buyers and proxies may cache the public checkout payload.
-    int public_payload_max_age_seconds = 10;
+    // Seconds a browser may keep the public payload and the checkout page (Cache-Control max-age):
+    // one, so that a price change or an archive shows within a second there too, as through nginx's
+    // micro-cache; revalidation with the ETag is a 304.
+    int public_payload_max_age_seconds = 1;
     // The sandbox chain's slot clock runs on its own (binary) or only when tests advance it (0 ms).
     std::chrono::milliseconds sandbox_slot_time{400};
     // Which chain answers: "sandbox" (in-process test mode) or "rpc" (issue 4, with rpc_url).

@@ -9,7 +9,7 @@
 // with JSON on /p/.
 //
 //  - Cache-Control on the page is short (ServerConfig::public_payload_max_age_seconds) so a price
-//    change or an archive shows within seconds, also through nginx's micro-cache.
+//    change or an archive shows within a second, also through nginx's micro-cache.
 //  - manifest.json: {"entry": "checkout.<hash>.js", "style"?: "checkout.<hash>.css"}; names must
 //    pass is_safe_asset_path. Without a manifest (or with a bad one) the page loads
 //    /assets/checkout.js.

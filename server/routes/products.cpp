@@ -1,6 +1,13 @@
 // server/routes/products.cpp: products create/list/read/update/archive and the public payload.
 #include "routes/products.h"
 
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
 #include "crypto/sodium.h"
 #include "encoding/base64.h"
 #include "routes/auth.h"
@@ -18,6 +25,65 @@ models::CheckoutConfig checkout_config_for(const models::Product& product) {
     auto asset = money::find_asset_by_mint(product.token_mint);
     config.payment_asset = asset ? std::string(asset->asset->symbol) : std::string();
     return config;
+}
+
+// Slugs whose rendered payload is kept; past it the cache starts over (an attacker cycling slugs only
+// reaches products that exist, and each costs one render per second at most).
+constexpr std::size_t kPayloadCacheMaxEntries = 10'000;
+
+// The rendered public payload per slug, so that a payload GET costs a lookup instead of a store read,
+// a JSON parse and render and a SHA-256 (scripts/bench (a)). An entry holds while the product store's
+// revision is the one it was filled at (every local write invalidates) and the clock is still in the
+// second it was filled in: another process writing to the same storage is seen within a second, the
+// bound nginx's micro-cache keeps too (deploy/nginx.conf). Only on-sale products are kept: answers
+// for archived or unknown slugs carry a request id and are not cached.
+class PayloadCache {
+public:
+    struct Entry {
+        std::uint64_t revision = 0;
+        std::int64_t second = 0;
+        std::string body;
+        std::string etag;
+    };
+
+    std::optional<Entry> find(const std::string& slug, std::uint64_t revision, std::int64_t second) {
+        std::lock_guard lock(mutex_);
+        const auto it = entries_.find(slug);
+        if (it == entries_.end() || it->second.revision != revision || it->second.second != second) {
+            return std::nullopt;
+        }
+        return it->second;
+    }
+
+    void put(const std::string& slug, Entry entry) {
+        std::lock_guard lock(mutex_);
+        if (entries_.size() >= kPayloadCacheMaxEntries && entries_.find(slug) == entries_.end()) {
+            entries_.clear();
+        }
+        entries_[slug] = std::move(entry);
+    }
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<std::string, Entry> entries_;
+};
+
+// The payload's entry, rendered afresh; not_found or product_archived for slugs not on sale.
+Result<PayloadCache::Entry> render_payload(AppContext& context, const std::string& slug) {
+    PayloadCache::Entry entry;
+    // Read before the product: a write committed in between leaves the entry stale by revision.
+    entry.revision = context.products.revision();
+    entry.second = context.clock.now_seconds();
+    auto product = context.products.find_by_slug(slug);
+    if (!product) return product.error();
+    if (product->status == models::ProductStatus::Archived) {
+        return fail(ErrorCode::ProductArchived, "this product is no longer on sale");
+    }
+    auto payload = models::make_public_checkout(*product, checkout_config_for(*product));
+    if (!payload) return payload.error();
+    entry.body = models::dump(*payload);
+    entry.etag = "\"" + hex_encode(ByteView(sha256(as_bytes(entry.body))).first(16)) + "\"";
+    return entry;
 }
 
 }  // namespace
@@ -101,27 +167,26 @@ void register_product_routes(HttpServer& http, AppContext& context) {
         return json_response(200, to_json(*product));
     });
 
-    http.route("GET", "/v1/products/p/{slug}", [&context](const HttpRequest& request) {
+    http.route("GET", "/v1/products/p/{slug}", [&context, cache = std::make_shared<PayloadCache>()](
+                                                   const HttpRequest& request) {
         if (auto limited = limit_public(request, context)) return *limited;
         const auto slug = request.path_param("slug");
         if (auto status = models::validate_slug(slug); !status) {
             return HttpResponse::error(fail(ErrorCode::NotFound, "no such checkout"), request.request_id);
         }
-        auto product = context.products.find_by_slug(slug);
-        if (!product) return HttpResponse::error(product.error(), request.request_id);
-        if (product->status == models::ProductStatus::Archived) {
-            return HttpResponse::error(fail(ErrorCode::ProductArchived, "this product is no longer on sale"),
-                                       request.request_id);
+        auto cached = cache->find(slug, context.products.revision(), context.clock.now_seconds());
+        if (!cached) {
+            auto rendered = render_payload(context, slug);
+            if (!rendered) return HttpResponse::error(rendered.error(), request.request_id);
+            cache->put(slug, *rendered);
+            cached = std::move(*rendered);
         }
-        auto payload = models::make_public_checkout(*product, checkout_config_for(*product));
-        if (!payload) return HttpResponse::error(payload.error(), request.request_id);
-        auto body = models::dump(*payload);
-        const auto etag = "\"" + hex_encode(ByteView(sha256(as_bytes(body))).first(16)) + "\"";
+        const auto& etag = cached->etag;
         HttpResponse response;
         if (request.header("If-None-Match") == etag) {
             response.status = 304;
         } else {
-            response = HttpResponse::json(200, std::move(body));
+            response = HttpResponse::json(200, std::move(cached->body));
         }
         response.headers.emplace_back("ETag", etag);
         response.headers.emplace_back(

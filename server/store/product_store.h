@@ -66,6 +66,10 @@ public:
     [[nodiscard]] virtual Result<models::Product> find_by_slug(const std::string& slug) = 0;
     // The merchant_id owning a product (for the public routes, which find products by slug).
     [[nodiscard]] virtual Result<std::string> owner_of(const std::string& product_id) = 0;
+    // Grows after every committed write through this store (create, update, archive), so a cache of
+    // what products render to (the public payload) is valid while the revision it was filled at holds.
+    // Writes by another process sharing the storage are not seen: such caches also expire by time.
+    virtual std::uint64_t revision() const = 0;
 };
 
 }  // namespace hilt::server

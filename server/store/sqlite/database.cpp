@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace hilt::server {
@@ -16,6 +18,32 @@ Error sqlite_error(sqlite3* db, std::string_view what) {
     return fail(ErrorCode::Internal, std::move(message));
 }
 }  // namespace
+
+// Free prepared statements by SQL text. Used under the connection's own serialisation (the stores'
+// mutex), like every other call on the connection.
+struct StatementCache {
+    std::unordered_multimap<std::string, sqlite3_stmt*> free;
+
+    ~StatementCache() {
+        for (auto& [sql, stmt] : free) sqlite3_finalize(stmt);
+    }
+    sqlite3_stmt* take(std::string_view sql) {
+        const auto it = free.find(std::string(sql));
+        if (it == free.end()) return nullptr;
+        sqlite3_stmt* stmt = it->second;
+        free.erase(it);
+        return stmt;
+    }
+    void give_back(sqlite3_stmt* stmt) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+        if (free.size() >= kStatementCacheMax) {
+            sqlite3_finalize(stmt);
+            return;
+        }
+        free.emplace(sqlite3_sql(stmt), stmt);
+    }
+};
 
 // ---- Database -------------------------------------------------------------------------------------------
 
@@ -34,17 +62,23 @@ Result<Database> Database::open(const std::string& path) {
     return db;
 }
 
-Database::Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+Database::Database(sqlite3* db) : db_(db), cache_(std::make_unique<StatementCache>()) {}
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), cache_(std::move(other.cache_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
+        cache_.reset();  // finalize this connection's statements before closing it
         if (db_) sqlite3_close_v2(db_);
         db_ = std::exchange(other.db_, nullptr);
+        cache_ = std::move(other.cache_);
     }
     return *this;
 }
 
 Database::~Database() {
+    cache_.reset();
     if (db_) sqlite3_close_v2(db_);
 }
 
@@ -60,11 +94,15 @@ Status Database::exec(std::string_view sql) {
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
+    if (sqlite3_stmt* cached = cache_->take(sql)) return Statement(db_, cached, cache_.get());
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+    // SQLITE_PREPARE_PERSISTENT: the statement is meant to be kept and reused.
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                           nullptr) != SQLITE_OK) {
+        sqlite3_finalize(stmt);
         return sqlite_error(db_, "cannot prepare statement");
     }
-    return Statement(db_, stmt);
+    return Statement(db_, stmt, cache_.get());
 }
 
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
@@ -73,20 +111,30 @@ int Database::changes() const { return sqlite3_changes(db_); }
 // ---- Statement ------------------------------------------------------------------------------------------
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), bind_error_(other.bind_error_) {}
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), home_(other.home_),
+      bind_error_(other.bind_error_) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
     if (this != &other) {
-        if (stmt_) sqlite3_finalize(stmt_);
+        release();
         db_ = other.db_;
         stmt_ = std::exchange(other.stmt_, nullptr);
+        home_ = other.home_;
         bind_error_ = other.bind_error_;
     }
     return *this;
 }
 
-Statement::~Statement() {
-    if (stmt_) sqlite3_finalize(stmt_);
+Statement::~Statement() { release(); }
+
+void Statement::release() {
+    if (!stmt_) return;
+    if (home_) {
+        home_->give_back(stmt_);
+    } else {
+        sqlite3_finalize(stmt_);
+    }
+    stmt_ = nullptr;
 }
 
 Statement& Statement::bind(int index, std::int64_t value) {

@@ -3,13 +3,16 @@
 // through the store interfaces (server/store/*_store.h).
 //  - Database opens one file in WAL mode with foreign keys on and a busy timeout; money-moving commits use
 //    synchronous=FULL (set at open: every commit is durable once acknowledged).
-//  - Statement is a prepared statement with typed binds and column reads; errors are values.
+//  - Statement is a prepared statement with typed binds and column reads; errors are values. Database
+//    keeps the statements it prepared in a cache keyed by their SQL text: a Statement going out of scope
+//    is reset and returned there, and the next prepare() of the same text skips SQLite's compiler.
 //  - Transaction is RAII: rolls back unless commit() succeeded. Each state transition is one transaction.
 //  - Migrations are numbered, applied in order inside one transaction each, recorded in schema_migrations.
 // Must never: build SQL by concatenating untrusted input, or swallow an SQLite error.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +29,10 @@ namespace hilt::server {
 inline constexpr int kSqliteBusyTimeoutMs = 5000;
 
 class Statement;
+struct StatementCache;
+
+// Distinct SQL texts kept prepared per connection; hiltd's stores use a few dozen.
+inline constexpr std::size_t kStatementCacheMax = 256;
 
 class Database {
 public:
@@ -40,6 +47,7 @@ public:
 
     // Runs one or more statements with no parameters and no results (schema, pragmas).
     [[nodiscard]] Status exec(std::string_view sql);
+    // A statement for `sql`, from the cache when one is free (two live Statements never share one).
     [[nodiscard]] Result<Statement> prepare(std::string_view sql);
     std::int64_t last_insert_rowid() const;
     int changes() const;
@@ -47,8 +55,10 @@ public:
     sqlite3* handle() const { return db_; }
 
 private:
-    explicit Database(sqlite3* db) : db_(db) {}
+    explicit Database(sqlite3* db);
     sqlite3* db_ = nullptr;
+    // On the heap so that Statements keep a stable pointer to it when the Database moves.
+    std::unique_ptr<StatementCache> cache_;
 };
 
 enum class StepResult { Row, Done };
@@ -85,9 +95,11 @@ public:
 
 private:
     friend class Database;
-    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    Statement(sqlite3* db, sqlite3_stmt* stmt, StatementCache* home) : db_(db), stmt_(stmt), home_(home) {}
+    void release();
     sqlite3* db_ = nullptr;
     sqlite3_stmt* stmt_ = nullptr;
+    StatementCache* home_ = nullptr;  // where the statement goes back to; nullptr: finalize it
     int bind_error_ = 0;
 };
 

@@ -141,43 +141,42 @@ Result<std::int64_t> cursor_seq(Database& db, std::string_view sql,
 
 // ---- sessions -----------------------------------------------------------------------------------
 
+// Sessions start in groups: many buyers' connects share one durable commit (group_commit.h).
 Status SqlitePaymentStore::create(const PaymentRecord& p, std::int64_t now) {
-    std::lock_guard lock(mutex_);
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    if (p.quote.handoff_token_id) {
-        auto use = db_.prepare(
-            "INSERT OR IGNORE INTO handoff_uses(token_id, payment_id, used_at) VALUES(?, ?, ?)");
-        if (!use) return use.error();
-        use->bind(1, std::string_view(*p.quote.handoff_token_id))
-            .bind(2, std::string_view(p.payment_id))
-            .bind(3, now);
-        HILT_TRY(use->run());
-        if (db_.changes() == 0) {
-            return fail(ErrorCode::HandoffUsed, "this handoff link has already been used",
-                        "handoff_token");
+    return group_commit_.run([&](Database& db) -> Status {
+        if (p.quote.handoff_token_id) {
+            auto use = db.prepare(
+                "INSERT OR IGNORE INTO handoff_uses(token_id, payment_id, used_at) VALUES(?, ?, ?)");
+            if (!use) return use.error();
+            use->bind(1, std::string_view(*p.quote.handoff_token_id))
+                .bind(2, std::string_view(p.payment_id))
+                .bind(3, now);
+            HILT_TRY(use->run());
+            if (db.changes() == 0) {
+                return fail(ErrorCode::HandoffUsed, "this handoff link has already been used",
+                            "handoff_token");
+            }
         }
-    }
-    auto stmt = db_.prepare(
-        "INSERT INTO payments(payment_id, merchant_id, product_id, slug, status, reference,"
-        " buyer_wallet, quote, created_at, expires_at, updated_at)"
-        " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!stmt) return stmt.error();
-    std::optional<std::string> wallet;
-    if (p.buyer_wallet) wallet = p.buyer_wallet->to_base58();
-    stmt->bind(1, std::string_view(p.payment_id))
-        .bind(2, std::string_view(p.merchant_id))
-        .bind(3, std::string_view(p.product_id))
-        .bind(4, std::string_view(p.slug))
-        .bind(5, to_string(p.status))
-        .bind(6, p.reference.to_base58())
-        .bind(7, wallet)
-        .bind(8, models::dump_json(to_json(p.quote)))
-        .bind(9, p.created_at.unix_seconds)
-        .bind(10, p.expires_at.unix_seconds)
-        .bind(11, now);
-    HILT_TRY(stmt->run());
-    return tx->commit();
+        auto stmt = db.prepare(
+            "INSERT INTO payments(payment_id, merchant_id, product_id, slug, status, reference,"
+            " buyer_wallet, quote, created_at, expires_at, updated_at)"
+            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        if (!stmt) return stmt.error();
+        std::optional<std::string> wallet;
+        if (p.buyer_wallet) wallet = p.buyer_wallet->to_base58();
+        stmt->bind(1, std::string_view(p.payment_id))
+            .bind(2, std::string_view(p.merchant_id))
+            .bind(3, std::string_view(p.product_id))
+            .bind(4, std::string_view(p.slug))
+            .bind(5, to_string(p.status))
+            .bind(6, p.reference.to_base58())
+            .bind(7, wallet)
+            .bind(8, models::dump_json(to_json(p.quote)))
+            .bind(9, p.created_at.unix_seconds)
+            .bind(10, p.expires_at.unix_seconds)
+            .bind(11, now);
+        return stmt->run();
+    });
 }
 
 Result<PaymentRecord> SqlitePaymentStore::get_locked(const std::string& payment_id) {

@@ -8,13 +8,14 @@
 
 #include "store/payment_store.h"
 #include "store/sqlite/database.h"
+#include "store/sqlite/group_commit.h"
 
 namespace hilt::server {
 
 class SqlitePaymentStore final : public PaymentStore {
 public:
     // The store shares one connection with the rest of hiltd; `mutex` serialises access to it.
-    SqlitePaymentStore(Database& db, std::mutex& mutex) : db_(db), mutex_(mutex) {}
+    SqlitePaymentStore(Database& db, std::mutex& mutex) : db_(db), mutex_(mutex), group_commit_(db, mutex) {}
 
     [[nodiscard]] Status create(const PaymentRecord& payment, std::int64_t now) override;
     [[nodiscard]] Result<PaymentRecord> get(const std::string& payment_id) override;
@@ -67,6 +68,7 @@ private:
                                           const models::Json& data, std::int64_t now);
     Database& db_;
     std::mutex& mutex_;
+    GroupCommit group_commit_;  // for create(): connects arrive in bursts
 };
 
 }  // namespace hilt::server

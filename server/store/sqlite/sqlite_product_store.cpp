@@ -52,6 +52,7 @@ Result<models::Product> SqliteProductStore::create(const std::string& merchant_i
         .bind(6, now.unix_seconds)
         .bind(7, now.unix_seconds);
     HILT_TRY(stmt->run());
+    revision_.fetch_add(1);
     return product;
 }
 
@@ -130,6 +131,7 @@ Result<models::Product> SqliteProductStore::update(const std::string& merchant_i
     if (!merged) return merged.error();
     HILT_TRY(write_locked(*merged));
     HILT_TRY(tx->commit());
+    revision_.fetch_add(1);
     return merged;
 }
 
@@ -146,6 +148,7 @@ Result<models::Product> SqliteProductStore::archive(const std::string& merchant_
     product->updated_at = now;
     HILT_TRY(write_locked(*product));
     HILT_TRY(tx->commit());
+    revision_.fetch_add(1);
     return product;
 }
 

@@ -3,6 +3,7 @@
 // Must never: run SQL without holding the shared connection's mutex.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 
 #include "store/product_store.h"
@@ -33,6 +34,7 @@ public:
                                                   models::Timestamp now) override;
     [[nodiscard]] Result<models::Product> find_by_slug(const std::string& slug) override;
     [[nodiscard]] Result<std::string> owner_of(const std::string& product_id) override;
+    std::uint64_t revision() const override { return revision_.load(); }
 
 private:
     [[nodiscard]] Result<models::Product> get_locked(const std::string& merchant_id,
@@ -40,6 +42,7 @@ private:
     [[nodiscard]] Status write_locked(const models::Product& product);
     Database& db_;
     std::mutex& mutex_;
+    std::atomic<std::uint64_t> revision_{0};  // bumped after each committed write
 };
 
 }  // namespace hilt::server

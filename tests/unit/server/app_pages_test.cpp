@@ -118,7 +118,7 @@ TEST_F(PagesTest, PageShowsTitlePriceAndMerchantAsTextWithOpenGraphTagsAndTheStr
     const auto product = create(product_request(), merchant());
     auto res = client_->Get("/p/" + slug_of(product));
     expect_html_page(res, 200);
-    EXPECT_EQ(res->get_header_value("Cache-Control"), "public, max-age=10");
+    EXPECT_EQ(res->get_header_value("Cache-Control"), "public, max-age=1");
     EXPECT_EQ(res->get_header_value("X-Frame-Options"), "DENY");
     const auto& body = res->body;
     const std::string title = "Alpha Traders \u2014 monthly access";

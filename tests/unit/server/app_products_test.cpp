@@ -1,4 +1,5 @@
 // Product routes and the public checkout payload over real HTTP and SQLite.
+#include "store/sqlite/sqlite_stores.h"
 #include "support/fixtures.h"
 #include "unit/server/app_harness.h"
 
@@ -198,6 +199,54 @@ TEST_F(ProductRoutesTest, PublicPayloadHidesDeliveryAndMetadataAndIsCacheable) {
     auto cached = client_->Get(path, {{"If-None-Match", etag}});
     ASSERT_TRUE(cached);
     EXPECT_EQ(cached->status, 304);
+}
+
+TEST_F(ProductRoutesTest, PublicPayloadShowsAPriceChangeAndAnArchiveAtOnce) {
+    const auto product = create(product_request(), merchant());
+    const auto path = "/v1/products/p/" + product["slug"].get<std::string>();
+    auto before = client_->Get(path);
+    ASSERT_TRUE(before);
+    ASSERT_EQ(before->status, 200);
+    ASSERT_NE(json_of(before)["amount_minor_units"], 30000000);
+    // The clock stands still: only the write itself may make the next read differ.
+    auto patched = client_->Patch("/v1/products/" + product["product_id"].get<std::string>(), merchant(),
+                                  R"({"amount_minor_units":30000000})", "application/json");
+    ASSERT_TRUE(patched);
+    ASSERT_EQ(patched->status, 200) << patched->body;
+    auto after = client_->Get(path);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(json_of(after)["amount_minor_units"], 30000000);
+    EXPECT_NE(after->get_header_value("ETag"), before->get_header_value("ETag"));
+    auto stale = client_->Get(path, {{"If-None-Match", before->get_header_value("ETag")}});
+    ASSERT_TRUE(stale);
+    EXPECT_EQ(stale->status, 200) << "the old ETag no longer matches";
+
+    ASSERT_TRUE(client_->Delete("/v1/products/" + product["product_id"].get<std::string>(), merchant()));
+    auto gone = client_->Get(path);
+    ASSERT_TRUE(gone);
+    EXPECT_EQ(gone->status, 410);
+}
+
+TEST_F(ProductRoutesTest, PublicPayloadSeesAnotherProcessWriteWithinASecond) {
+    const auto product = create(product_request(), merchant());
+    const auto path = "/v1/products/p/" + product["slug"].get<std::string>();
+    auto before = client_->Get(path);
+    ASSERT_TRUE(before);
+    ASSERT_EQ(before->status, 200);
+    {
+        // Another hiltd on the same file: its write does not move this App's store revision.
+        auto other = open_sqlite_stores((dir_ / "hilt.sqlite").string());
+        ASSERT_TRUE(other) << describe(other.error());
+        models::ProductUpdate update;
+        update.amount_minor_units = models::Update<std::int64_t>::set(31000000);
+        auto updated = other->products->update(merchant_id_, product["product_id"].get<std::string>(), update,
+                                               models::Timestamp{clock_.now_seconds()});
+        ASSERT_TRUE(updated) << describe(updated.error());
+    }
+    clock_.advance_ms(1000);
+    auto after = client_->Get(path);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(json_of(after)["amount_minor_units"], 31000000);
 }
 
 TEST_F(ProductRoutesTest, ArchivedProductsAnswer410AndUnknownSlugs404) {
