@@ -84,6 +84,9 @@ struct ServerConfig {
     // How often the confirmation watcher follows open payments (0: never on its own; tests call
     // App::payment_service().watch_once() or the confirm route).
     std::chrono::milliseconds watch_interval{1000};
+    // The commitment a payment needs before it is CONFIRMED (and the delivery released): confirmed
+    // (a supermajority voted; Solana Pay's default) or finalized (about 13 s later; cannot roll back).
+    Commitment confirmation_commitment = Commitment::Confirmed;
 };
 
 // What every route handler may use.

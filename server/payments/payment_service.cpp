@@ -1,6 +1,7 @@
 // server/payments/payment_service.cpp: quoting, building, checking, following and settling payments.
 #include "payments/payment_service.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "app.h"
@@ -494,9 +495,64 @@ Result<bool> PaymentService::consider_signature(const PaymentRecord& payment, co
     return settle_landed(payment, **landed);
 }
 
+bool PaymentService::resend_due(const std::string& signature) {
+    const auto t = clock_.now_ms();
+    std::lock_guard lock(memory_mutex_);
+    auto [it, first] = next_resend_ms_.try_emplace(signature, t + kResendIntervalMs);
+    if (first) return true;
+    if (t < it->second) return false;
+    it->second = t + kResendIntervalMs;
+    return true;
+}
+
+Result<bool> PaymentService::follow_sent(const PaymentRecord& payment, const TransactionRecord& record,
+                                         const std::optional<SignatureStatus>& status,
+                                         std::optional<std::uint64_t>& height) {
+    const auto t = now();
+    const auto required = config_.confirmation_commitment;
+    const auto forget = [&] {
+        std::lock_guard lock(memory_mutex_);
+        next_resend_ms_.erase(record.signature);
+    };
+    if (status && status->confirmation >= required) {
+        auto landed = chain_.get_transaction(record.signature, required);
+        if (!landed) return landed.error();
+        if (!*landed) return false;
+        forget();
+        if ((*landed)->err) {
+            HILT_TRY(payments_.retire_transaction(record.signature, TransactionState::Failed,
+                                                  (*landed)->err->name + ": " + (*landed)->err->detail,
+                                                  models::FailureReason::TransactionFailed, t.unix_seconds));
+            return false;
+        }
+        if (auto verified = verify_landed(payment, **landed); !verified) {
+            HILT_TRY(payments_.retire_transaction(record.signature, TransactionState::Mismatch,
+                                                  describe(verified.error()),
+                                                  models::FailureReason::VerificationFailed, t.unix_seconds));
+            return false;
+        }
+        return settle_landed(payment, **landed);
+    }
+    if (status) return false;  // landed, not yet at the required commitment: wait
+    if (!height) {
+        auto current = chain_.block_height(Commitment::Confirmed);
+        if (!current) return current.error();
+        height = *current;
+    }
+    if (static_cast<std::int64_t>(*height) > record.expiry_height) {
+        forget();
+        HILT_TRY(payments_.retire_transaction(record.signature, TransactionState::Expired,
+                                              "the blockhash expired before the transaction landed",
+                                              models::FailureReason::Expired, t.unix_seconds));
+        return false;
+    }
+    // Not seen (lost on the way, dropped by a fork, or still travelling): send the same bytes again.
+    if (resend_due(record.signature)) (void)chain_.send(record.wire);
+    return false;
+}
+
 Result<bool> PaymentService::follow(const PaymentRecord& payment) {
     if (payment.status == models::PaymentStatus::Confirmed) return false;
-    const auto t = now();
     auto transactions = payments_.transactions_of(payment.payment_id);
     if (!transactions) return transactions.error();
     std::vector<TransactionRecord> sent;
@@ -510,48 +566,14 @@ Result<bool> PaymentService::follow(const PaymentRecord& payment) {
         if (!statuses) return statuses.error();
         std::optional<std::uint64_t> height;
         for (std::size_t i = 0; i < sent.size() && i < statuses->size(); ++i) {
-            const auto& record = sent[i];
-            const auto& status = (*statuses)[i];
-            if (status && status->confirmation != Commitment::Processed) {
-                auto landed = chain_.get_transaction(record.signature, Commitment::Confirmed);
-                if (!landed) return landed.error();
-                if (!*landed) continue;
-                if ((*landed)->err) {
-                    auto retired = payments_.retire_transaction(record.signature, TransactionState::Failed,
-                                                                (*landed)->err->name + ": " + (*landed)->err->detail,
-                                                                models::FailureReason::TransactionFailed, t.unix_seconds);
-                    if (!retired) return retired.error();
-                    continue;
-                }
-                if (auto verified = verify_landed(payment, **landed); !verified) {
-                    auto retired = payments_.retire_transaction(record.signature, TransactionState::Mismatch,
-                                                                describe(verified.error()),
-                                                                models::FailureReason::VerificationFailed,
-                                                                t.unix_seconds);
-                    if (!retired) return retired.error();
-                    continue;
-                }
-                return settle_landed(payment, **landed);
-            }
-            if (status) continue;  // processed: wait for confirmation
-            if (!height) {
-                auto current = chain_.block_height(Commitment::Confirmed);
-                if (!current) return current.error();
-                height = *current;
-            }
-            if (static_cast<std::int64_t>(*height) > record.expiry_height) {
-                auto retired = payments_.retire_transaction(record.signature, TransactionState::Expired,
-                                                            "the blockhash expired before the transaction landed",
-                                                            models::FailureReason::Expired, t.unix_seconds);
-                if (!retired) return retired.error();
-            } else {
-                (void)chain_.send(record.wire);  // lost on the way (or still travelling): send it again
-            }
+            auto settled = follow_sent(payment, sent[i], (*statuses)[i], height);
+            if (!settled) return settled.error();
+            if (*settled) return true;
         }
     }
-    // Payments a wallet may have broadcast itself (Solana Pay), or that land late: look up the reference.
-    if (!payment.built_at && sent.empty()) return false;
-    auto found = chain_.signatures_for_address(payment.reference, kReferenceScanLimit, Commitment::Confirmed);
+    // A payment the wallet may have broadcast itself (Solana Pay), or that landed late: its reference.
+    auto found = chain_.signatures_for_address(payment.reference, kReferenceScanLimit,
+                                               config_.confirmation_commitment);
     if (!found) return found.error();
     for (const auto& info : *found) {
         if (info.err) continue;
@@ -562,6 +584,112 @@ Result<bool> PaymentService::follow(const PaymentRecord& payment) {
         if (settled && *settled) return true;
     }
     return false;
+}
+
+Result<std::size_t> PaymentService::follow_all_sent(const std::vector<PaymentRecord>& open) {
+    std::vector<std::pair<const PaymentRecord*, TransactionRecord>> sent;
+    for (const auto& payment : open) {
+        if (payment.status == models::PaymentStatus::Confirmed) continue;
+        auto transactions = payments_.transactions_of(payment.payment_id);
+        if (!transactions) return transactions.error();
+        for (auto& record : *transactions) {
+            if (record.state == TransactionState::Sent) sent.emplace_back(&payment, std::move(record));
+        }
+    }
+    if (sent.empty()) return std::size_t{0};
+    std::vector<std::string> signatures;
+    signatures.reserve(sent.size());
+    for (const auto& [payment, record] : sent) signatures.push_back(record.signature);
+    auto statuses = chain_.signature_statuses(signatures);  // the backend batches (RPC: 256 a request)
+    if (!statuses) return statuses.error();
+    std::size_t settled = 0;
+    std::optional<std::uint64_t> height;
+    std::unordered_set<std::string> done;  // a payment settles once, whichever of its transactions landed
+    for (std::size_t i = 0; i < sent.size() && i < statuses->size(); ++i) {
+        const auto& [payment, record] = sent[i];
+        if (done.count(payment->payment_id)) continue;
+        auto result = follow_sent(*payment, record, (*statuses)[i], height);
+        if (!result) {
+            if (result.error().code == ErrorCode::ChainUnavailable) return result.error();
+            std::cerr << "hiltd watcher: " << payment->payment_id << ": " << describe(result.error()) << "\n";
+            continue;
+        }
+        if (*result) {
+            ++settled;
+            done.insert(payment->payment_id);
+        }
+    }
+    return settled;
+}
+
+namespace {
+// Where a session's money arrives: the merchant's wallet (SOL) or its associated token account.
+solana::PublicKey destination_of(const PaymentRecord& payment) {
+    const auto& q = payment.quote;
+    return q.native ? q.merchant_wallet : token_account(q.merchant_wallet, q.token_mint);
+}
+}  // namespace
+
+Result<std::size_t> PaymentService::discover_by_destination(const std::vector<PaymentRecord>& open) {
+    std::vector<solana::PublicKey> destinations;
+    for (const auto& payment : open) {
+        if (payment.status == models::PaymentStatus::Confirmed) continue;
+        const auto destination = destination_of(payment);
+        if (std::find(destinations.begin(), destinations.end(), destination) == destinations.end()) {
+            destinations.push_back(destination);
+        }
+    }
+    if (destinations.empty()) return std::size_t{0};
+    std::size_t first = 0;
+    {
+        std::lock_guard lock(memory_mutex_);
+        first = next_destination_ % destinations.size();
+        next_destination_ = first + kDestinationScansPerTick;
+    }
+    std::size_t settled = 0;
+    const auto scans = std::min(destinations.size(), kDestinationScansPerTick);
+    for (std::size_t n = 0; n < scans; ++n) {
+        const auto& destination = destinations[(first + n) % destinations.size()];
+        auto found = chain_.signatures_for_address(destination, kDestinationScanLimit,
+                                                   config_.confirmation_commitment);
+        if (!found) return found.error();
+        for (const auto& info : *found) {
+            {
+                std::lock_guard lock(memory_mutex_);
+                if (seen_signatures_.count(info.signature)) continue;
+            }
+            auto known = payments_.find_transaction(info.signature);
+            if (!known) return known.error();
+            if (!*known && !info.err) {
+                auto landed = chain_.get_transaction(info.signature, config_.confirmation_commitment);
+                if (!landed) return landed.error();
+                if (!*landed) continue;  // not at the required commitment yet: look again next time
+                // The session is the one whose reference key the transaction carries (Solana Pay).
+                for (const auto& key : (*landed)->account_keys) {
+                    auto payment = payments_.find_by_reference(key);
+                    if (!payment) return payment.error();
+                    if (!*payment) continue;
+                    if ((*payment)->status == models::PaymentStatus::Confirmed) break;
+                    auto result = [&]() -> Result<bool> {
+                        if (auto verified = verify_landed(**payment, **landed); !verified) {
+                            HILT_TRY(payments_.record_mismatch((*payment)->payment_id, info.signature,
+                                                               describe(verified.error()), now().unix_seconds));
+                            return false;
+                        }
+                        return settle_landed(**payment, **landed);
+                    }();
+                    if (!result) return result.error();
+                    if (*result) ++settled;
+                    break;
+                }
+            }
+            // Known, failed, or paying no session: never read again (a mismatch is recorded, so known).
+            std::lock_guard lock(memory_mutex_);
+            if (seen_signatures_.size() >= kSeenSignaturesMax) seen_signatures_.clear();
+            seen_signatures_.insert(info.signature);
+        }
+    }
+    return settled;
 }
 
 Result<models::ConfirmResponse> PaymentService::confirm(const std::string& payment_id,
@@ -629,13 +757,22 @@ std::size_t PaymentService::watch_once() {
         std::cerr << "hiltd watcher: " << describe(open.error()) << "\n";
         return 0;
     }
+    // A tick costs the chain a few requests whatever the number of open payments: one status request
+    // per 256 sent transactions, a block height when one is missing, and kDestinationScansPerTick
+    // address scans (plus one read per new transaction found).
     std::size_t settled = 0;
-    for (const auto& payment : *open) {
-        auto followed = follow(payment);
-        if (followed && *followed) ++settled;
-        if (!followed && followed.error().code == ErrorCode::ChainUnavailable) break;  // try next tick
+    auto followed = follow_all_sent(*open);
+    if (!followed) {
+        std::cerr << "hiltd watcher: " << describe(followed.error()) << "\n";
+        return settled;  // the chain is unavailable: next tick
     }
-    return settled;
+    settled += *followed;
+    auto discovered = discover_by_destination(*open);
+    if (!discovered) {
+        std::cerr << "hiltd watcher: " << describe(discovered.error()) << "\n";
+        return settled;
+    }
+    return settled + *discovered;
 }
 
 void PaymentService::start_watcher(std::chrono::milliseconds interval) {

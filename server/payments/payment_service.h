@@ -18,6 +18,9 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "chain/chain.h"
 #include "crypto/sodium.h"
@@ -49,6 +52,16 @@ inline constexpr std::int64_t kLateWatchSeconds = 24 * 3600;
 inline constexpr std::size_t kWatchBatch = 500;
 // Signatures read per reference scan (a session normally has one).
 inline constexpr std::size_t kReferenceScanLimit = 10;
+// Newest signatures read per destination scan: more than the payments a merchant receives per watch tick.
+inline constexpr std::size_t kDestinationScanLimit = 100;
+// Destination addresses scanned per watcher tick, round robin: bounds a tick's RPC requests however many
+// merchants have open sessions (the RPC backend caps requests per second; a tick must not queue behind it).
+inline constexpr std::size_t kDestinationScansPerTick = 4;
+// A sent transaction not seen on chain is sent again at most this often (the recipe of solana-phantom.md §5).
+inline constexpr std::int64_t kResendIntervalMs = 2'000;
+// Signatures on a destination known not to pay any session: remembered so they are read once; the memory
+// starts over past this size.
+inline constexpr std::size_t kSeenSignaturesMax = 100'000;
 
 // The programs a checkout transaction may invoke (api.md): ours plus wallet guard programs.
 std::vector<solana::PublicKey> allowed_checkout_programs();
@@ -107,8 +120,20 @@ public:
     void stop_watcher();
 
 private:
-    // Looks at one payment's transactions and reference on chain; settles it when paid.
+    // Looks at one payment's transactions and reference on chain; settles it when paid (the confirm
+    // route: one buyer, one payment).
     [[nodiscard]] Result<bool> follow(const PaymentRecord& payment);
+    // What a sent transaction's status means for its payment: settle, retire (failed, mismatched,
+    // expired), wait, or send again. `height` is fetched once per pass, when first needed.
+    [[nodiscard]] Result<bool> follow_sent(const PaymentRecord& payment, const TransactionRecord& record,
+                                           const std::optional<SignatureStatus>& status,
+                                           std::optional<std::uint64_t>& height);
+    // Every sent transaction of `open`, in one batched status request.
+    [[nodiscard]] Result<std::size_t> follow_all_sent(const std::vector<PaymentRecord>& open);
+    // Payments wallets sent themselves (Solana Pay) or that landed late: the new signatures on the
+    // addresses open sessions pay to, matched to sessions by the reference key they carry.
+    [[nodiscard]] Result<std::size_t> discover_by_destination(const std::vector<PaymentRecord>& open);
+    bool resend_due(const std::string& signature);
     [[nodiscard]] Result<bool> settle_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed);
     [[nodiscard]] Result<bool> consider_signature(const PaymentRecord& payment, const std::string& signature);
     models::Timestamp now() const;
@@ -119,6 +144,12 @@ private:
     PaymentStore& payments_;
     ProductStore& products_;
     PaymentKeys keys_;
+
+    // The watcher's memory between ticks (also touched by the confirm route, hence the lock).
+    std::mutex memory_mutex_;
+    std::unordered_map<std::string, std::int64_t> next_resend_ms_;  // signature -> earliest resend
+    std::unordered_set<std::string> seen_signatures_;               // destination signatures not ours
+    std::size_t next_destination_ = 0;                              // round robin over destinations
 
     std::mutex watcher_mutex_;
     std::condition_variable watcher_wake_;

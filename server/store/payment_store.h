@@ -166,13 +166,16 @@ public:
         const std::string& payment_id) = 0;
     [[nodiscard]] virtual Result<std::optional<TransactionRecord>> find_transaction(
         const std::string& signature) = 0;
+    // The payment whose session reference key is `reference`, in any status.
+    [[nodiscard]] virtual Result<std::optional<PaymentRecord>> find_by_reference(
+        const solana::PublicKey& reference) = 0;
 
     // PENDING_SIGNATURE sessions past expires_at -> FAILED (EXPIRED), each with a payment.failed
     // event. Returns the ids ended.
     [[nodiscard]] virtual Result<std::vector<std::string>> expire_due(std::int64_t now) = 0;
-    // Payments the watcher follows: every PENDING_CONFIRMATION one, and those a transaction was
-    // built for that are PENDING_SIGNATURE, or FAILED (EXPIRED) less than `late_window_seconds`
-    // ago.
+    // Payments the watcher follows, newest activity first: every PENDING_CONFIRMATION and
+    // PENDING_SIGNATURE one (a wallet may pay a Solana Pay link without Hilt building anything), and
+    // those FAILED (EXPIRED) less than `late_window_seconds` ago (late payments).
     [[nodiscard]] virtual Result<std::vector<PaymentRecord>> watch_list(
         std::int64_t now, std::int64_t late_window_seconds, std::size_t limit) = 0;
 

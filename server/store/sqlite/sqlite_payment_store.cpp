@@ -180,7 +180,11 @@ Status SqlitePaymentStore::create(const PaymentRecord& p, std::int64_t now) {
 }
 
 Result<PaymentRecord> SqlitePaymentStore::get_locked(const std::string& payment_id) {
-    auto stmt = db_.prepare("SELECT " + std::string(kPaymentColumns) +
+    return get_from(db_, payment_id);
+}
+
+Result<PaymentRecord> SqlitePaymentStore::get_from(Database& db, const std::string& payment_id) {
+    auto stmt = db.prepare("SELECT " + std::string(kPaymentColumns) +
                             " FROM payments WHERE payment_id = ?");
     if (!stmt) return stmt.error();
     stmt->bind(1, std::string_view(payment_id));
@@ -191,8 +195,8 @@ Result<PaymentRecord> SqlitePaymentStore::get_locked(const std::string& payment_
 }
 
 Result<PaymentRecord> SqlitePaymentStore::get(const std::string& payment_id) {
-    std::lock_guard lock(mutex_);
-    return get_locked(payment_id);
+    auto reader = reads_.lease();
+    return get_from(reader.db(), payment_id);
 }
 
 Result<PaymentRecord> SqlitePaymentStore::get_for_merchant(const std::string& merchant_id,
@@ -422,6 +426,20 @@ Result<std::vector<TransactionRecord>> SqlitePaymentStore::transactions_of(
     }
 }
 
+Result<std::optional<PaymentRecord>> SqlitePaymentStore::find_by_reference(
+    const solana::PublicKey& reference) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("SELECT " + std::string(kPaymentColumns) + " FROM payments WHERE reference = ?");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, reference.to_base58());
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return std::optional<PaymentRecord>{};
+    auto payment = payment_from_row(*stmt);
+    if (!payment) return payment.error();
+    return std::optional<PaymentRecord>{std::move(*payment)};
+}
+
 Result<std::optional<TransactionRecord>> SqlitePaymentStore::find_transaction(
     const std::string& signature) {
     std::lock_guard lock(mutex_);
@@ -475,10 +493,8 @@ Result<std::vector<PaymentRecord>> SqlitePaymentStore::watch_list(std::int64_t n
                                                                   std::size_t limit) {
     std::lock_guard lock(mutex_);
     auto stmt = db_.prepare("SELECT " + std::string(kPaymentColumns) +
-                            " FROM payments WHERE status = 'PENDING_CONFIRMATION'"
-                            " OR (status = 'PENDING_SIGNATURE' AND built_at IS NOT NULL)"
-                            " OR (status = 'FAILED' AND failure_reason = 'EXPIRED'"
-                            " AND built_at IS NOT NULL AND expires_at > ?)"
+                            " FROM payments WHERE status IN ('PENDING_CONFIRMATION', 'PENDING_SIGNATURE')"
+                            " OR (status = 'FAILED' AND failure_reason = 'EXPIRED' AND expires_at > ?)"
                             " ORDER BY updated_at DESC LIMIT ?");
     if (!stmt) return stmt.error();
     stmt->bind(1, now - late_window_seconds).bind(2, static_cast<std::int64_t>(limit));
@@ -630,8 +646,8 @@ Result<models::Receipt> SqlitePaymentStore::receipt_for(const std::string& merch
 }
 
 Result<models::Membership> SqlitePaymentStore::membership(const std::string& membership_id) {
-    std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("SELECT body FROM memberships WHERE membership_id = ?");
+    auto reader = reads_.lease();
+    auto stmt = reader.db().prepare("SELECT body FROM memberships WHERE membership_id = ?");
     if (!stmt) return stmt.error();
     stmt->bind(1, std::string_view(membership_id));
     auto row = stmt->step();

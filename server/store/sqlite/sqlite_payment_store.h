@@ -9,13 +9,16 @@
 #include "store/payment_store.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/group_commit.h"
+#include "store/sqlite/read_pool.h"
 
 namespace hilt::server {
 
 class SqlitePaymentStore final : public PaymentStore {
 public:
     // The store shares one connection with the rest of hiltd; `mutex` serialises access to it.
-    SqlitePaymentStore(Database& db, std::mutex& mutex) : db_(db), mutex_(mutex), group_commit_(db, mutex) {}
+    // The public reads (get: status polls; membership) use `reads`.
+    SqlitePaymentStore(Database& db, std::mutex& mutex, ReadPool& reads)
+        : db_(db), mutex_(mutex), reads_(reads), group_commit_(db, mutex) {}
 
     [[nodiscard]] Status create(const PaymentRecord& payment, std::int64_t now) override;
     [[nodiscard]] Result<PaymentRecord> get(const std::string& payment_id) override;
@@ -25,6 +28,8 @@ public:
         const std::string& merchant_id, const std::string& product_id,
         const PaymentListQuery& query) override;
     [[nodiscard]] Result<bool> handoff_used(const std::string& token_id) override;
+    [[nodiscard]] Result<std::optional<PaymentRecord>> find_by_reference(
+        const solana::PublicKey& reference) override;
     [[nodiscard]] Status bind_buyer(const std::string& payment_id, const solana::PublicKey& wallet,
                                     std::int64_t now) override;
     [[nodiscard]] Result<BroadcastStart> begin_broadcast(const std::string& payment_id,
@@ -64,10 +69,12 @@ public:
 
 private:
     [[nodiscard]] Result<PaymentRecord> get_locked(const std::string& payment_id);
+    [[nodiscard]] static Result<PaymentRecord> get_from(Database& db, const std::string& payment_id);
     [[nodiscard]] Status add_event_locked(const std::string& merchant_id, models::EventType type,
                                           const models::Json& data, std::int64_t now);
     Database& db_;
     std::mutex& mutex_;
+    ReadPool& reads_;
     GroupCommit group_commit_;  // for create(): connects arrive in bursts
 };
 

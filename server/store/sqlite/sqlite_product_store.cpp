@@ -153,8 +153,8 @@ Result<models::Product> SqliteProductStore::archive(const std::string& merchant_
 }
 
 Result<models::Product> SqliteProductStore::find_by_slug(const std::string& slug) {
-    std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("SELECT body FROM products WHERE slug = ?");
+    auto reader = reads_.lease();
+    auto stmt = reader.db().prepare("SELECT body FROM products WHERE slug = ?");
     if (!stmt) return stmt.error();
     stmt->bind(1, std::string_view(slug));
     auto row = stmt->step();
@@ -164,8 +164,8 @@ Result<models::Product> SqliteProductStore::find_by_slug(const std::string& slug
 }
 
 Result<std::string> SqliteProductStore::owner_of(const std::string& product_id) {
-    std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("SELECT merchant_id FROM products WHERE product_id = ?");
+    auto reader = reads_.lease();
+    auto stmt = reader.db().prepare("SELECT merchant_id FROM products WHERE product_id = ?");
     if (!stmt) return stmt.error();
     stmt->bind(1, std::string_view(product_id));
     auto row = stmt->step();

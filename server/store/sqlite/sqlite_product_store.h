@@ -8,13 +8,15 @@
 
 #include "store/product_store.h"
 #include "store/sqlite/database.h"
+#include "store/sqlite/read_pool.h"
 
 namespace hilt::server {
 
 class SqliteProductStore final : public ProductStore {
 public:
-    // The store shares one connection with the rest of hiltd; `mutex` serialises access to it.
-    SqliteProductStore(Database& db, std::mutex& mutex) : db_(db), mutex_(mutex) {}
+    // The store shares one connection with the rest of hiltd; `mutex` serialises access to it. The
+    // public reads (find_by_slug, owner_of) use `reads`.
+    SqliteProductStore(Database& db, std::mutex& mutex, ReadPool& reads) : db_(db), mutex_(mutex), reads_(reads) {}
 
     [[nodiscard]] Result<models::Product> create(const std::string& merchant_id,
                                                  const models::ProductRequest& request,
@@ -42,6 +44,7 @@ private:
     [[nodiscard]] Status write_locked(const models::Product& product);
     Database& db_;
     std::mutex& mutex_;
+    ReadPool& reads_;
     std::atomic<std::uint64_t> revision_{0};  // bumped after each committed write
 };
 

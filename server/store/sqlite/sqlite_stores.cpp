@@ -5,6 +5,7 @@
 
 #include "store/sqlite/database.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/read_pool.h"
 #include "store/sqlite/sqlite_idempotency_store.h"
 #include "store/sqlite/sqlite_merchant_store.h"
 #include "store/sqlite/sqlite_payment_store.h"
@@ -19,6 +20,7 @@ struct SqliteConnection {
     explicit SqliteConnection(Database opened) : db(std::move(opened)) {}
     Database db;
     std::mutex mutex;
+    std::unique_ptr<ReadPool> reads;  // declared last: closed before the writer
 };
 }  // namespace
 
@@ -27,12 +29,17 @@ Result<Stores> open_sqlite_stores(const std::string& path) {
     if (!db) return db.error();
     HILT_TRY(migrate(*db, hiltd_migrations()));
     auto connection = std::make_shared<SqliteConnection>(std::move(*db));
+    auto reads = ReadPool::open(path, kReadPoolSize, connection->db, connection->mutex);
+    if (!reads) return reads.error();
+    connection->reads = std::move(*reads);
     Stores stores;
     stores.merchants = std::make_unique<SqliteMerchantStore>(connection->db, connection->mutex);
-    stores.products = std::make_unique<SqliteProductStore>(connection->db, connection->mutex);
+    stores.products = std::make_unique<SqliteProductStore>(connection->db, connection->mutex,
+                                                           *connection->reads);
     stores.idempotency =
         std::make_unique<SqliteIdempotencyStore>(connection->db, connection->mutex);
-    stores.payments = std::make_unique<SqlitePaymentStore>(connection->db, connection->mutex);
+    stores.payments = std::make_unique<SqlitePaymentStore>(connection->db, connection->mutex,
+                                                           *connection->reads);
     stores.secrets = std::make_unique<SqliteSecretStore>(connection->db, connection->mutex);
     stores.backend = std::move(connection);
     return stores;

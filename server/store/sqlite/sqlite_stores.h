@@ -12,7 +12,8 @@ namespace hilt::server {
 
 // Opens (creating if needed) the SQLite file at `path` (":memory:" for a private in-memory
 // database) in WAL mode with synchronous=FULL, applies hiltd's numbered migrations, and returns
-// every store over that one connection, serialised by one mutex.
+// every store over that one connection, serialised by one mutex; the public reads use a pool of
+// read-only connections besides (read_pool.h).
 [[nodiscard]] Result<Stores> open_sqlite_stores(const std::string& path);
 
 }  // namespace hilt::server

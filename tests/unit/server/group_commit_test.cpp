@@ -1,8 +1,10 @@
 // tests/unit/server/group_commit_test.cpp: GroupCommit over a real SQLite file: units from many threads
 // commit, a failing unit is undone alone while its batch-mates commit, nothing is answered before it is
-// durable (a second connection sees every acknowledged row), and the prepared-statement cache of
-// Database hands out a fresh, reset statement each time.
+// durable (a second connection sees every acknowledged row), the prepared-statement cache of
+// Database hands out a fresh, reset statement each time, and ReadPool reads the committed state while
+// the writer is busy.
 #include "store/sqlite/group_commit.h"
+#include "store/sqlite/read_pool.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -145,6 +147,39 @@ TEST_F(GroupCommitTest, PreparedStatementsAreReusedResetAndNeverShared) {
     ASSERT_TRUE(db_->exec("ALTER TABLE rows ADD COLUMN note TEXT"));
     ASSERT_TRUE(insert(*db_, "c"));
     EXPECT_EQ(count_from_another_connection(), 3);
+}
+
+TEST_F(GroupCommitTest, ReadsSeeCommittedRowsWhileTheWriterIsMidTransaction) {
+    ASSERT_TRUE(insert(*db_, "committed"));
+    auto pool = ReadPool::open(path_, 2, *db_, mutex_);
+    ASSERT_TRUE(pool) << describe(pool.error());
+    // The writer's mutex is held and its transaction is open, as during a commit's flush.
+    std::lock_guard writer_busy(mutex_);
+    auto tx = Transaction::begin(*db_);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(insert(*db_, "uncommitted"));
+    auto reader = (*pool)->lease();
+    auto stmt = reader.db().prepare("SELECT group_concat(owner) FROM rows");
+    ASSERT_TRUE(stmt);
+    auto row = stmt->step();
+    ASSERT_TRUE(row && *row == StepResult::Row);
+    EXPECT_EQ(stmt->column_text(0), "committed");
+    // And the pool never writes.
+    auto write = reader.db().exec("INSERT INTO rows(owner) VALUES('from a reader')");
+    EXPECT_FALSE(write);
+}
+
+TEST_F(GroupCommitTest, AnInMemoryDatabaseIsReadThroughItsWriter) {
+    auto memory = Database::open(":memory:");
+    ASSERT_TRUE(memory);
+    ASSERT_TRUE(memory->exec("CREATE TABLE rows (owner TEXT)"));
+    ASSERT_TRUE(insert(*memory, "only here"));
+    std::mutex memory_mutex;
+    auto pool = ReadPool::open(":memory:", 2, *memory, memory_mutex);
+    ASSERT_TRUE(pool);
+    auto reader = (*pool)->lease();
+    EXPECT_EQ(&reader.db(), &*memory);
+    EXPECT_FALSE(memory_mutex.try_lock()) << "the lease holds the writer's mutex";
 }
 
 }  // namespace
