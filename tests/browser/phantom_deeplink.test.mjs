@@ -1,0 +1,176 @@
+// Phantom on a phone, by deeplink (solana-phantom.md §1.1-1.3): the page has no injected provider;
+// the test plays Phantom's side of the protocol with tweetnacl: it reads the connect deeplink,
+// answers with an encrypted {public_key, session} on the checkout's redirect_link, decrypts the
+// signTransaction payload, signs the real message bytes, encrypts the signed transaction back, and
+// the page (reloaded by each redirect, its keys kept in session storage) reaches CONFIRMED.
+// Also: a rejection (errorCode 4001) and a tampered answer (decryption fails) each end in a clear
+// sentence with a way forward. hiltd runs behind a TLS proxy: deeplinks are offered only on https.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import nacl from 'tweetnacl';
+import bs58 from 'bs58';
+import web3 from '@solana/web3.js';
+import {
+  launchBrowser, startHttpsCheckoutServer, createProduct, fundedBuyer, openPage, waitForReady, waitForState,
+  press, screenshot, PHONE,
+} from './support.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startHttpsCheckoutServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.cleanup();
+});
+
+// Phantom's side: every navigation to phantom.app is caught and handed to the test.
+async function phantomPhone(context, page) {
+  const opened = [];
+  let wake = null;
+  await context.route('https://phantom.app/**', (route) => {
+    opened.push(route.request().url());
+    if (wake) wake();
+    return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Phantom</title>' });
+  });
+  return {
+    opened,
+    async next(method, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = opened.find((u) => new URL(u).pathname === `/ul/v1/${method}`);
+        if (hit) {
+          opened.splice(opened.indexOf(hit), 1);
+          // The checkout has really left for Phantom (not only asked to): answer from there.
+          await page.waitForURL((u) => u.hostname === 'phantom.app', { timeout: timeoutMs });
+          return new URL(hit);
+        }
+        if (Date.now() > deadline) throw new Error(`Phantom's ${method} deeplink was not opened: ${opened.join(', ')}`);
+        await new Promise((r) => { wake = r; setTimeout(r, 100); });
+      }
+    },
+  };
+}
+
+const phantomKeys = nacl.box.keyPair();
+const SESSION = bs58.encode(Buffer.from('phantom-session-for-tests'));
+
+function answer(redirectLink, params) {
+  const url = new URL(redirectLink);
+  for (const [k, v] of Object.entries(params)) url.searchParams.append(k, v);
+  return url.toString();
+}
+
+function encrypt(shared, value) {
+  const nonce = nacl.randomBytes(24);
+  const data = nacl.box.after(Buffer.from(JSON.stringify(value), 'utf8'), nonce, shared);
+  return { nonce: bs58.encode(nonce), data: bs58.encode(data) };
+}
+
+// Reads the connect deeplink and approves it; returns the shared secret and the sign request URL.
+async function approveConnect(page, phantom, buyer) {
+  const connect = await phantom.next('connect');
+  const dappKey = bs58.decode(connect.searchParams.get('dapp_encryption_public_key'));
+  assert.equal(dappKey.length, 32);
+  const redirectLink = connect.searchParams.get('redirect_link');
+  assert.ok(redirectLink.startsWith(server.base + '/p/'), redirectLink);
+  assert.equal(connect.searchParams.get('app_url'), server.base);
+  const shared = nacl.box.before(dappKey, phantomKeys.secretKey);
+  const sealed = encrypt(shared, { public_key: buyer.publicKey.toBase58(), session: SESSION });
+  await page.goto(answer(redirectLink, { phantom_encryption_public_key: bs58.encode(phantomKeys.publicKey), ...sealed }));
+  return { shared, dappKey };
+}
+
+test('a phone buyer pays in the Phantom app through the encrypted deeplink protocol', async () => {
+  const product = await createProduct(server);
+  const buyer = await fundedBuyer(server);
+  const { page, context } = await openPage(browser, { viewport: PHONE, mobile: true });
+  const phantom = await phantomPhone(context, page);
+  try {
+    await page.goto(`${server.base}/p/${product.slug}`);
+    await waitForReady(page);
+    await screenshot(page, 'phone-390x844-product_shown');
+    await press(page, 'Pay in the Phantom app', { tap: true });
+
+    const { shared, dappKey } = await approveConnect(page, phantom, buyer);
+    const sign = await phantom.next('signTransaction');
+    assert.deepEqual(bs58.decode(sign.searchParams.get('dapp_encryption_public_key')), dappKey,
+                     'the same dapp key as at connect');
+    const plain = nacl.box.open.after(bs58.decode(sign.searchParams.get('payload')),
+                                      bs58.decode(sign.searchParams.get('nonce')), shared);
+    assert.ok(plain, 'the signTransaction payload decrypts with the shared secret');
+    const request = JSON.parse(Buffer.from(plain).toString('utf8'));
+    assert.equal(request.session, SESSION);
+    const wire = bs58.decode(request.transaction);
+    const tx = web3.Transaction.from(Buffer.from(wire));
+    assert.ok(tx.feePayer.equals(buyer.publicKey));
+    // Phantom signs the message bytes with the wallet key.
+    const signature = nacl.sign.detached(tx.serializeMessage(), buyer.secretKey);
+    const signed = Uint8Array.from(wire);
+    signed.set(signature, 1);
+    const sealed = encrypt(shared, { transaction: bs58.encode(signed) });
+    await page.goto(answer(sign.searchParams.get('redirect_link'), sealed));
+
+    const done = await waitForState(page, 'confirmed');
+    assert.equal(done.route, 'PHANTOM_MOBILE');
+    assert.equal(done.buyer_wallet, buyer.publicKey.toBase58());
+    assert.equal(done.tx_signature, bs58.encode(signature));
+    assert.equal(await page.evaluate(() => window.hilt.live()), 'Payment confirmed.');
+    assert.doesNotMatch(page.url(), /phantom_encryption_public_key|nonce|data=/, 'Phantom parameters are dropped');
+    await screenshot(page, 'phone-390x844-confirmed');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a phone buyer who rejects the connection in Phantom (4001) reads why and can retry', async () => {
+  const product = await createProduct(server);
+  const { page, context } = await openPage(browser, { viewport: PHONE, mobile: true });
+  const phantom = await phantomPhone(context, page);
+  try {
+    await page.goto(`${server.base}/p/${product.slug}`);
+    await waitForReady(page);
+    await press(page, 'Pay in the Phantom app', { tap: true });
+    const connect = await phantom.next('connect');
+    await page.goto(answer(connect.searchParams.get('redirect_link'),
+                           { errorCode: '4001', errorMessage: 'User rejected the request.' }));
+    const rejected = await waitForState(page, 'wallet_rejected');
+    assert.equal(rejected.step, 'connect');
+    assert.equal(rejected.code, 4001);
+    assert.equal(await page.evaluate(() => window.hilt.live()),
+                 'You declined the request in Phantom. You can try again.');
+    await screenshot(page, 'phone-390x844-wallet_rejected');
+    await press(page, 'Try again', { tap: true });
+    await phantom.next('connect'); // a fresh connect deeplink
+  } finally {
+    await context.close();
+  }
+});
+
+test('a tampered answer from "Phantom" fails to decrypt and is shown as an error, never sent', async () => {
+  const product = await createProduct(server);
+  const buyer = await fundedBuyer(server);
+  const { page, context } = await openPage(browser, { viewport: PHONE, mobile: true });
+  const phantom = await phantomPhone(context, page);
+  try {
+    await page.goto(`${server.base}/p/${product.slug}`);
+    await waitForReady(page);
+    await press(page, 'Pay in the Phantom app', { tap: true });
+    const { shared } = await approveConnect(page, phantom, buyer);
+    const sign = await phantom.next('signTransaction');
+    const sealed = encrypt(shared, { transaction: bs58.encode(new Uint8Array(200)) });
+    const data = bs58.decode(sealed.data);
+    data[data.length - 1] ^= 1; // one flipped bit: the Poly1305 tag no longer verifies
+    await page.goto(answer(sign.searchParams.get('redirect_link'), { nonce: sealed.nonce, data: bs58.encode(data) }));
+    const rejected = await waitForState(page, 'wallet_rejected');
+    assert.equal(rejected.step, 'sign');
+    assert.match(rejected.message, /decrypt/);
+    const status = await server.api('GET', `/v1/payments/${rejected.payment_id}`);
+    assert.equal(status.body.status, 'PENDING_SIGNATURE', 'nothing was broadcast');
+    await screenshot(page, 'phone-390x844-tampered_answer');
+  } finally {
+    await context.close();
+  }
+});

@@ -1,0 +1,391 @@
+// web/bridge.js: the checkout's one JavaScript file (linked with --pre-js into checkout.<hash>.js).
+//
+// Owns: what only JavaScript can do for the WebAssembly checkout: read the page, fetch, Phantom's
+// injected provider, session storage, navigation, clipboard, the aria-live region, visibility
+// changes, font loading, the no-WebGL fallback and the window.hilt test bridge.
+// Must never: decide anything about the checkout (shared/flow does), use eval or inline styles (the
+// page's CSP forbids both), or send anything anywhere but this origin and Phantom.
+//
+// C++ reaches these functions through EM_JS in web/platform/browser.cpp; answers go back through the
+// exported _hilt_* functions. pack_assets.mjs replaces the two font placeholders below with the
+// hashed file names.
+
+/* global Module, HEAPU8, _malloc, _free, _hilt_http_done, _hilt_wallet_done, _hilt_visibility,
+   _hilt_font, _hilt_resize */
+
+var HiltBridge = (function () {
+  'use strict';
+  var FONT_FILES = ['__HILT_FONT_REGULAR__', '__HILT_FONT_SEMIBOLD__'];
+  var HTTP_TIMEOUT_MS = 15000; // a request without an answer by then counts as "no answer"
+  var STORAGE_PREFIX = 'hilt:';
+
+  var canvas = document.getElementById('canvas');
+  var assetsBase = (document.currentScript && document.currentScript.src)
+    ? document.currentScript.src.replace(/[^/]*$/, '') : '/assets/';
+  var runtimeUp = false;
+  var fonts = [null, null];
+  var fontsDelivered = [false, false];
+  var state = null;
+  var actions = [];
+  var announcements = [];
+  var live = null;
+
+  // ---- strings into the heap --------------------------------------------------------------------
+  function toC(text) {
+    if (text === null || text === undefined) return 0;
+    var bytes = new TextEncoder().encode(String(text));
+    var ptr = _malloc(bytes.length + 1);
+    HEAPU8.set(bytes, ptr);
+    HEAPU8[ptr + bytes.length] = 0;
+    return ptr;
+  }
+  function withStrings(texts, fn) {
+    var ptrs = texts.map(toC);
+    try {
+      fn.apply(null, ptrs);
+    } finally {
+      ptrs.forEach(function (p) { if (p) _free(p); });
+    }
+  }
+
+  // ---- the page -------------------------------------------------------------------------------
+  function provider() {
+    var p = window.phantom && window.phantom.solana;
+    if (p && p.isPhantom) return p;
+    if (window.solana && window.solana.isPhantom) return window.solana;
+    return null;
+  }
+  function isMobile() {
+    var ua = navigator.userAgent || '';
+    if (/Android|iPhone|iPad|iPod|Mobile/i.test(ua)) return true;
+    return !!(window.matchMedia && window.matchMedia('(pointer: coarse)').matches &&
+              window.matchMedia('(hover: none)').matches);
+  }
+  function page() {
+    var merchant = document.getElementById('product-merchant');
+    var merchantText = merchant ? merchant.textContent.trim().replace(/^Sold by\s+/, '') : '';
+    var slug = canvas ? (canvas.getAttribute('data-slug') || '') : '';
+    if (!slug) {
+      var m = /\/p\/([^/?#]+)/.exec(location.pathname);
+      slug = m ? decodeURIComponent(m[1]) : '';
+    }
+    return {
+      slug: slug,
+      page_url: location.origin + location.pathname,
+      href: location.href,
+      merchant_name: merchantText,
+      extension_available: provider() !== null,
+      mobile: isMobile(),
+      visible: document.visibilityState !== 'hidden'
+    };
+  }
+
+  // ---- the aria-live region and the fallback ----------------------------------------------------
+  function ensureLive() {
+    if (live) return live;
+    live = document.getElementById('hilt-live');
+    if (!live) {
+      live = document.createElement('div');
+      live.id = 'hilt-live';
+      live.className = 'hilt-visually-hidden';
+      live.setAttribute('role', 'status');
+      live.setAttribute('aria-live', 'polite');
+      live.setAttribute('aria-atomic', 'true');
+      document.body.appendChild(live);
+    }
+    return live;
+  }
+  function announce(text) {
+    announcements.push(text);
+    ensureLive().textContent = text;
+  }
+  function supportsApp() {
+    if (typeof WebAssembly !== 'object') return false;
+    try {
+      var probe = document.createElement('canvas');
+      return !!probe.getContext('webgl2');
+    } catch (e) {
+      return false;
+    }
+  }
+  // Without WebGL 2 or WebAssembly: say so, and offer the Solana Pay link of a fresh session.
+  function showFallback() {
+    document.body.classList.add('hilt-fallback');
+    var main = document.getElementById('checkout') || document.body;
+    var note = document.createElement('p');
+    note.id = 'hilt-fallback';
+    note.textContent = 'This browser cannot show the checkout (it needs WebGL 2 and WebAssembly). ' +
+      'You can still pay with any Solana wallet:';
+    main.appendChild(note);
+    var slug = page().slug;
+    fetch('/v1/products/p/' + encodeURIComponent(slug) + '/connect', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ route: 'SOLANA_PAY_QR' })
+    }).then(function (r) { return r.json(); }).then(function (session) {
+      if (!session || !session.solana_pay_url) throw new Error('no session');
+      var link = document.createElement('a');
+      link.id = 'hilt-fallback-link';
+      link.href = session.solana_pay_url;
+      link.textContent = 'Open the payment in your wallet (Solana Pay)';
+      main.appendChild(link);
+    }).catch(function () {
+      note.textContent += ' the payment link could not be created. Please reload the page.';
+    });
+  }
+
+  // ---- effects --------------------------------------------------------------------------------
+  function http(request, method, path, body, key, delayMs) {
+    var send = function () {
+      var headers = {};
+      if (body) headers['content-type'] = 'application/json';
+      if (key) headers['idempotency-key'] = key;
+      var controller = typeof AbortController === 'function' ? new AbortController() : null;
+      var timer = controller ? setTimeout(function () { controller.abort(); }, HTTP_TIMEOUT_MS) : 0;
+      fetch(path, {
+        method: method, headers: headers, body: body || undefined, cache: 'no-store',
+        credentials: 'same-origin', signal: controller ? controller.signal : undefined
+      }).then(function (res) {
+        return res.text().then(function (text) { return [res.status, text]; });
+      }).catch(function () {
+        return [0, ''];
+      }).then(function (answer) {
+        if (timer) clearTimeout(timer);
+        withStrings([answer[1]], function (p) { _hilt_http_done(request, answer[0], p); });
+      });
+    };
+    if (delayMs > 0) setTimeout(send, delayMs); else send();
+  }
+
+  function walletDone(request, code, value, message) {
+    withStrings([value || '', message || ''], function (v, m) {
+      _hilt_wallet_done(request, code, v, m);
+    });
+  }
+  function errorCode(e) {
+    var code = e && typeof e.code === 'number' ? e.code : -32603;
+    return code === 0 ? -32603 : code;
+  }
+  function walletConnect(request) {
+    var p = provider();
+    if (!p) return walletDone(request, 4900, '', 'Phantom is not available in this browser.');
+    Promise.resolve().then(function () { return p.connect(); }).then(function (answer) {
+      var key = (answer && answer.publicKey) || p.publicKey;
+      if (!key) throw { code: -32603, message: 'Phantom returned no public key.' };
+      walletDone(request, 0, typeof key === 'string' ? key : key.toString(), '');
+    }).catch(function (e) {
+      walletDone(request, errorCode(e), '', e && e.message ? String(e.message) : '');
+    });
+  }
+
+  function fromBase64(text) {
+    var bin = atob(text);
+    var out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  function toBase64(bytes) {
+    var bin = '';
+    for (var i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+    return btoa(bin);
+  }
+  // compact-u16 (solana-phantom.md §2.1): [value, bytes read].
+  function shortvec(bytes, at) {
+    var value = 0;
+    for (var i = 0; i < 3; i++) {
+      var b = bytes[at + i];
+      value |= (b & 0x7f) << (7 * i);
+      if ((b & 0x80) === 0) return [value, i + 1];
+    }
+    return [value, 3];
+  }
+  // The server's unsigned wire transaction, with the shape of a web3.js transaction that Phantom's
+  // provider serialises (serialize(), serializeMessage(), message.serialize(), version).
+  function transactionShim(wire) {
+    var count = shortvec(wire, 0);
+    var messageStart = count[1] + 64 * count[0];
+    var message = wire.slice(messageStart);
+    var signatures = [];
+    for (var i = 0; i < count[0]; i++) {
+      signatures.push(wire.slice(count[1] + 64 * i, count[1] + 64 * (i + 1)));
+    }
+    return {
+      version: (message[0] & 0x80) ? (message[0] & 0x7f) : 'legacy',
+      signatures: signatures,
+      message: { serialize: function () { return message.slice(); } },
+      serializeMessage: function () { return message.slice(); },
+      serialize: function () { return wire.slice(); }
+    };
+  }
+  function signedBytes(signed) {
+    if (!signed) return null;
+    if (signed instanceof Uint8Array) return signed;
+    if (signed.signedTransaction instanceof Uint8Array) return signed.signedTransaction;
+    if (typeof signed.serialize === 'function') {
+      var out = signed.serialize({ requireAllSignatures: false, verifySignatures: false });
+      return out instanceof Uint8Array ? out : new Uint8Array(out);
+    }
+    return null;
+  }
+  function walletSign(request, transactionBase64) {
+    var p = provider();
+    if (!p) return walletDone(request, 4900, '', 'Phantom is not available in this browser.');
+    var shim;
+    try {
+      shim = transactionShim(fromBase64(transactionBase64));
+    } catch (e) {
+      return walletDone(request, -32000, '', 'The transaction could not be read.');
+    }
+    Promise.resolve().then(function () { return p.signTransaction(shim); }).then(function (signed) {
+      var bytes = signedBytes(signed);
+      if (!bytes) throw { code: -32603, message: 'Phantom returned no signed transaction.' };
+      walletDone(request, 0, toBase64(bytes), '');
+    }).catch(function (e) {
+      walletDone(request, errorCode(e), '', e && e.message ? String(e.message) : '');
+    });
+  }
+
+  function storageGet(key) {
+    try { return sessionStorage.getItem(STORAGE_PREFIX + key); } catch (e) { return null; }
+  }
+  function storageSet(key, value) {
+    try { sessionStorage.setItem(STORAGE_PREFIX + key, value); } catch (e) { /* private mode */ }
+  }
+  function storageRemove(key) {
+    try { sessionStorage.removeItem(STORAGE_PREFIX + key); } catch (e) { /* private mode */ }
+  }
+
+  function copy(text) {
+    var fallback = function () {
+      var area = document.createElement('textarea');
+      area.value = text;
+      area.setAttribute('readonly', '');
+      area.className = 'hilt-visually-hidden';
+      document.body.appendChild(area);
+      area.select();
+      try { document.execCommand('copy'); } catch (e) { /* nothing more to try */ }
+      document.body.removeChild(area);
+    };
+    window.hilt.copied.push(text);
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).catch(fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  // ---- the canvas -----------------------------------------------------------------------------
+  function canvasWidth() {
+    if (!canvas) return 0;
+    return canvas.getBoundingClientRect().width || document.documentElement.clientWidth || 0;
+  }
+  function sizeCanvas(w, h, cssHeight) {
+    if (!canvas) return;
+    if (canvas.width !== w) canvas.width = w;
+    if (canvas.height !== h) canvas.height = h;
+    var css = cssHeight + 'px';
+    if (canvas.style.height !== css) canvas.style.height = css;
+  }
+
+  function deliverFonts() {
+    if (!runtimeUp) return;
+    for (var i = 0; i < fonts.length; i++) {
+      if (!fonts[i] || fontsDelivered[i]) continue;
+      var bytes = fonts[i];
+      var ptr = _malloc(bytes.length);
+      HEAPU8.set(bytes, ptr);
+      fontsDelivered[i] = true;
+      fonts[i] = null;
+      _hilt_font(i, ptr, bytes.length); // the C++ side owns ptr from here
+    }
+  }
+  function loadFonts() {
+    FONT_FILES.forEach(function (name, i) {
+      fetch(assetsBase + name).then(function (r) {
+        if (!r.ok) throw new Error('font ' + r.status);
+        return r.arrayBuffer();
+      }).then(function (buffer) {
+        fonts[i] = new Uint8Array(buffer);
+        deliverFonts();
+      }).catch(function () {
+        // Without Inter the app keeps waiting; the shell's text stays visible meanwhile.
+        window.hilt.errors.push('font ' + name + ' could not be loaded');
+      });
+    });
+  }
+
+  // ---- window.hilt: the state for tests and for people debugging a checkout ---------------------
+  window.hilt = {
+    ready: false,
+    frames: 0,
+    errors: [],
+    copied: [],
+    navigations: [],
+    announcements: announcements,
+    state: function () { return state ? JSON.parse(state) : null; },
+    live: function () { return live ? live.textContent : ''; },
+    // The buttons on screen, in CSS pixels relative to the page: {id, label, x, y, w, h, focused}.
+    actions: function () {
+      var rect = canvas ? canvas.getBoundingClientRect() : { left: 0, top: 0 };
+      var list = actions ? JSON.parse(actions) : [];
+      return list.map(function (a) {
+        return { id: a.id, label: a.label, focused: !!a.focused,
+                 x: rect.left + window.scrollX + a.x, y: rect.top + window.scrollY + a.y,
+                 w: a.w, h: a.h };
+      });
+    }
+  };
+
+  document.addEventListener('visibilitychange', function () {
+    if (runtimeUp) _hilt_visibility(document.visibilityState === 'hidden' ? 0 : 1);
+  });
+  window.addEventListener('resize', function () {
+    if (runtimeUp) _hilt_resize();
+  });
+
+  if (canvas) Module.canvas = canvas;
+  if (!supportsApp()) {
+    showFallback();
+  } else {
+    loadFonts();
+  }
+
+  return {
+    toC: toC,
+    page: page,
+    canvasWidth: canvasWidth,
+    sizeCanvas: sizeCanvas,
+    http: http,
+    walletConnect: walletConnect,
+    walletSign: walletSign,
+    storageGet: storageGet,
+    storageSet: storageSet,
+    storageRemove: storageRemove,
+    navigate: function (url) { window.hilt.navigations.push(url); location.assign(url); },
+    openNewTab: function (url) {
+      window.hilt.navigations.push(url);
+      window.open(url, '_blank', 'noopener');
+    },
+    startOver: function () { location.replace(location.origin + location.pathname); },
+    replaceUrl: function (url) {
+      try { history.replaceState(null, '', url); } catch (e) { /* same-origin only */ }
+    },
+    copy: copy,
+    announce: announce,
+    setCursor: function (pointer) {
+      if (canvas) canvas.style.cursor = pointer ? 'pointer' : 'default';
+    },
+    publishState: function (json) { state = json; },
+    publishActions: function (json) { actions = json; },
+    appReady: function () {
+      if (window.hilt.ready) return;
+      window.hilt.ready = true;
+      document.body.classList.add('hilt-app');
+    },
+    runtimeReady: function () {
+      runtimeUp = true;
+      ensureLive();
+      deliverFonts();
+    },
+    frame: function () { window.hilt.frames++; }
+  };
+})();

@@ -1,0 +1,176 @@
+// web/main.cpp: the checkout's entry point and main-loop shim (style.md rule 11).
+//
+// Owns: the WebGL2 context, Dear ImGui's context and renderer, the canvas size (device pixels, the
+// height the view needs), the one-second tick, and routing between the bridge, the app and the view.
+// Must never: hold checkout logic (shared/flow), draw screens (web/ui) or talk to JavaScript except
+// through web/platform.
+#include <GLES3/gl3.h>
+#include <emscripten.h>
+#include <emscripten/html5.h>
+#include <imgui.h>
+#include <imgui_impl_opengl3.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "app/checkout_app.h"
+#include "platform/browser.h"
+#include "platform/input.h"
+#include "ui/checkout_view.h"
+
+namespace {
+
+using namespace hilt::web;
+
+constexpr double kTickSeconds = 1.0;  // the countdown's resolution
+
+struct Runtime {
+    CheckoutApp app;
+    ui::Theme theme;
+    ui::Controls controls;
+    ui::CheckoutView view;
+    double last_tick = 0.0;
+    double last_frame = 0.0;
+    int backing_width = 0;
+    int backing_height = 0;
+    bool cursor_pointer = false;
+    bool announced_ready = false;
+    bool rendered = false;  // the renderer's device objects (and font texture) exist
+};
+
+Runtime* g_runtime = nullptr;
+
+double seconds_now() { return emscripten_get_now() / 1000.0; }
+
+void handle(const ui::Intent& intent) {
+    Runtime& rt = *g_runtime;
+    if (const auto* event = std::get_if<hilt::flow::Event>(&intent)) {
+        rt.app.dispatch(*event);
+    } else if (const auto* open = std::get_if<ui::OpenUrl>(&intent)) {
+        browser::open_new_tab(open->url);
+    } else if (std::holds_alternative<ui::StartOver>(intent)) {
+        browser::start_over();
+    }
+}
+
+bool has_content(const hilt::flow::State& state) {
+    return !std::holds_alternative<hilt::flow::phases::Booting>(state.phase) &&
+           !std::holds_alternative<hilt::flow::phases::Loading>(state.phase);
+}
+
+void frame() {
+    Runtime& rt = *g_runtime;
+    const double now = seconds_now();
+    if (now - rt.last_tick >= kTickSeconds) {
+        rt.last_tick = now;
+        rt.app.tick();
+    }
+    if (!rt.theme.fonts_available()) return;  // the shell's text stays until Inter has arrived
+
+    const float scale = std::max(1.0f, static_cast<float>(browser::device_pixel_ratio()));
+    if (rt.theme.ensure_built(scale) && rt.rendered) {
+        ImGui_ImplOpenGL3_DestroyFontsTexture();
+        ImGui_ImplOpenGL3_CreateFontsTexture();
+    }
+    if (!rt.theme.built()) return;
+
+    const double css_width = std::max(1.0, browser::canvas_css_width());
+    const double viewport = std::max(1.0, browser::viewport_css_height());
+    const double css_height = std::max(viewport, static_cast<double>(rt.view.content_height() / scale));
+    const int width = static_cast<int>(std::lround(css_width * scale));
+    const int height = static_cast<int>(std::lround(css_height * scale));
+    if (width != rt.backing_width || height != rt.backing_height) {
+        rt.backing_width = width;
+        rt.backing_height = height;
+        browser::size_canvas(width, height, css_height);
+    }
+
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize = ImVec2(static_cast<float>(width), static_cast<float>(height));
+    io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f);
+    io.DeltaTime = rt.last_frame > 0.0 ? static_cast<float>(std::max(now - rt.last_frame, 1e-4))
+                                       : 1.0f / 60.0f;
+    rt.last_frame = now;
+    input::apply(io, scale);
+
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui::NewFrame();
+    rt.controls.begin_frame(rt.theme, input::take_keys());
+    ui::ViewInput in;
+    in.state = &rt.app.state();
+    in.merchant_name = rt.app.page().merchant_name;
+    in.time_seconds = now;
+    in.canvas_width = static_cast<float>(width);
+    in.viewport_height = static_cast<float>(viewport * scale);
+    const auto intents = rt.view.draw(in, rt.theme, rt.controls);
+    if (rt.controls.end_frame()) browser::publish_actions(rt.controls.actions_json());
+    if (rt.controls.hovering_button() != rt.cursor_pointer) {
+        rt.cursor_pointer = rt.controls.hovering_button();
+        browser::set_pointer_cursor(rt.cursor_pointer);
+    }
+    ImGui::Render();
+
+    glViewport(0, 0, width, height);
+    const ImVec4 page = ImGui::ColorConvertU32ToFloat4(ui::colors::kPage);
+    glClearColor(page.x, page.y, page.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    rt.rendered = true;
+
+    if (!rt.announced_ready && has_content(rt.app.state())) {
+        rt.announced_ready = true;
+        browser::app_ready();
+    }
+    for (const auto& intent : intents) handle(intent);
+}
+
+void on_http_reply(std::uint64_t request, int status, std::string_view body) {
+    g_runtime->app.on_http_reply(request, status, body);
+}
+void on_wallet_reply(std::uint64_t request, int code, std::string_view value,
+                     std::string_view message) {
+    g_runtime->app.on_wallet_reply(request, code, value, message);
+}
+void on_visibility(bool visible) { g_runtime->app.on_visibility(visible); }
+void on_font(browser::FontSlot slot, unsigned char* bytes, int size) {
+    g_runtime->theme.set_font(static_cast<int>(slot), bytes, size);
+}
+void on_resize() {}
+
+bool create_gl_context() {
+    EmscriptenWebGLContextAttributes attributes;
+    emscripten_webgl_init_context_attributes(&attributes);
+    attributes.majorVersion = 2;
+    attributes.minorVersion = 0;
+    attributes.alpha = EM_FALSE;
+    attributes.depth = EM_FALSE;
+    attributes.stencil = EM_FALSE;
+    attributes.antialias = EM_FALSE;  // ImGui anti-aliases its own shapes
+    const auto context = emscripten_webgl_create_context("#canvas", &attributes);
+    if (context <= 0) return false;
+    return emscripten_webgl_make_context_current(context) == EMSCRIPTEN_RESULT_SUCCESS;
+}
+
+}  // namespace
+
+int main() {
+    static Runtime runtime;
+    g_runtime = &runtime;
+    browser::set_callbacks(browser::Callbacks{on_http_reply, on_wallet_reply, on_visibility,
+                                              on_font, on_resize});
+    // Without WebGL 2 the bridge has already shown the fallback (the Solana Pay link).
+    if (!create_gl_context()) return 0;
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.LogFilename = nullptr;
+    ImGui::GetStyle().AntiAliasedLinesUseTex = false;  // crisp lines at any scale
+    ImGui_ImplOpenGL3_Init("#version 300 es");
+    input::install();
+    browser::bridge_ready();  // fonts already fetched arrive now (on_font)
+    runtime.app.boot(browser::read_page());
+    emscripten_set_main_loop(frame, 0, EM_FALSE);
+    return 0;
+}
