@@ -65,6 +65,14 @@ if (cC.rounds && cS.rounds) {
   row('    mean latency 64/rate (Little) ms', fmt(littles, 1), '', '', '', null);
   row('    errors', `${cC.errors}`, '', '', '0', cC.errors === 0);
 }
+const cP = total('c', 'connect_paced');
+if (cP.rounds) {
+  const [first] = runs('c', 'connect_paced');
+  row(`(c) connect p99 ms at ${first.clients} clients x ${1000 / first.interval_ms}/s (worst / median round)`,
+      `${fmt(cP.p99_ms, 1)} / ${fmt(cP.p99_median_ms, 1)} (${fmt(cP.rate)} sessions/s)`,
+      cS.rounds ? `commit p99 ${fmt(cS.p99_median_ms, 1)} (median round)` : '', '', '< 10 ms', cP.p99_ms < 10);
+  row('    errors', `${cP.errors}`, '', '', '0', cP.errors === 0);
+}
 // (d) buyers polling payment status through nginx.
 const [d] = runs('d', 'poll_status');
 const [dS] = runs('d', 'poll_static');

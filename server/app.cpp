@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "chain/rpc_chain.h"
 #include "models/json_reader.h"
 #include "routes/auth.h"
 #include "routes/checkout.h"
@@ -58,17 +59,28 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
         if (!fee_key) return fee_key.error();
         app->fee_wallet_ = solana::PublicKey::from_bytes(fee_key->public_key);
     }
-    app->sandbox_ = std::make_unique<SandboxChain>();
-    app->sandbox_->set_time_source([&clock] { return clock.now_seconds(); });
+    if (app->config_.chain == "rpc") {
+        RpcChainOptions options;
+        options.url = app->config_.rpc_url;
+        options.max_requests_per_second = app->config_.rpc_max_requests_per_second;
+        auto rpc = RpcChain::create(options);
+        if (!rpc) return rpc.error();
+        app->rpc_chain_ = std::move(*rpc);
+        app->chain_ = app->rpc_chain_.get();
+    } else {
+        app->sandbox_ = std::make_unique<SandboxChain>();
+        app->sandbox_->set_time_source([&clock] { return clock.now_seconds(); });
+        app->chain_ = app->sandbox_.get();
+    }
     app->payment_service_ = std::make_unique<PaymentService>(
-        app->config_, app->clock_, *app->sandbox_, *app->stores_.payments, *app->stores_.products,
+        app->config_, app->clock_, *app->chain_, *app->stores_.payments, *app->stores_.products,
         PaymentKeys{app->receipt_key_, app->handoff_key_, app->fee_wallet_});
     app->public_limiter_ = std::make_unique<RateLimiter>(app->config_.public_rate_limit);
     app->context_ = std::make_unique<AppContext>(AppContext{app->config_, app->clock_,
                                                             *app->stores_.idempotency,
                                                             *app->stores_.merchants,
                                                             *app->stores_.products,
-                                                            *app->sandbox_, app->sandbox_.get(),
+                                                            *app->chain_, app->sandbox_.get(),
                                                             *app->public_limiter_,
                                                             app->jwt_key_, *app->stores_.payments,
                                                             *app->payment_service_});

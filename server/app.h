@@ -68,9 +68,11 @@ struct ServerConfig {
     int public_payload_max_age_seconds = 1;
     // The sandbox chain's slot clock runs on its own (binary) or only when tests advance it (0 ms).
     std::chrono::milliseconds sandbox_slot_time{400};
-    // Which chain answers: "sandbox" (in-process test mode) or "rpc" (issue 4, with rpc_url).
+    // Which chain answers: "sandbox" (in-process test mode) or "rpc" (a Solana JSON-RPC node at rpc_url).
     std::string chain = "sandbox";
     std::string rpc_url;
+    // The most requests per second hiltd sends the RPC node (public endpoints answer 429 above ~10/s).
+    std::uint32_t rpc_max_requests_per_second = 8;
     // Hilt's fee in basis points of each payment (floor, money::split_fee) and the wallet that receives it.
     // Without a fee wallet the server uses one of its own keys (kept in the key directory / store).
     std::int64_t fee_bps = 100;
@@ -121,6 +123,7 @@ public:
     MerchantStore& merchants() { return *stores_.merchants; }
     ProductStore& products() { return *stores_.products; }
     SandboxChain* sandbox() { return sandbox_.get(); }
+    Chain& chain() { return *chain_; }
     PaymentStore& payments() { return *stores_.payments; }
     PaymentService& payment_service() { return *payment_service_; }
     // The server's receipt signing key (receipts carry its public half) and fee wallet.
@@ -136,7 +139,9 @@ private:
     ServerConfig config_;
     const Clock& clock_;
     Stores stores_;
-    std::unique_ptr<SandboxChain> sandbox_;
+    std::unique_ptr<SandboxChain> sandbox_;  // the sandbox, when it is the chain
+    std::unique_ptr<Chain> rpc_chain_;       // the RPC backend, when it is the chain
+    Chain* chain_ = nullptr;                 // whichever of the two is active
     std::unique_ptr<RateLimiter> public_limiter_;
     SecretBytes<32> jwt_key_;
     Ed25519Keypair receipt_key_;

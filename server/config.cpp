@@ -21,6 +21,8 @@ constexpr std::int64_t kMaxPort = 65535;
 // DNS names are at most 253 characters; anything longer is not a host to listen on.
 constexpr std::size_t kMaxHostChars = 253;
 constexpr std::string_view kMasked = "***";
+// Far above any provider's plan; a cap is there to protect the node, not to be tuned to zero.
+constexpr std::int64_t kMaxRpcRequestsPerSecond = 1000;
 constexpr std::string_view kNameFlag = "--name";
 
 // ---- small parsers ------------------------------------------------------------------------------
@@ -192,6 +194,40 @@ Status apply_rpc_url(ServerConfig& config, std::string_view value, const std::st
     return {};
 }
 
+Status apply_rpc_rate_limit(ServerConfig& config, std::string_view value, const std::string& where) {
+    const auto rate = parse_bounded(value, 1, kMaxRpcRequestsPerSecond);
+    if (!rate) {
+        return bad(ErrorCode::OutOfRange, where,
+                   "must be a whole number of requests per second from 1 to " +
+                       std::to_string(kMaxRpcRequestsPerSecond) + ", got " + shown(value));
+    }
+    config.rpc_max_requests_per_second = static_cast<std::uint32_t>(*rate);
+    return {};
+}
+
+Status apply_commitment(ServerConfig& config, std::string_view value, const std::string& where) {
+    if (value == "confirmed") {
+        config.confirmation_commitment = Commitment::Confirmed;
+    } else if (value == "finalized") {
+        config.confirmation_commitment = Commitment::Finalized;
+    } else {
+        // processed can roll back: a delivery released on it could be for a payment that never happened.
+        return bad(ErrorCode::InvalidEnum, where, "must be confirmed or finalized, got " + shown(value));
+    }
+    return {};
+}
+
+Status apply_cluster(ServerConfig& config, std::string_view value, const std::string& where) {
+    if (value == "devnet") {
+        config.cluster = money::Cluster::Devnet;
+    } else if (value == "mainnet") {
+        config.cluster = money::Cluster::Mainnet;
+    } else {
+        return bad(ErrorCode::InvalidEnum, where, "must be devnet or mainnet, got " + shown(value));
+    }
+    return {};
+}
+
 Status apply_fee_bps(ServerConfig& config, std::string_view value, const std::string& where) {
     const auto bps = parse_bounded(value, 0, money::kMaxFeeBps);
     if (!bps) {
@@ -307,12 +343,23 @@ const Setting kSettings[] = {
     {"--public-url", "HILT_PUBLIC_URL", "public_url", "URL",
      "where buyers reach us: https (http only for localhost)", apply_public_url, show_public_url},
     {"--chain", "HILT_CHAIN", "chain", "NAME",
-     "sandbox (in-process test chain) or rpc (not built yet)", apply_chain,
+     "sandbox (in-process test chain) or rpc (a JSON-RPC node)", apply_chain,
      [](const ServerConfig& c) { return c.chain; }},
     {"--rpc-url", "HILT_RPC_URL", "rpc_url", "URL",
      "the Solana JSON-RPC URL (http or https); needs --chain rpc", apply_rpc_url,
      [](const ServerConfig& c) {
          return c.rpc_url.empty() ? std::string("(none)") : mask_url_secrets(c.rpc_url);
+     }},
+    {"--rpc-rate-limit", "HILT_RPC_RATE_LIMIT", "rpc_max_requests_per_second", "N",
+     "most requests per second to the RPC node, 1..1000", apply_rpc_rate_limit,
+     [](const ServerConfig& c) { return std::to_string(c.rpc_max_requests_per_second); }},
+    {"--commitment", "HILT_COMMITMENT", "confirmation_commitment", "LEVEL",
+     "when a payment counts as paid: confirmed or finalized", apply_commitment,
+     [](const ServerConfig& c) { return std::string(to_string(c.confirmation_commitment)); }},
+    {"--cluster", "HILT_CLUSTER", "cluster", "NAME",
+     "the chain's cluster, for the USDC mint: devnet or mainnet", apply_cluster,
+     [](const ServerConfig& c) {
+         return std::string(c.cluster == money::Cluster::Mainnet ? "mainnet" : "devnet");
      }},
     {"--fee-bps", "HILT_FEE_BPS", "fee_bps", "BPS",
      "Hilt's fee in basis points of each payment, 0..10000", apply_fee_bps, show_fee_bps},
@@ -465,6 +512,10 @@ Result<ParsedCommand> parse_command_line(const std::vector<std::string>& args,
         return bad(ErrorCode::InvalidValue, source["--rpc-url"],
                    "an RPC URL is only used with --chain rpc (the chain is " + config.chain + ")");
     }
+    if (config.chain == "sandbox" && config.cluster == money::Cluster::Mainnet) {
+        return bad(ErrorCode::InvalidValue, source["--cluster"],
+                   "the sandbox chain plays devnet; mainnet needs --chain rpc");
+    }
     return parsed;
 }
 
@@ -498,9 +549,8 @@ std::string usage_text() {
     }
     text +=
         "\n"
-        "Exit status: 0 success, 1 the store, keys or server failed (or --chain rpc, not built "
-        "yet),\n"
-        "2 a bad command line or setting.\n";
+        "Exit status: 0 success, 1 the store, keys or server failed, 2 a bad command line or "
+        "setting.\n";
     return text;
 }
 
@@ -542,17 +592,6 @@ std::string mask_url_secrets(std::string_view url) {
         out += kMasked;
     }
     return out;
-}
-
-Status check_supported(const ServerConfig& config) {
-    if (config.chain == "rpc") {
-        return fail(
-            ErrorCode::InvalidValue,
-            "--chain rpc: the RPC chain backend is not built yet (it arrives with a later issue); "
-            "run with --chain sandbox",
-            "--chain");
-    }
-    return {};
 }
 
 Environment environment_from(const char* const* envp) {

@@ -73,9 +73,6 @@ std::vector<std::string> describe_config(const ServerConfig& config);
 // The RPC URL for logs: userinfo, query, fragment and key-like path segments become "***".
 std::string mask_url_secrets(std::string_view url);
 
-// Not an error in the configuration itself, but something this build cannot run yet (--chain rpc).
-[[nodiscard]] Status check_supported(const ServerConfig& config);
-
 // NAME=value strings (environ) into a map; entries without '=' are skipped.
 Environment environment_from(const char* const* envp);
 

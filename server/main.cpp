@@ -125,10 +125,6 @@ int main(int argc, char** argv) {
     for (const auto& line : hilt::server::describe_config(config)) {
         std::cout << "  " << line << "\n";
     }
-    if (auto supported = hilt::server::check_supported(config); !supported) {
-        std::cerr << "hiltd: " << supported.error().message << "\n";
-        return 1;
-    }
     auto app = App::open(config, clock);
     if (!app) {
         std::cerr << "hiltd: " << hilt::describe(app.error()) << "\n";

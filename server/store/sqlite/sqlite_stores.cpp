@@ -3,6 +3,7 @@
 
 #include <mutex>
 
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/read_pool.h"
@@ -20,7 +21,8 @@ struct SqliteConnection {
     explicit SqliteConnection(Database opened) : db(std::move(opened)) {}
     Database db;
     std::mutex mutex;
-    std::unique_ptr<ReadPool> reads;  // declared last: closed before the writer
+    std::unique_ptr<ReadPool> reads;  // closed before the writer
+    std::unique_ptr<Checkpointer> checkpointer;  // declared last: stopped first
 };
 }  // namespace
 
@@ -32,6 +34,13 @@ Result<Stores> open_sqlite_stores(const std::string& path) {
     auto reads = ReadPool::open(path, kReadPoolSize, connection->db, connection->mutex);
     if (!reads) return reads.error();
     connection->reads = std::move(*reads);
+    if (path != ":memory:" && !path.empty()) {
+        // Checkpoints run in the background instead of inside an unlucky commit (checkpointer.h).
+        HILT_TRY(connection->db.exec("PRAGMA wal_autocheckpoint=0"));
+        auto checkpointer = Checkpointer::start(path, kCheckpointInterval);
+        if (!checkpointer) return checkpointer.error();
+        connection->checkpointer = std::move(*checkpointer);
+    }
     Stores stores;
     stores.merchants = std::make_unique<SqliteMerchantStore>(connection->db, connection->mutex);
     stores.products = std::make_unique<SqliteProductStore>(connection->db, connection->mutex,

@@ -30,6 +30,9 @@ const Environment kEveryVariable = {
     {"HILT_PUBLIC_URL", "https://pay.example.com/"},
     {"HILT_CHAIN", "rpc"},
     {"HILT_RPC_URL", "https://rpc.example.com/v2/abc"},
+    {"HILT_RPC_RATE_LIMIT", "40"},
+    {"HILT_COMMITMENT", "finalized"},
+    {"HILT_CLUSTER", "mainnet"},
     {"HILT_FEE_BPS", "250"},
     {"HILT_FEE_WALLET", "11111111111111111111111111111111"},
     {"HILT_SESSION_TTL", "600"},
@@ -85,6 +88,9 @@ TEST(ConfigParse, EveryEnvironmentVariableSetsItsSetting) {
     EXPECT_EQ(c.public_url, "https://pay.example.com");
     EXPECT_EQ(c.chain, "rpc");
     EXPECT_EQ(c.rpc_url, "https://rpc.example.com/v2/abc");
+    EXPECT_EQ(c.rpc_max_requests_per_second, 40u);
+    EXPECT_EQ(c.confirmation_commitment, Commitment::Finalized);
+    EXPECT_EQ(c.cluster, money::Cluster::Mainnet);
     EXPECT_EQ(c.fee_bps, 250);
     ASSERT_TRUE(c.fee_wallet.has_value());
     EXPECT_TRUE(c.fee_wallet->is_zero()) << "the all-ones base58 address is 32 zero bytes";
@@ -109,7 +115,10 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
                   "--assets-dir",  "web/dist",
                   "--public-rate-limit", "0",
                   "--http-threads", "1",
-                  "--rpc-url",     "http://127.0.0.1:8899"},
+                  "--rpc-url",     "http://127.0.0.1:8899",
+                  "--rpc-rate-limit", "1",
+                  "--commitment",  "confirmed",
+                  "--cluster",     "devnet"},
                  kEveryVariable);
     EXPECT_EQ(o.db_path, "flag.sqlite");
     EXPECT_EQ(o.host, "::");
@@ -117,6 +126,9 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
     EXPECT_EQ(o.public_url, "http://localhost:9100");
     EXPECT_EQ(o.chain, "rpc") << "no --chain flag: the variable still applies";
     EXPECT_EQ(o.rpc_url, "http://127.0.0.1:8899");
+    EXPECT_EQ(o.rpc_max_requests_per_second, 1u);
+    EXPECT_EQ(o.confirmation_commitment, Commitment::Confirmed);
+    EXPECT_EQ(o.cluster, money::Cluster::Devnet);
     EXPECT_EQ(o.fee_bps, 0);
     ASSERT_TRUE(o.fee_wallet.has_value());
     EXPECT_EQ(o.fee_wallet->to_base58(), "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM");
@@ -259,6 +271,11 @@ TEST(ConfigParse, EachBadSettingIsAnErrorNamingItsFlagOrVariable) {
         {{"--chain", "rpc"}, {}, ErrorCode::MissingField, "--chain"},
         {{}, {{"HILT_CHAIN", "rpc"}}, ErrorCode::MissingField, "HILT_CHAIN"},
         {{"--rpc-url", "https://rpc.example.com"}, {}, ErrorCode::InvalidValue, "--rpc-url"},
+        {{"--cluster", "mainnet"}, {}, ErrorCode::InvalidValue, "--cluster"},
+        {{"--cluster", "testnet"}, {}, ErrorCode::InvalidEnum, "--cluster"},
+        {{"--commitment", "processed"}, {}, ErrorCode::InvalidEnum, "--commitment"},
+        {{"--rpc-rate-limit", "0"}, {}, ErrorCode::OutOfRange, "--rpc-rate-limit"},
+        {{"--rpc-rate-limit", "1001"}, {}, ErrorCode::OutOfRange, "--rpc-rate-limit"},
         {{"--chain", "rpc", "--rpc-url", "ws://rpc.example.com"},
          {},
          ErrorCode::InvalidUrl,
@@ -421,11 +438,12 @@ bool has_line(const std::vector<std::string>& lines, const std::string& line) {
 
 TEST(ConfigDescribe, DefaultsReadAsOneLinePerSetting) {
     const auto lines = describe_config(ServerConfig{});
-    EXPECT_EQ(lines.size(), 13u);
+    EXPECT_EQ(lines.size(), 16u);
     for (const char* line :
          {"db: hilt.sqlite", "host: 127.0.0.1", "port: 8080",
           "public_url: http://127.0.0.1:8080 (from host and port)", "chain: sandbox",
-          "rpc_url: (none)", "fee_bps: 100 (1.00 %)", "fee_wallet: (a key of this server)",
+          "rpc_url: (none)", "rpc_max_requests_per_second: 8", "confirmation_commitment: confirmed",
+          "cluster: devnet", "fee_bps: 100 (1.00 %)", "fee_wallet: (a key of this server)",
           "session_ttl_seconds: 900", "key_dir: (none: in the database)", "assets_dir: (none)",
           "public_rate_limit: 10 per second per client, burst 40",
           "http_threads: max(64, 4 x cores)"}) {
@@ -491,17 +509,6 @@ TEST(ConfigDescribe, MaskingHidesCredentialsAndKeepsTheRest) {
 }
 
 // ---- the binary's helpers -----------------------------------------------------------------------
-
-TEST(ConfigSupport, TheRpcChainIsRefusedUntilItsBackendExists) {
-    ServerConfig config;
-    EXPECT_TRUE(check_supported(config).ok());
-    config.chain = "rpc";
-    config.rpc_url = "https://rpc.example.com";
-    const Status status = check_supported(config);
-    ASSERT_FALSE(status.ok());
-    EXPECT_NE(status.error().message.find("not built yet"), std::string::npos)
-        << status.error().message;
-}
 
 TEST(ConfigSupport, TheEnvironmentIsReadFromNameEqualsValueStrings) {
     const char* envp[] = {"HILT_PORT=9000", "HILT_DB=a=b",   "NOEQUALS",

@@ -4,6 +4,7 @@
 // Database hands out a fresh, reset statement each time, and ReadPool reads the committed state while
 // the writer is busy.
 #include "store/sqlite/group_commit.h"
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/read_pool.h"
 
 #include <gtest/gtest.h>
@@ -167,6 +168,22 @@ TEST_F(GroupCommitTest, ReadsSeeCommittedRowsWhileTheWriterIsMidTransaction) {
     // And the pool never writes.
     auto write = reader.db().exec("INSERT INTO rows(owner) VALUES('from a reader')");
     EXPECT_FALSE(write);
+}
+
+TEST_F(GroupCommitTest, TheBackgroundCheckpointCopiesTheWalThatCommitsNoLongerCheckpoint) {
+    ASSERT_TRUE(db_->exec("PRAGMA wal_autocheckpoint=0"));
+    GroupCommit group(*db_, mutex_);
+    for (int i = 0; i < 200; ++i) {
+        ASSERT_TRUE(group.run([&](Database& db) { return insert(db, "row-" + std::to_string(i)); }));
+    }
+    // An hour between runs: only the explicit call below checkpoints.
+    auto checkpointer = Checkpointer::start(path_, std::chrono::hours(1));
+    ASSERT_TRUE(checkpointer) << describe(checkpointer.error());
+    auto progress = (*checkpointer)->checkpoint_once();
+    ASSERT_TRUE(progress) << describe(progress.error());
+    EXPECT_GE(progress->wal_frames, 200) << "every commit stayed in the WAL (one frame or more each)";
+    EXPECT_EQ(progress->checkpointed, progress->wal_frames) << "no reader or writer held it back";
+    EXPECT_EQ(count_from_another_connection(), 200);
 }
 
 TEST_F(GroupCommitTest, AnInMemoryDatabaseIsReadThroughItsWriter) {

@@ -1,23 +1,34 @@
-// End to end against the hiltd binary with its SQLite file and sandbox chain: a merchant creates a product,
-// a buyer (a @solana/web3.js Keypair) connects, checks the transaction the server built with web3.js and
-// @solana/spl-token (independent decoders), signs it with web3.js, broadcasts and confirms; the receipt's
-// signature is checked with tweetnacl. Then the process is killed (SIGKILL) and restarted: everything
-// acknowledged is still there.
+// tests/e2e/journeys.mjs: the end-to-end buyer journeys, defined once and run against each chain
+// (checkout_journey_sandbox.test.mjs, checkout_journey_litesvm.test.mjs): the hiltd binary with its SQLite
+// file, a merchant creating a product, a buyer (a @solana/web3.js Keypair) that connects, checks the
+// transaction the server built with web3.js and @solana/spl-token (independent decoders), signs it with
+// web3.js, broadcasts and confirms; the receipt's signature is checked with tweetnacl; the process is killed
+// (SIGKILL) and restarted and everything acknowledged is still there. Then: a tampered amount, too little
+// money, a dropped broadcast, and (on a chain a wallet can reach) a wallet paying the Solana Pay request
+// and sending the transaction itself.
+// Must never: tell the two chains apart except through chains.mjs.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import web3 from '@solana/web3.js';
 import * as spl from '@solana/spl-token';
+import { parseURL } from '@solana/pay';
 import nacl from 'tweetnacl';
 import bs58 from 'bs58';
 import { startHiltd, waitFor } from './hiltd.mjs';
+import { startChain } from './chains.mjs';
 
-const { Keypair, Transaction, PublicKey, ComputeBudgetProgram } = web3;
+const { Keypair, Transaction, PublicKey, ComputeBudgetProgram, Connection } = web3;
 const MEMO_PROGRAM = new PublicKey('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr');
 const PRICE = 12_500_000n; // 12.50 USDC
 const FEE_BPS = 250n;
 
-const hiltd = await startHiltd(['--fee-bps', String(FEE_BPS)]);
-after(() => hiltd.cleanup());
+export async function defineJourneys(kind) {
+const chain = await startChain(kind);
+const hiltd = await startHiltd(['--fee-bps', String(FEE_BPS), ...chain.hiltdArgs]);
+after(async () => {
+  await hiltd.cleanup();
+  await chain.stop();
+});
 const key = hiltd.createMerchant('E2E Guild');
 const merchant = { 'x-hilt-key': key };
 const merchantWallet = Keypair.generate().publicKey;
@@ -49,14 +60,18 @@ async function createProduct() {
   return res.body;
 }
 
-async function fundedBuyer() {
+async function fundedBuyer(usdc = Number(PRICE)) {
   const buyer = Keypair.generate();
-  for (const [asset, amount] of [['SOL', 1_000_000_000], ['USDC', Number(PRICE)]]) {
-    const res = await hiltd.api('POST', '/v1/sandbox/airdrop',
-                                { wallet: buyer.publicKey.toBase58(), asset, amount_minor_units: amount });
-    assert.equal(res.status, 200, res.text);
-  }
+  await chain.fund(hiltd, buyer.publicKey.toBase58(), { lamports: 1_000_000_000, usdc });
   return buyer;
+}
+
+async function confirmed(paymentId) {
+  return waitFor(async () => {
+    const res = await hiltd.api('POST', `/v1/payments/${paymentId}/confirm`, {});
+    assert.equal(res.status, 200, res.text);
+    return res.body.status === 'CONFIRMED' ? res.body : null;
+  }, `confirmation of ${paymentId}`);
 }
 
 test('a buyer pays with a web3.js-signed transaction and the payment survives a SIGKILL', async () => {
@@ -120,13 +135,9 @@ test('a buyer pays with a web3.js-signed transaction and the payment survives a 
   const again = await hiltd.api('POST', `/v1/payments/${paymentId}/broadcast`, { signed_transaction: signedB64 });
   assert.equal(again.status, 200, 'idempotent for the same transaction');
 
-  const confirmed = await waitFor(async () => {
-    const res = await hiltd.api('POST', `/v1/payments/${paymentId}/confirm`, {});
-    assert.equal(res.status, 200, res.text);
-    return res.body.status === 'CONFIRMED' ? res.body : null;
-  }, 'confirmation');
-  assert.equal(confirmed.delivery_value, 'https://discord.gg/e2e-guild');
-  assert.equal(confirmed.membership_status, 'ACTIVE');
+  const done = await confirmed(paymentId);
+  assert.equal(done.delivery_value, 'https://discord.gg/e2e-guild');
+  assert.equal(done.membership_status, 'ACTIVE');
 
   const receipt = await hiltd.api('GET', `/v1/payments/${paymentId}/receipt`, undefined, merchant);
   assert.equal(receipt.status, 200, receipt.text);
@@ -176,3 +187,75 @@ test('a tampered amount is refused with a named 422 and the session is unchanged
   assert.equal(status.body.status, 'PENDING_SIGNATURE');
   assert.equal(status.body.tx_signature, undefined);
 });
+
+test('a buyer without enough USDC is told before signing, and nothing is sent', async () => {
+  const product = await createProduct();
+  const buyer = await fundedBuyer(Number(PRICE) - 1);
+  const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, {});
+  assert.equal(session.status, 201, session.text);
+  const built = await hiltd.api('POST', `/v1/payments/${session.body.payment_id}/transaction`,
+                                { buyer_wallet: buyer.publicKey.toBase58() });
+  assert.equal(built.status, 422, built.text);
+  assert.equal(built.body.error.code, 'insufficient_funds');
+  const status = await hiltd.api('GET', `/v1/payments/${session.body.payment_id}`);
+  assert.equal(status.body.status, 'PENDING_SIGNATURE');
+});
+
+test('a broadcast the network drops is sent again until it lands, and confirms once', async () => {
+  const product = await createProduct();
+  const buyer = await fundedBuyer();
+  const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, {});
+  const paymentId = session.body.payment_id;
+  const built = await hiltd.api('POST', `/v1/payments/${paymentId}/transaction`,
+                                { buyer_wallet: buyer.publicKey.toBase58() });
+  assert.equal(built.status, 200, built.text);
+  const tx = Transaction.from(Buffer.from(built.body.transaction, 'base64'));
+  tx.sign(buyer);
+  await chain.dropNextBroadcast(hiltd, merchant);
+  const sent = await hiltd.api('POST', `/v1/payments/${paymentId}/broadcast`,
+                               { signed_transaction: tx.serialize().toString('base64') });
+  assert.equal(sent.status, 200, sent.text);
+  const done = await confirmed(paymentId);
+  assert.equal(done.tx_signature, bs58.encode(tx.signature));
+  const trail = await hiltd.api('GET', `/v1/products/${product.product_id}/payments`, undefined, merchant);
+  assert.equal(trail.body.data.filter((p) => p.payment_id === paymentId && p.status === 'CONFIRMED').length, 1);
+});
+
+if (chain.rpc) {
+  test('a wallet pays the Solana Pay request and sends the transaction itself; hiltd finds it by reference',
+       async () => {
+    const product = await createProduct();
+    const wallet = await fundedBuyer();
+    const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, { route: 'SOLANA_PAY_QR' });
+    assert.equal(session.status, 201, session.text);
+    // The wallet's side, web3.js: read the transaction request link from the URL, fetch it, sign, send.
+    // @solana/pay's parseURL accepts only https links, and this hiltd is on plain http on loopback; the URL
+    // keeps Solana Pay's shape (solana:<percent-encoded link>); the https form is checked against parseURL in
+    // tests/oracle/paylinks.test.mjs.
+    const url = session.body.solana_pay_url;
+    assert.throws(() => parseURL(url), /link invalid/, 'http links are refused by wallets');
+    const parsed = { link: new URL(decodeURIComponent(url.slice('solana:'.length))) };
+    assert.equal(parsed.link.origin, hiltd.base);
+    const label = await (await fetch(parsed.link)).json();
+    assert.equal(label.label, 'E2E monthly pass');
+    const res = await fetch(parsed.link, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ account: wallet.publicKey.toBase58() }),
+    });
+    assert.equal(res.status, 200);
+    const { transaction } = await res.json();
+    const tx = Transaction.from(Buffer.from(transaction, 'base64'));
+    assert.ok(tx.instructions.some((ix) => ix.keys.some((k) => k.pubkey.toBase58() === session.body.reference)),
+              'the transaction carries the session reference');
+    tx.sign(wallet);
+    const connection = new Connection(chain.rpc.url, 'confirmed');
+    const signature = await connection.sendRawTransaction(tx.serialize());
+    // hiltd was never told the signature: its watcher finds the payment on chain.
+    const paid = await waitFor(async () => {
+      const status = await hiltd.api('GET', `/v1/payments/${session.body.payment_id}`);
+      return status.body.status === 'CONFIRMED' ? status.body : null;
+    }, 'the watcher finding the wallet-sent payment');
+    assert.equal(paid.tx_signature, signature);
+  });
+}
+}
