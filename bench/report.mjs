@@ -72,6 +72,8 @@ if (cP.rounds) {
       `${fmt(cP.p99_ms, 1)} / ${fmt(cP.p99_median_ms, 1)} (${fmt(cP.rate)} sessions/s)`,
       cS.rounds ? `commit p99 ${fmt(cS.p99_median_ms, 1)} (median round)` : '', '', '< 10 ms', cP.p99_ms < 10);
   row('    errors', `${cP.errors}`, '', '', '0', cP.errors === 0);
+  const lags = runs('c', 'connect_paced').map((r) => r.client_lag_p99_ms);
+  row('    client timer lag p99 ms (per round)', lags.map((v) => fmt(v, 1)).join(' '), '', '', '', null);
 }
 // (d) buyers polling payment status through nginx.
 const [d] = runs('d', 'poll_status');
