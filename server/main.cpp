@@ -72,13 +72,25 @@ bool create_demo(App& app, const SystemClock& clock) {
 
 // SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread, which stops the server from an
 // ordinary context (stopping it inside a signal handler would not be async-signal-safe).
-void stop_on_signal(App& app) {
+// SIGINT and SIGTERM, blocked in every thread (block_stop_signals runs first in main, so every thread
+// started later inherits the mask) and taken by one waiter thread that stops the App cleanly. Blocked
+// only after threads exist, a signal could land on one of them (the store's checkpointer, the HTTP
+// pool) and kill the process instead.
+sigset_t stop_signals() {
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
+    return signals;
+}
+
+void block_stop_signals() {
+    const sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::thread waiter([&app, signals] {
+}
+
+void stop_on_signal(App& app) {
+    std::thread waiter([&app, signals = stop_signals()] {
         int received = 0;
         sigwait(&signals, &received);
         app.stop();
@@ -89,6 +101,7 @@ void stop_on_signal(App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    block_stop_signals();
     const std::vector<std::string> args(argv + 1, argv + argc);
     auto parsed = hilt::server::parse_command_line(args, hilt::server::environment_from(environ));
     if (!parsed) {
