@@ -210,6 +210,73 @@ Status verify_landed(const PaymentRecord& payment, const ConfirmedTransaction& l
     return {};
 }
 
+Result<std::int64_t> verify_found_transfer(const PaymentRecord& payment, const ConfirmedTransaction& landed) {
+    if (landed.err) return rejection(*landed.err);
+    const auto mismatch = [](std::string message, std::string field) {
+        return fail(ErrorCode::TransactionMismatch, std::move(message), std::move(field));
+    };
+    // Programs: the runtime loads program ids from the static keys only, so each has a static key.
+    const auto allowed = allowed_checkout_programs();
+    const auto& message = landed.transaction.message;
+    for (std::size_t i = 0; i < message.instructions.size(); ++i) {
+        const auto program = message.static_key(message.instructions[i].program_id_index);
+        if (!program || std::find(allowed.begin(), allowed.end(), *program) == allowed.end()) {
+            return mismatch("instruction " + std::to_string(i) + " invokes a program a checkout never uses",
+                            "instructions[" + std::to_string(i) + "]");
+        }
+    }
+    const auto& keys = landed.account_keys;
+    if (std::find(keys.begin(), keys.end(), payment.reference) == keys.end()) {
+        return mismatch("the transaction does not carry this session's reference", "reference");
+    }
+    const auto& q = payment.quote;
+    // What `account` gained, from the chain's balances (lamports for SOL, the token balance otherwise).
+    const auto gained = [&](const solana::PublicKey& owner) -> Result<std::uint64_t> {
+        if (q.native) {
+            for (std::size_t i = 0; i < keys.size() && i < landed.pre_balances.size() &&
+                                    i < landed.post_balances.size();
+                 ++i) {
+                if (keys[i] != owner) continue;
+                if (landed.post_balances[i] < landed.pre_balances[i]) return std::uint64_t{0};
+                return landed.post_balances[i] - landed.pre_balances[i];
+            }
+            return std::uint64_t{0};
+        }
+        const auto account = token_account(owner, q.token_mint);
+        std::uint64_t before = 0;
+        std::uint64_t after = 0;
+        for (const auto& b : landed.pre_token_balances) {
+            if (b.account == account) before = b.amount;
+        }
+        for (const auto& b : landed.post_token_balances) {
+            if (b.account != account) continue;
+            // The account at the associated address must be what it claims: this mint, this owner.
+            if (b.mint != q.token_mint || b.owner != owner) {
+                return mismatch("the receiving token account is not the owner's account of the quoted mint",
+                                "token_mint");
+            }
+            after = b.amount;
+        }
+        return after > before ? after - before : 0;
+    };
+    std::int64_t over = 0;
+    const auto require = [&](const solana::PublicKey& owner, std::int64_t want, std::string_view who) -> Status {
+        auto got = gained(owner);
+        if (!got) return got.error();
+        const auto wanted = static_cast<std::uint64_t>(want);
+        if (*got < wanted) {
+            return mismatch(std::string(who) + " received " + std::to_string(*got) + " of the " +
+                                std::to_string(want) + " due",
+                            std::string(who));
+        }
+        over += static_cast<std::int64_t>(*got - wanted);
+        return {};
+    };
+    HILT_TRY(require(q.merchant_wallet, q.merchant_amount_minor_units, "merchant_wallet"));
+    if (q.fee_minor_units > 0) HILT_TRY(require(q.fee_wallet, q.fee_minor_units, "fee_wallet"));
+    return over;
+}
+
 // ---- service ---------------------------------------------------------------------------------------
 
 PaymentService::PaymentService(const ServerConfig& config, const Clock& clock, Chain& chain,
@@ -471,7 +538,8 @@ Result<models::BroadcastResponse> PaymentService::broadcast(const std::string& p
     return current(models::PaymentStatus::PendingConfirmation);
 }
 
-Result<bool> PaymentService::settle_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed) {
+Result<bool> PaymentService::settle_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed,
+                                          std::int64_t overpaid_minor_units) {
     const auto t = now();
     const auto landed_at = landed.block_time.value_or(t.unix_seconds);
     Settlement settlement{payment.payment_id,
@@ -479,20 +547,28 @@ Result<bool> PaymentService::settle_landed(const PaymentRecord& payment, const C
                           landed.transaction.message.account_keys.front(),
                           static_cast<std::int64_t>(landed.slot),
                           landed_at > payment.expires_at.unix_seconds,
+                          overpaid_minor_units,
                           t};
     return payments_.settle(settlement, keys_.receipt);
 }
 
+Result<bool> PaymentService::settle_found(const PaymentRecord& payment, const ConfirmedTransaction& landed) {
+    auto overpaid = verify_found_transfer(payment, landed);
+    if (overpaid) return settle_landed(payment, landed, *overpaid);
+    const auto& keys = landed.account_keys;
+    if (std::find(keys.begin(), keys.end(), payment.reference) != keys.end()) {
+        // About this session, but not paying it: kept, never credited, never ignored.
+        HILT_TRY(payments_.record_mismatch(payment.payment_id, landed.signature, describe(overpaid.error()),
+                                           now().unix_seconds));
+    }
+    return overpaid.error();
+}
+
 Result<bool> PaymentService::consider_signature(const PaymentRecord& payment, const std::string& signature) {
-    auto landed = chain_.get_transaction(signature, Commitment::Confirmed);
+    auto landed = chain_.get_transaction(signature, config_.confirmation_commitment);
     if (!landed) return landed.error();
     if (!*landed) return false;
-    if (auto verified = verify_landed(payment, **landed); !verified) {
-        HILT_TRY(payments_.record_mismatch(payment.payment_id, signature, describe(verified.error()),
-                                           now().unix_seconds));
-        return verified.error();
-    }
-    return settle_landed(payment, **landed);
+    return settle_found(payment, **landed);
 }
 
 bool PaymentService::resend_due(const std::string& signature) {
@@ -670,16 +746,13 @@ Result<std::size_t> PaymentService::discover_by_destination(const std::vector<Pa
                     if (!payment) return payment.error();
                     if (!*payment) continue;
                     if ((*payment)->status == models::PaymentStatus::Confirmed) break;
-                    auto result = [&]() -> Result<bool> {
-                        if (auto verified = verify_landed(**payment, **landed); !verified) {
-                            HILT_TRY(payments_.record_mismatch((*payment)->payment_id, info.signature,
-                                                               describe(verified.error()), now().unix_seconds));
-                            return false;
-                        }
-                        return settle_landed(**payment, **landed);
-                    }();
-                    if (!result) return result.error();
-                    if (*result) ++settled;
+                    auto result = settle_found(**payment, **landed);
+                    if (!result) {
+                        if (result.error().code == ErrorCode::ChainUnavailable) return result.error();
+                        if (result.error().code != ErrorCode::TransactionMismatch) return result.error();
+                    } else if (*result) {
+                        ++settled;
+                    }
                     break;
                 }
             }

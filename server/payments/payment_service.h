@@ -81,6 +81,16 @@ solana::PaymentExpectation payment_expectation(const PaymentRecord& payment, con
 // balances: the merchant's account received exactly the net amount, the fee account exactly the fee.
 [[nodiscard]] Status verify_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed);
 
+// Checks a landed transaction Hilt did not send for this payment (a wallet's own Solana Pay transfer, or a
+// signature a buyer hands in) like Solana Pay's validateTransfer, but stricter: no error; every invoked
+// program allowlisted; the session's reference among its keys; and, from the chain's balances only (raw
+// integers, wherever the transfer sits among the instructions), the merchant's account — of the exact mint,
+// owned by the merchant's wallet — received at least the net amount and the fee account at least the fee.
+// Less is transaction_mismatch (never credited); the amount paid above the quote is returned (> 0 flags
+// an overpayment, which is credited).
+[[nodiscard]] Result<std::int64_t> verify_found_transfer(const PaymentRecord& payment,
+                                                         const ConfirmedTransaction& landed);
+
 struct PaymentKeys {
     const Ed25519Keypair& receipt;
     const Ed25519Keypair& handoff;
@@ -134,7 +144,12 @@ private:
     // addresses open sessions pay to, matched to sessions by the reference key they carry.
     [[nodiscard]] Result<std::size_t> discover_by_destination(const std::vector<PaymentRecord>& open);
     bool resend_due(const std::string& signature);
-    [[nodiscard]] Result<bool> settle_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed);
+    [[nodiscard]] Result<bool> settle_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed,
+                                             std::int64_t overpaid_minor_units = 0);
+    // A transaction found for `payment` (by its reference, or handed in by the buyer): settles it when it
+    // pays (verify_found_transfer), records it as a mismatch of the session when it carries the
+    // session's reference but does not pay, and is transaction_mismatch either way when it does not.
+    [[nodiscard]] Result<bool> settle_found(const PaymentRecord& payment, const ConfirmedTransaction& landed);
     [[nodiscard]] Result<bool> consider_signature(const PaymentRecord& payment, const std::string& signature);
     models::Timestamp now() const;
 

@@ -65,6 +65,7 @@ struct PaymentRecord {
     std::optional<solana::PublicKey> buyer_wallet;
     std::optional<std::string> tx_signature;
     bool late = false;
+    std::int64_t overpaid_minor_units = 0;  // paid above the quote (found transfers only)
     PaymentQuote quote;
     std::optional<models::DeliveryStatus> delivery_status;
     std::optional<std::string> membership_id;
@@ -99,6 +100,7 @@ struct Settlement {
     solana::PublicKey buyer_wallet;
     std::int64_t slot = 0;
     bool late = false;
+    std::int64_t overpaid_minor_units = 0;
     models::Timestamp confirmed_at;
 };
 

@@ -210,6 +210,7 @@ Status from_json(const Json& json, Payment& out) {
     r.optional("buyer_wallet", out.buyer_wallet, public_key());
     r.optional("tx_signature", out.tx_signature, signature());
     r.with_default("late", out.late, boolean());
+    r.optional("overpaid_minor_units", out.overpaid_minor_units, amount());
     r.required("created_at", out.created_at, timestamp());
     r.required("expires_at", out.expires_at, timestamp());
     r.optional("confirmed_at", out.confirmed_at, timestamp());
@@ -240,6 +241,7 @@ Json to_json(const Payment& value) {
     put_optional(json, "failure_reason", value.failure_reason);
     put_optional(json, "buyer_wallet", value.buyer_wallet);
     put_optional(json, "tx_signature", value.tx_signature);
+    put_optional(json, "overpaid_minor_units", value.overpaid_minor_units);
     put_optional(json, "confirmed_at", value.confirmed_at);
     put_optional(json, "delivery_type", value.delivery_type);
     put_optional(json, "delivery_value", value.delivery_value);

@@ -138,6 +138,8 @@ struct Payment {
     std::optional<PublicKey> buyer_wallet;
     std::optional<std::string> tx_signature;  // base58, 64 bytes, once broadcast
     bool late = false;                        // confirmed although it landed after expires_at
+    // Paid above the quote (a wallet's own transfer, found on chain): credited, and flagged by the amount.
+    std::optional<std::int64_t> overpaid_minor_units;
     Timestamp created_at;
     Timestamp expires_at;
     std::optional<Timestamp> confirmed_at;

@@ -131,6 +131,10 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_merchant ON events(merchant_id, seq);
 )sql"},
+        {4, "overpaid payments", R"sql(
+-- What a wallet's own transfer paid above the quote (credited and flagged; 0 for exact payments).
+ALTER TABLE payments ADD COLUMN overpaid_minor_units INTEGER NOT NULL DEFAULT 0;
+)sql"},
     };
     return migrations;
 }

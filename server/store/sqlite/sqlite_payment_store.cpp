@@ -10,7 +10,7 @@ namespace {
 constexpr std::string_view kPaymentColumns =
     "payment_id, merchant_id, product_id, slug, status, failure_reason, reference, buyer_wallet, "
     "tx_signature, late, quote, delivery_status, membership_id, built_at, created_at, expires_at, "
-    "confirmed_at";
+    "confirmed_at, overpaid_minor_units";
 
 Error damaged(std::string_view what, const Error& error) {
     return fail(ErrorCode::Internal,
@@ -79,6 +79,7 @@ Result<PaymentRecord> payment_from_row(const Statement& s) {
     p.created_at = models::Timestamp{s.column_int(14)};
     p.expires_at = models::Timestamp{s.column_int(15)};
     p.confirmed_at = optional_time(s.column_optional_int(16));
+    p.overpaid_minor_units = s.column_int(17);
     return p;
 }
 
@@ -584,7 +585,7 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
     auto update = db_.prepare(
         "UPDATE payments SET status = 'CONFIRMED', failure_reason = NULL, tx_signature = ?,"
         " buyer_wallet = ?, late = ?, delivery_status = ?, membership_id = ?, confirmed_at = ?,"
-        " updated_at = ?"
+        " updated_at = ?, overpaid_minor_units = ?"
         " WHERE payment_id = ? AND status != 'CONFIRMED'");
     if (!update) return update.error();
     update->bind(1, std::string_view(s.tx_signature))
@@ -594,7 +595,8 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
         .bind(5, membership_id)
         .bind(6, now.unix_seconds)
         .bind(7, now.unix_seconds)
-        .bind(8, std::string_view(s.payment_id));
+        .bind(8, s.overpaid_minor_units)
+        .bind(9, std::string_view(s.payment_id));
     HILT_TRY(update->run());
     if (db_.changes() != 1) return fail(ErrorCode::Internal, "payment changed during settlement");
     auto confirmed = get_locked(s.payment_id);

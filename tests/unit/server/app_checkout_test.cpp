@@ -491,9 +491,14 @@ TEST_F(CheckoutTest, EachRouteNamesWhyItRefusesInTheStateItIsIn) {
     ASSERT_TRUE(wrong);
     EXPECT_EQ(wrong->status, 422) << wrong->body;
     EXPECT_EQ(json_of(wrong)["error"]["code"], "transaction_mismatch");
+    // Handing it to the wrong session did not claim it: the session it pays still finds it.
+    auto stranger_record = app_->payments().find_transaction(*stranger_signature);
+    ASSERT_TRUE(stranger_record);
+    EXPECT_FALSE(stranger_record->has_value()) << "not recorded against a session it does not name";
+    app_->payment_service().watch_once();  // also re-sends this payment's dropped transaction
+    EXPECT_EQ(status_of(other)["status"], "CONFIRMED");
+    EXPECT_EQ(status_of(payment_id)["status"], "PENDING_CONFIRMATION");
     // Once confirmed, nothing more can be built or sent for it.
-    app_->sandbox()->advance_slots(1);
-    ASSERT_EQ(confirm(payment_id)["status"], "PENDING_CONFIRMATION");  // re-sent the dropped one
     app_->sandbox()->advance_slots(1);
     ASSERT_EQ(confirm(payment_id)["status"], "CONFIRMED");
     auto after = request_transaction(payment_id, wallet_of(buyer));
@@ -538,6 +543,72 @@ TEST_F(CheckoutTest, PaymentTrailAndMembershipsPaginateNewestFirst) {
         body = json_of(next);
     }
     EXPECT_EQ(seen, std::vector<std::string>(ids.rbegin(), ids.rend()));
+}
+
+// A wallet's own transfer for the session (it holds the reference), paying `delta` more (or less) to the
+// merchant than the quote: the server-built transaction with the net TransferChecked amount rewritten,
+// signed by the buyer and sent straight to the chain, never through Hilt.
+class OwnTransferTest : public CheckoutTest {
+protected:
+std::string send_own_transfer(const std::string& payment_id, const Ed25519Keypair& buyer, std::int64_t delta) {
+    auto tx = build(payment_id, buyer);
+    const auto quote = status_of(payment_id);
+    const auto net = static_cast<std::uint64_t>(quote["merchant_amount_minor_units"].get<std::int64_t>());
+    bool rewritten = false;
+    for (auto& ix : tx.message.instructions) {
+        const auto program = tx.message.static_key(ix.program_id_index);
+        if (!program || *program != solana::programs::kToken || ix.data.size() != 10 || ix.data[0] != 12) continue;
+        std::uint64_t amount = 0;
+        for (int b = 0; b < 8; ++b) amount |= std::uint64_t{ix.data[1 + b]} << (8 * b);
+        if (amount != net) continue;  // the fee transfer
+        const auto paid = static_cast<std::uint64_t>(static_cast<std::int64_t>(net) + delta);
+        for (int b = 0; b < 8; ++b) ix.data[1 + b] = static_cast<std::uint8_t>(paid >> (8 * b));
+        rewritten = true;
+    }
+    EXPECT_TRUE(rewritten) << "the net transfer was found";
+    auto wire = base64_decode(sign(tx, buyer));
+    EXPECT_TRUE(wire);
+    auto signature = app_->sandbox()->send(*wire);
+    EXPECT_TRUE(signature) << describe(signature.error());
+    return signature ? *signature : std::string();
+}
+};
+
+TEST_F(OwnTransferTest, PayingMoreConfirmsAndIsFlagged) {
+    const auto product = create_product();
+    const auto payment_id = connect(product["slug"])["payment_id"].get<std::string>();
+    const auto buyer = new_buyer(kPrice + 5'000);
+    const auto signature = send_own_transfer(payment_id, buyer, 5'000);
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(app_->payment_service().watch_once(), 1u);
+    const auto paid = status_of(payment_id);
+    EXPECT_EQ(paid["status"], "CONFIRMED");
+    EXPECT_EQ(paid["tx_signature"], signature);
+    EXPECT_EQ(paid["overpaid_minor_units"], 5'000);
+    EXPECT_EQ(token_balance(merchant_wallet_),
+              static_cast<std::uint64_t>(paid["merchant_amount_minor_units"].get<std::int64_t>() + 5'000));
+}
+
+TEST_F(OwnTransferTest, PayingLessIsKeptButNeverCredited) {
+    const auto product = create_product();
+    const auto payment_id = connect(product["slug"])["payment_id"].get<std::string>();
+    const auto buyer = new_buyer(kPrice);
+    const auto signature = send_own_transfer(payment_id, buyer, -1);
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(app_->payment_service().watch_once(), 0u);
+    const auto unpaid = status_of(payment_id);
+    EXPECT_EQ(unpaid["status"], "PENDING_SIGNATURE");
+    EXPECT_FALSE(unpaid.contains("overpaid_minor_units"));
+    auto kept = app_->payments().find_transaction(signature);
+    ASSERT_TRUE(kept);
+    ASSERT_TRUE(kept->has_value()) << "the short payment is recorded against the session";
+    EXPECT_EQ((*kept)->state, TransactionState::Mismatch);
+    const auto error = (*kept)->error.value_or("");
+    EXPECT_NE(error.find("merchant_wallet"), std::string::npos) << error;
+    // Looking again changes nothing and never credits it.
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(app_->payment_service().watch_once(), 0u);
+    EXPECT_EQ(status_of(payment_id)["status"], "PENDING_SIGNATURE");
 }
 
 }  // namespace
