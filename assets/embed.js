@@ -1,6 +1,8 @@
 // assets/embed.js: the merchant's copy-paste "Pay with Hilt" button.
 //
-//   <script src="https://<hilt host>/assets/embed.js" data-hilt-slug="<product slug>" async></script>
+//   <script src="https://<hilt host>/embed.js" data-hilt-slug="<product slug>" async></script>
+//
+// (hiltd serves it at /embed.js with a short cache, and as /assets/embed.js.)
 //
 // Owns: one link-styled button, inserted right after the script tag, that opens the hosted checkout
 // in a new window (Phantom does not inject its provider into iframes, so the checkout is never

@@ -10,6 +10,7 @@
 #include "routes/payments.h"
 #include "routes/pages.h"
 #include "routes/products.h"
+#include "routes/qr.h"
 #include "routes/sandbox.h"
 #include "store/secrets.h"
 #include "store/sqlite/sqlite_stores.h"
@@ -101,6 +102,7 @@ void App::register_routes() {
     register_checkout_routes(*http_, context);
     register_payment_routes(*http_, context);
     register_page_routes(*http_, context);
+    register_qr_routes(*http_, context);
     if (context.sandbox) register_sandbox_routes(*http_, context);
 }
 

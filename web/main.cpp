@@ -2,6 +2,8 @@
 //
 // Owns: the WebGL2 context, Dear ImGui's context and renderer, the canvas size (device pixels, the
 // height the view needs), the one-second tick, and routing between the bridge, the app and the view.
+// Built twice: the checkout, and with HILT_GALLERY the gallery (web/gallery), which draws a fixed
+// scene picked by ?gallery=<name> instead of running the app, and never ticks or acts on intents.
 // Must never: hold checkout logic (shared/flow), draw screens (web/ui) or talk to JavaScript except
 // through web/platform.
 #include <GLES3/gl3.h>
@@ -17,15 +19,25 @@
 #include "platform/browser.h"
 #include "platform/input.h"
 #include "ui/checkout_view.h"
+#if defined(HILT_GALLERY)
+#include "app/checkout_app.h"
+#include "gallery/scenes.h"
+#endif
 
 namespace {
 
 using namespace hilt::web;
 
+#if !defined(HILT_GALLERY)
 constexpr double kTickSeconds = 1.0;  // the countdown's resolution
+#endif
 
 struct Runtime {
     CheckoutApp app;
+#if defined(HILT_GALLERY)
+    const gallery::Scene* scene = nullptr;
+    browser::PageInfo page;
+#endif
     ui::Theme theme;
     ui::Controls controls;
     ui::CheckoutView view;
@@ -42,7 +54,42 @@ Runtime* g_runtime = nullptr;
 
 double seconds_now() { return emscripten_get_now() / 1000.0; }
 
+const hilt::flow::State& current_state() {
+#if defined(HILT_GALLERY)
+    return g_runtime->scene->state;
+#else
+    return g_runtime->app.state();
+#endif
+}
+
+const std::string& merchant_name() {
+#if defined(HILT_GALLERY)
+    return g_runtime->page.merchant_name;
+#else
+    return g_runtime->app.page().merchant_name;
+#endif
+}
+
+#if defined(HILT_GALLERY)
+constexpr double kSceneCheckSeconds = 0.1;  // how soon a changed ?gallery= shows
+
+// The scene ?gallery=<name> of `href` names, published as the page's state and announced as the
+// machine announced it. history.replaceState to another ?gallery= switches scenes without a reload.
+void show_scene(const std::string& href) {
+    Runtime& rt = *g_runtime;
+    const auto& scene = gallery::find_scene(query_param(href, "gallery").value_or(std::string()));
+    rt.page.href = href;
+    if (rt.scene == &scene) return;
+    rt.scene = &scene;
+    browser::publish_state(gallery::describe_scene(scene));
+    browser::announce(scene.announcement);
+}
+#endif
+
 void handle(const ui::Intent& intent) {
+#if defined(HILT_GALLERY)
+    (void)intent;  // a picture of a state: buttons do nothing
+#else
     Runtime& rt = *g_runtime;
     if (const auto* event = std::get_if<hilt::flow::Event>(&intent)) {
         rt.app.dispatch(*event);
@@ -51,6 +98,7 @@ void handle(const ui::Intent& intent) {
     } else if (std::holds_alternative<ui::StartOver>(intent)) {
         browser::start_over();
     }
+#endif
 }
 
 bool has_content(const hilt::flow::State& state) {
@@ -61,10 +109,17 @@ bool has_content(const hilt::flow::State& state) {
 void frame() {
     Runtime& rt = *g_runtime;
     const double now = seconds_now();
+#if defined(HILT_GALLERY)
+    if (now - rt.last_tick >= kSceneCheckSeconds) {
+        rt.last_tick = now;
+        show_scene(browser::read_page().href);
+    }
+#else
     if (now - rt.last_tick >= kTickSeconds) {
         rt.last_tick = now;
         rt.app.tick();
     }
+#endif
     if (!rt.theme.fonts_available()) return;  // the shell's text stays until Inter has arrived
 
     const float scale = std::max(1.0f, static_cast<float>(browser::device_pixel_ratio()));
@@ -97,8 +152,8 @@ void frame() {
     ImGui::NewFrame();
     rt.controls.begin_frame(rt.theme, input::take_keys());
     ui::ViewInput in;
-    in.state = &rt.app.state();
-    in.merchant_name = rt.app.page().merchant_name;
+    in.state = &current_state();
+    in.merchant_name = merchant_name();
     in.time_seconds = now;
     in.canvas_width = static_cast<float>(width);
     in.viewport_height = static_cast<float>(viewport * scale);
@@ -117,7 +172,7 @@ void frame() {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     rt.rendered = true;
 
-    if (!rt.announced_ready && has_content(rt.app.state())) {
+    if (!rt.announced_ready && has_content(current_state())) {
         rt.announced_ready = true;
         browser::app_ready();
     }
@@ -131,7 +186,13 @@ void on_wallet_reply(std::uint64_t request, int code, std::string_view value,
                      std::string_view message) {
     g_runtime->app.on_wallet_reply(request, code, value, message);
 }
-void on_visibility(bool visible) { g_runtime->app.on_visibility(visible); }
+void on_visibility(bool visible) {
+#if defined(HILT_GALLERY)
+    (void)visible;  // the scene's state stays as it is
+#else
+    g_runtime->app.on_visibility(visible);
+#endif
+}
 void on_font(browser::FontSlot slot, unsigned char* bytes, int size) {
     g_runtime->theme.set_font(static_cast<int>(slot), bytes, size);
 }
@@ -170,7 +231,12 @@ int main() {
     ImGui_ImplOpenGL3_Init("#version 300 es");
     input::install();
     browser::bridge_ready();  // fonts already fetched arrive now (on_font)
+#if defined(HILT_GALLERY)
+    runtime.page = browser::read_page();
+    show_scene(runtime.page.href);
+#else
     runtime.app.boot(browser::read_page());
+#endif
     emscripten_set_main_loop(frame, 0, EM_FALSE);
     return 0;
 }

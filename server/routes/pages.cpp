@@ -17,6 +17,7 @@ namespace {
 constexpr std::string_view kHtmlContentType = "text/html; charset=utf-8";
 constexpr std::string_view kAssetsPrefix = "/assets/";
 constexpr std::string_view kManifestName = "manifest.json";
+constexpr std::string_view kEmbedScriptName = "embed.js";
 
 // Runs of whitespace (newlines included) as one space, then at most `max_chars` code points, with
 // an ellipsis when something was cut. Input is valid UTF-8 (the models check every stored text).
@@ -60,70 +61,88 @@ std::string short_cache(const AppContext& context) {
     return "public, max-age=" + std::to_string(context.config.public_payload_max_age_seconds);
 }
 
-HttpResponse not_found_page(const AppContext& context) {
-    return html_response(
-        404,
-        render_message_page("Checkout not found", "This checkout link does not exist",
-                            "Check the link you were given, or ask the seller for a new one."),
-        short_cache(context));
+// What assets_dir/manifest.json names, keeping only safe names (pages.h).
+struct ManifestAssets {
+    std::string script = std::string(kDefaultCheckoutEntry);
+    std::optional<std::string> style;
+    std::optional<std::string> wasm;
+    std::vector<std::string> fonts;
+};
+
+std::optional<std::string> safe_name(const models::Json& json, const char* key) {
+    const auto it = json.find(key);
+    if (it == json.end() || !it->is_string()) return std::nullopt;
+    const auto& name = it->get_ref<const std::string&>();
+    if (!is_safe_asset_path(name)) return std::nullopt;
+    return name;
 }
 
-HttpResponse internal_error_page() {
-    return html_response(
-        500,
-        render_message_page("Something went wrong", "Something went wrong",
-                            "The checkout could not be loaded. Please try again in a moment."),
-        "no-store");
-}
-
-// The script (and optional stylesheet) named by assets_dir/manifest.json, when it names safe ones.
-void apply_manifest(StaticFiles& files, CheckoutPageView& view) {
+ManifestAssets read_manifest(StaticFiles& files) {
+    ManifestAssets assets;
     auto manifest = files.find(kManifestName);
-    if (!manifest) return;
+    if (!manifest) return assets;
     auto json = models::parse_json_text(*manifest->body);
-    if (!json || !json->is_object()) return;
-    const auto entry = json->find("entry");
-    if (entry != json->end() && entry->is_string()) {
-        const auto& name = entry->get_ref<const std::string&>();
-        if (is_safe_asset_path(name)) view.script = name;
+    if (!json || !json->is_object()) return assets;
+    if (auto entry = safe_name(*json, "entry")) assets.script = std::move(*entry);
+    assets.style = safe_name(*json, "style");
+    assets.wasm = safe_name(*json, "wasm");
+    const auto fonts = json->find("fonts");
+    if (fonts != json->end() && fonts->is_array()) {
+        for (const auto& font : *fonts) {
+            if (assets.fonts.size() == kMaxPreloadedFonts) break;
+            if (!font.is_string()) continue;
+            const auto& name = font.get_ref<const std::string&>();
+            if (is_safe_asset_path(name)) assets.fonts.push_back(name);
+        }
     }
-    const auto style = json->find("style");
-    if (style != json->end() && style->is_string()) {
-        const auto& name = style->get_ref<const std::string&>();
-        if (is_safe_asset_path(name)) view.style = name;
-    }
+    return assets;
+}
+
+HttpResponse message_page(int status, std::string_view title, std::string_view heading,
+                          std::string_view text, std::string cache_control, StaticFiles& files) {
+    return html_response(status,
+                         render_message_page(title, heading, text, read_manifest(files).style),
+                         std::move(cache_control));
+}
+
+HttpResponse not_found_page(const AppContext& context, StaticFiles& files) {
+    return message_page(404, "Checkout not found", "This checkout link does not exist",
+                        "Check the link you were given, or ask the seller for a new one.",
+                        short_cache(context), files);
+}
+
+HttpResponse internal_error_page(StaticFiles& files) {
+    return message_page(500, "Something went wrong", "Something went wrong",
+                        "The checkout could not be loaded. Please try again in a moment.",
+                        "no-store", files);
 }
 
 HttpResponse checkout_page(const HttpRequest& request, AppContext& context, StaticFiles& files) {
     if (auto limited = limit_public(request, context)) {
-        auto response =
-            html_response(limited->status,
-                          render_message_page("Too many requests", "Too many requests",
-                                              "Please wait a moment, then reload this page."),
-                          "no-store");
+        auto response = message_page(limited->status, "Too many requests", "Too many requests",
+                                     "Please wait a moment, then reload this page.", "no-store",
+                                     files);
         for (const auto& header : limited->headers) response.headers.push_back(header);
         return response;
     }
     const auto slug = request.path_param("slug");
-    if (auto valid = models::validate_slug(slug); !valid) return not_found_page(context);
+    if (auto valid = models::validate_slug(slug); !valid) return not_found_page(context, files);
     auto product = context.products.find_by_slug(slug);
     if (!product) {
-        return product.error().code == ErrorCode::NotFound ? not_found_page(context)
-                                                           : internal_error_page();
+        return product.error().code == ErrorCode::NotFound ? not_found_page(context, files)
+                                                           : internal_error_page(files);
     }
     if (product->status == models::ProductStatus::Archived) {
-        return html_response(
-            410,
-            render_message_page("No longer on sale", "This product is no longer on sale",
-                                "\u201c" + product->title +
-                                    "\u201d has been withdrawn by its seller. Nothing can be "
-                                    "bought through this link any more."),
-            short_cache(context));
+        return message_page(410, "No longer on sale", "This product is no longer on sale",
+                            "\u201c" + product->title +
+                                "\u201d has been withdrawn by its seller. Nothing can be "
+                                "bought through this link any more.",
+                            short_cache(context), files);
     }
     auto owner = context.products.owner_of(product->product_id);
-    if (!owner) return internal_error_page();
+    if (!owner) return internal_error_page(files);
     auto merchant = context.merchants.find_merchant(*owner);
-    if (!merchant) return internal_error_page();
+    if (!merchant) return internal_error_page(files);
 
     // WARNING: only public fields from here on: never delivery_value, never metadata.
     CheckoutPageView view;
@@ -133,9 +152,25 @@ HttpResponse checkout_page(const HttpRequest& request, AppContext& context, Stat
     view.merchant_name = merchant->name;
     view.slug = product->slug;
     view.url = product->checkout_url;
-    apply_manifest(files, view);
+    auto assets = read_manifest(files);
+    view.script = std::move(assets.script);
+    view.style = std::move(assets.style);
+    view.wasm = std::move(assets.wasm);
+    view.fonts = std::move(assets.fonts);
     auto response = html_response(200, render_checkout_page(view), short_cache(context));
     expire_proxy_cache_this_second(response, context);
+    return response;
+}
+
+// GET /embed.js: assets_dir/embed.js with its ETag and precompressed siblings, cached briefly.
+HttpResponse embed_script(const HttpRequest& request, StaticFiles& files) {
+    auto response = asset_response(files, request, kEmbedScriptName);
+    if (response.status != 200 && response.status != 304) return response;
+    for (auto& [name, value] : response.headers) {
+        if (name == "Cache-Control") {
+            value = "public, max-age=" + std::to_string(kEmbedScriptMaxAgeSeconds);
+        }
+    }
     return response;
 }
 
@@ -212,6 +247,17 @@ std::string render_checkout_page(const CheckoutPageView& view) {
     if (view.style) {
         html += "<link rel=\"stylesheet\" href=\"/assets/" + html_escape(*view.style) + "\">\n";
     }
+    // The script fetches these next (Emscripten the .wasm, bridge.js the fonts, both with fetch()
+    // in CORS mode with same-origin credentials, which crossorigin="anonymous" matches): asking now
+    // overlaps them with the script's own download.
+    if (view.wasm) {
+        html += "<link rel=\"preload\" href=\"/assets/" + html_escape(*view.wasm) +
+                "\" as=\"fetch\" type=\"application/wasm\" crossorigin=\"anonymous\">\n";
+    }
+    for (const auto& font : view.fonts) {
+        html += "<link rel=\"preload\" href=\"/assets/" + html_escape(font) +
+                "\" as=\"fetch\" crossorigin=\"anonymous\">\n";
+    }
     html += "<script src=\"/assets/" + html_escape(view.script) + "\" defer></script>\n";
     html += "</head>\n<body>\n<main id=\"checkout\">\n";
     html += "<h1 id=\"product-title\">" + title + "</h1>\n";
@@ -231,12 +277,14 @@ std::string render_checkout_page(const CheckoutPageView& view) {
 }
 
 std::string render_message_page(std::string_view title, std::string_view heading,
-                                std::string_view text) {
+                                std::string_view text, const std::optional<std::string>& style) {
     std::string html;
     html += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
     html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
     html += "<meta name=\"robots\" content=\"noindex\">\n";
-    html += "<title>" + html_escape(title) + " \u00b7 Hilt</title>\n</head>\n<body>\n<main>\n";
+    html += "<title>" + html_escape(title) + " \u00b7 Hilt</title>\n";
+    if (style) html += "<link rel=\"stylesheet\" href=\"/assets/" + html_escape(*style) + "\">\n";
+    html += "</head>\n<body>\n<main>\n";
     html += "<h1>" + html_escape(heading) + "</h1>\n<p>" + html_escape(text) + "</p>\n";
     html += "</main>\n</body>\n</html>\n";
     return html;
@@ -249,6 +297,8 @@ void register_page_routes(HttpServer& http, AppContext& context) {
     http.route("GET", "/p/{slug}", [&context, files](const HttpRequest& request) {
         return checkout_page(request, context, *files);
     });
+    http.route("GET", "/embed.js",
+               [files](const HttpRequest& request) { return embed_script(request, *files); });
 
     // The wrapper's path parameters match one segment each: one route per depth. httplib has
     // already percent-decoded request.path; asset_response checks the decoded name.

@@ -1,26 +1,33 @@
-// server/routes/pages.h: the hosted checkout page (GET /p/{slug}) and the checkout's static files
-// (GET /assets/{path}, from ServerConfig::assets_dir).
+// server/routes/pages.h: the hosted checkout page (GET /p/{slug}), the checkout's static files
+// (GET /assets/{path}, from ServerConfig::assets_dir) and the merchant's button script
+// (GET /embed.js).
 //
 // Owns: the HTML shell (title, price, merchant name as real text, Open Graph tags for link
-// previews, the canvas and the checkout script from assets_dir/manifest.json), its 404/410/429/500
-// pages and the page's Content-Security-Policy.
+// previews, the canvas, the checkout script and stylesheet from assets_dir/manifest.json and
+// preloads of the .wasm and fonts it fetches next), its 404/410/429/500 pages (styled by the same
+// stylesheet) and the page's Content-Security-Policy.
 // Must never: put delivery_value or metadata into a page, interpolate any value without
 // html_escape, add an inline script or style (the CSP below forbids them), or answer a browser
 // with JSON on /p/.
 //
 //  - Cache-Control on the page is short (ServerConfig::public_payload_max_age_seconds) so a price
 //    change or an archive shows within a second, also through nginx's micro-cache.
-//  - manifest.json: {"entry": "checkout.<hash>.js", "style"?: "checkout.<hash>.css"}; names must
-//    pass is_safe_asset_path. Without a manifest (or with a bad one) the page loads
-//    /assets/checkout.js.
-//  - /p/ is rate limited like the other public routes; /assets/ is not (static, cached, and served
-//    by nginx directly in production).
+//  - manifest.json (web/tools/pack_assets.mjs): {"entry": "checkout.<hash>.js",
+//    "style"?: "checkout.<hash>.css", "wasm"?: "checkout.<hash>.wasm", "fonts"?: [names]}; every
+//    name must pass is_safe_asset_path, else it is ignored. Without a manifest (or with a bad one)
+//    the page loads /assets/checkout.js and nothing else.
+//  - /p/ is rate limited like the other public routes; /assets/ and /embed.js are not (static,
+//    cached, and served by nginx directly in production).
+//  - /embed.js is assets_dir/embed.js under a stable, short address for merchants' pages: the same
+//    bytes, ETag and precompressed siblings as /assets/embed.js, but cached for
+//    kEmbedScriptMaxAgeSeconds (its name carries no hash, and every merchant page view loads it).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "app.h"
 #include "http/http_server.h"
@@ -36,6 +43,12 @@ inline constexpr std::string_view kCheckoutPageCsp =
     "form-action 'none'";
 // The script the page loads when assets_dir has no usable manifest.json.
 inline constexpr std::string_view kDefaultCheckoutEntry = "checkout.js";
+// Font files preloaded from the manifest: the checkout uses two (Inter Regular and SemiBold); a
+// longer list is a broken manifest, and each preload costs bandwidth before the first frame.
+inline constexpr std::size_t kMaxPreloadedFonts = 4;
+// Seconds a merchant's page may reuse /embed.js before revalidating: short, because the name is
+// not content-addressed, yet enough to spare a request on every page view of a browsing buyer.
+inline constexpr int kEmbedScriptMaxAgeSeconds = 300;
 // Code points of the product description kept in <meta name="description"> and og:description: link
 // previews show about two lines.
 inline constexpr std::size_t kPreviewDescriptionMaxChars = 200;
@@ -58,12 +71,16 @@ struct CheckoutPageView {
     std::string url;                                          // the product's checkout_url (og:url)
     std::string script = std::string(kDefaultCheckoutEntry);  // under /assets/
     std::optional<std::string> style;                         // under /assets/
+    std::optional<std::string> wasm;                          // under /assets/, preloaded
+    std::vector<std::string> fonts;                           // under /assets/, preloaded
 };
 
 std::string render_checkout_page(const CheckoutPageView& view);
-// A small human page for 404, 410, 429 and 500 answers.
+// A small human page for 404, 410, 429 and 500 answers; `style` (under /assets/) is the checkout's
+// stylesheet, which has rules for these pages.
 std::string render_message_page(std::string_view title, std::string_view heading,
-                                std::string_view text);
+                                std::string_view text,
+                                const std::optional<std::string>& style = std::nullopt);
 
 void register_page_routes(HttpServer& http, AppContext& context);
 

@@ -144,7 +144,7 @@ test('a merchant page with embed.js gets a "Pay with Hilt" button that opens the
   try {
     // The merchant's own page, served from another origin on loopback (Chromium lets a plain-http
     // page load scripts from loopback only when it is itself on loopback).
-    const html = `<!doctype html><p>Our pass</p><script src="${server.base}/assets/embed.js" ` +
+    const html = `<!doctype html><p>Our pass</p><script src="${server.base}/embed.js" ` +
                  `data-hilt-slug="${product.slug}"></script>`;
     const merchantSite = createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end(html); });
     await new Promise((r) => merchantSite.listen(0, '127.0.0.1', r));

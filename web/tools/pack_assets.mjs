@@ -8,7 +8,9 @@
 //
 // Usage: node pack_assets.mjs --js checkout.js --wasm checkout.wasm --css checkout.css
 //          --icon icon.svg --font-regular Inter-Regular.otf --font-semibold Inter-SemiBold.otf
-//          [--embed embed.js] --out DIR
+//          [--embed embed.js] [--sizes FILE] [--gallery-page yes] --out DIR
+// --sizes: where the size report goes (default DIR/../assets-sizes.json). --gallery-page: also
+// write index.html, a static copy of hiltd's checkout shell for the gallery build (web/gallery).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
@@ -74,6 +76,31 @@ if (args.embed && existsSync(args.embed)) put('embed.js', readFileSync(args.embe
 const manifest = { entry: jsName, style: cssName, wasm: wasmName, fonts: [fontRegularName, fontSemiboldName] };
 put('manifest.json', Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
 
+// The shell hiltd renders for /p/{slug} (server/routes/pages.cpp), with the gallery's fixture
+// product (web/gallery/scenes.cpp) and relative links, so any static server can show it.
+if (args['gallery-page']) {
+  const page = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Hilt checkout gallery</title>
+<link rel="stylesheet" href="${cssName}">
+<script src="${jsName}" defer></script>
+</head>
+<body>
+<main id="checkout">
+<h1 id="product-title">Lumen Guild monthly pass</h1>
+<p id="product-price">12.50 USDC</p>
+<p id="product-merchant">Sold by Lumen Guild</p>
+<canvas id="canvas" data-slug="lumen-guild-monthly-pass" aria-label="Checkout gallery"></canvas>
+</main>
+</body>
+</html>
+`;
+  put('index.html', Buffer.from(page));
+}
+
 const COMPRESSIBLE = new Set(['.js', '.wasm', '.css', '.svg', '.otf', '.json']);
 const sizes = {};
 for (const [name, bytes] of files) {
@@ -90,7 +117,7 @@ for (const [name, bytes] of files) {
   sizes[name].gz = gz.length;
 }
 const app = sizes[jsName].br + sizes[wasmName].br;
-writeFileSync(join(out, '..', 'assets-sizes.json'), JSON.stringify({ app_br: app, files: sizes }, null, 2) + '\n');
+writeFileSync(args.sizes ?? join(out, '..', 'assets-sizes.json'), JSON.stringify({ app_br: app, files: sizes }, null, 2) + '\n');
 console.log(`pack_assets: ${jsName} + ${wasmName} = ${(app / 1024).toFixed(1)} KiB brotli ` +
             `(js ${sizes[jsName].br} B, wasm ${sizes[wasmName].br} B); fonts ` +
             `${((sizes[fontRegularName].br + sizes[fontSemiboldName].br) / 1024).toFixed(1)} KiB brotli`);

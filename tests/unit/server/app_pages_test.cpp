@@ -1,5 +1,6 @@
 // The hosted checkout page (GET /p/{slug}) and the static assets (GET /assets/{path}) over real
 // HTTP, with a real SQLite file and an assets folder each test fills.
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "http/static_files.h"
 #include "routes/pages.h"
+#include "routes/qr.h"
 #include "support/fixtures.h"
 #include "unit/server/app_harness.h"
 
@@ -327,6 +329,204 @@ TEST_F(PagesTest, ManifestEntryAndStyleAreLoadedAndUnsafeNamesFallBackToTheDefau
         EXPECT_EQ(count_of(res->body, "<script"), 1u) << manifest;
         EXPECT_FALSE(contains(res->body, "hilt.sqlite")) << manifest;
     }
+}
+
+TEST_F(PagesTest, PagePreloadsTheManifestsWasmAndFontsWithSafeNamesOnly) {
+    const auto product = create(product_request(), merchant());
+    const auto page = "/p/" + slug_of(product);
+    write_asset("manifest.json",
+                R"({"entry":"checkout.3f2a9c1d.js","wasm":"checkout.0badf00d11.wasm",)"
+                R"("fonts":["Inter-Regular.a7e791e8f5.otf",7,"../hilt.sqlite","a/.git/x",)"
+                R"("\"><script>","Inter-SemiBold.8c1990b601.otf","f3.otf","f4.otf","f5.otf"]})");
+    auto res = client_->Get(page);
+    ASSERT_TRUE(res);
+    const auto& body = res->body;
+    EXPECT_TRUE(contains(body,
+                         "<link rel=\"preload\" href=\"/assets/checkout.0badf00d11.wasm\" "
+                         "as=\"fetch\" type=\"application/wasm\" crossorigin=\"anonymous\">\n"))
+        << body;
+    // Safe names in order, at most kMaxPreloadedFonts of them.
+    for (const char* font : {"Inter-Regular.a7e791e8f5.otf", "Inter-SemiBold.8c1990b601.otf",
+                             "f3.otf", "f4.otf"}) {
+        EXPECT_TRUE(contains(body, std::string("<link rel=\"preload\" href=\"/assets/") + font +
+                                       "\" as=\"fetch\" crossorigin=\"anonymous\">\n"))
+            << font << "\n"
+            << body;
+    }
+    EXPECT_EQ(count_of(body, "rel=\"preload\""), 1u + kMaxPreloadedFonts) << body;
+    EXPECT_FALSE(contains(body, "/assets/f5.otf")) << body;
+    EXPECT_FALSE(contains(body, "hilt.sqlite")) << body;
+    EXPECT_FALSE(contains(body, ".git")) << body;
+    EXPECT_EQ(count_of(body, "<script"), 1u) << body;
+    // Preloads come before the script that uses them.
+    EXPECT_LT(body.find("rel=\"preload\""), body.find("<script")) << body;
+
+    for (const char* manifest :
+         {R"({"entry":"checkout.3f2a9c1d.js","wasm":"../x.wasm","fonts":"Inter.otf"})",
+          R"({"entry":"checkout.3f2a9c1d.js","wasm":42,"fonts":{"a":"b.otf"}})",
+          R"({"entry":"checkout.3f2a9c1d.js"})"}) {
+        write_asset("manifest.json", manifest);
+        res = client_->Get(page);
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, 200) << manifest;
+        EXPECT_FALSE(contains(res->body, "preload")) << manifest << "\n" << res->body;
+    }
+}
+
+TEST_F(PagesTest, MessagePagesLinkTheManifestsStylesheet) {
+    const auto product = create(product_request(), merchant());
+    write_asset("manifest.json",
+                R"({"entry":"checkout.3f2a9c1d.js","style":"checkout.0badf00d.css"})");
+    const std::string link = "<link rel=\"stylesheet\" href=\"/assets/checkout.0badf00d.css\">";
+    auto missing = client_->Get("/p/no-such-product-x7k2");
+    expect_html_page(missing, 404);
+    EXPECT_TRUE(contains(missing->body, link)) << missing->body;
+    EXPECT_FALSE(contains(missing->body, "<script")) << missing->body;
+    EXPECT_LT(missing->body.find(link), missing->body.find("</head>")) << missing->body;
+
+    auto archived =
+        client_->Delete("/v1/products/" + product["product_id"].get<std::string>(), merchant());
+    ASSERT_TRUE(archived);
+    ASSERT_EQ(archived->status, 200) << archived->body;
+    auto gone = client_->Get("/p/" + slug_of(product));
+    expect_html_page(gone, 410);
+    EXPECT_TRUE(contains(gone->body, link)) << gone->body;
+
+    // An unsafe style name is left out, and so is a missing one.
+    write_asset("manifest.json", R"({"entry":"checkout.3f2a9c1d.js","style":"../evil.css"})");
+    missing = client_->Get("/p/no-such-product-x7k2");
+    expect_html_page(missing, 404);
+    EXPECT_FALSE(contains(missing->body, "stylesheet")) << missing->body;
+    std::filesystem::remove(assets_ / "manifest.json");
+    missing = client_->Get("/p/no-such-product-x7k2");
+    expect_html_page(missing, 404);
+    EXPECT_FALSE(contains(missing->body, "<link")) << missing->body;
+}
+
+TEST(MessagePage, StyleIsEscapedAndOptional) {
+    const auto plain = render_message_page("T", "H", "P");
+    EXPECT_FALSE(contains(plain, "<link")) << plain;
+    const auto styled = render_message_page("T", "H", "P", std::string("a\"b.css"));
+    EXPECT_TRUE(contains(styled, "<link rel=\"stylesheet\" href=\"/assets/a&quot;b.css\">"))
+        << styled;
+}
+
+TEST_F(PagesTest, EmbedScriptIsServedAtTheRootLikeItsAssetButCachedBriefly) {
+    const std::string script = "(function () { /* embed */ })();\n";
+    const auto brotli = brotli_stored(kBrotliText);
+    write_asset("embed.js", script);
+    write_asset("embed.js.br", brotli);
+
+    auto root = get_raw("/embed.js");
+    auto asset = get_raw("/assets/embed.js");
+    ASSERT_TRUE(root && asset);
+    EXPECT_EQ(root->status, 200) << root->body;
+    EXPECT_EQ(root->body, script);
+    EXPECT_EQ(root->get_header_value("Content-Type"), "application/javascript");
+    EXPECT_EQ(root->get_header_value("Cache-Control"), "public, max-age=300");
+    EXPECT_EQ(root->get_header_value("Vary"), "Accept-Encoding");
+    EXPECT_EQ(root->get_header_value("ETag"), asset->get_header_value("ETag"));
+    EXPECT_FALSE(root->get_header_value("ETag").empty());
+    EXPECT_EQ(count_of(root->get_header_value("Cache-Control"), "max-age"), 1u);
+    // The hashed-name rules still hold under /assets/.
+    EXPECT_EQ(asset->body, script);
+    EXPECT_EQ(asset->get_header_value("Cache-Control"), "no-cache");
+
+    auto br = get_raw("/embed.js", {{"Accept-Encoding", "gzip, br"}});
+    ASSERT_TRUE(br);
+    EXPECT_EQ(br->get_header_value("Content-Encoding"), "br");
+    EXPECT_EQ(br->body, brotli);
+
+    auto cached = get_raw("/embed.js", {{"If-None-Match", root->get_header_value("ETag")}});
+    ASSERT_TRUE(cached);
+    EXPECT_EQ(cached->status, 304);
+    EXPECT_TRUE(cached->body.empty());
+    EXPECT_EQ(cached->get_header_value("Cache-Control"), "public, max-age=300");
+
+    auto head = raw_client()->Head("/embed.js", {{"Accept-Encoding", "identity"}});
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->status, 200);
+    EXPECT_EQ(head->get_header_value("Content-Length"), std::to_string(script.size()));
+
+    std::filesystem::remove(assets_ / "embed.js");
+    auto gone = get_raw("/embed.js");
+    ASSERT_TRUE(gone);
+    EXPECT_EQ(gone->status, 404);
+    EXPECT_EQ(json_of(gone)["error"]["code"], "not_found") << gone->body;
+}
+
+// The image's decoding is tested in tests/browser/qr_svg.test.mjs (Chromium renders it, zbarimg
+// reads it); here: who may fetch it and the shape of the document.
+TEST_F(PagesTest, ProductQrSvgIsTheMerchantsOwnCheckoutLinkAsOnePathWithAQuietZone) {
+    const auto product = create(product_request(), merchant());
+    const auto path = "/v1/products/" + product["product_id"].get<std::string>() + "/qr.svg";
+    auto res = client_->Get(path, merchant());
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "image/svg+xml");
+    EXPECT_EQ(res->get_header_value("Content-Security-Policy"), "default-src 'none'");
+    EXPECT_EQ(res->get_header_value("Cache-Control"), "private, max-age=300");
+    const auto& svg = res->body;
+    EXPECT_EQ(count_of(svg, "<path"), 1u) << svg;
+    EXPECT_EQ(count_of(svg, "<script"), 0u) << svg;
+    EXPECT_TRUE(contains(svg, "shape-rendering=\"crispEdges\"")) << svg;
+    std::smatch box;
+    ASSERT_TRUE(std::regex_search(svg, box, std::regex(R"re(viewBox="0 0 (\d+) (\d+)")re"))) << svg;
+    const int side = std::stoi(box[1]);
+    EXPECT_EQ(box[1], box[2]);
+    // QR versions are 17 + 4v modules wide (ISO/IEC 18004), plus 4 quiet modules on each side.
+    EXPECT_EQ((side - 8 - 17) % 4, 0) << side;
+    EXPECT_GE(side - 8, 21);
+    // Every dark run lies on the unit grid inside the quiet zone.
+    const std::regex run(R"re(M(\d+) (\d+)h(\d+)v1h-(\d+)z)re");
+    std::size_t runs = 0;
+    int min_x = side, min_y = side, max_x = 0, max_y = 0;
+    const std::string d = svg.substr(svg.find(" d=\"") + 4);
+    for (auto it = std::sregex_iterator(d.begin(), d.end(), run); it != std::sregex_iterator();
+         ++it) {
+        const int x = std::stoi((*it)[1]), y = std::stoi((*it)[2]), w = std::stoi((*it)[3]);
+        EXPECT_EQ((*it)[3], (*it)[4]);
+        min_x = std::min(min_x, x);
+        min_y = std::min(min_y, y);
+        max_x = std::max(max_x, x + w);
+        max_y = std::max(max_y, y + 1);
+        ++runs;
+    }
+    EXPECT_GT(runs, 20u);
+    // Finder patterns reach every edge of the symbol: the dark area is exactly the symbol.
+    EXPECT_EQ(min_x, 4);
+    EXPECT_EQ(min_y, 4);
+    EXPECT_EQ(max_x, side - 4);
+    EXPECT_EQ(max_y, side - 4);
+
+    auto again =
+        client_->Get(path, {{"X-Hilt-Key", key_}, {"If-None-Match", res->get_header_value("ETag")}});
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 304);
+
+    auto anonymous = client_->Get(path);
+    ASSERT_TRUE(anonymous);
+    EXPECT_EQ(anonymous->status, 401) << anonymous->body;
+    auto other = app_->merchants().create_merchant("Other Guild", clock_.now_seconds());
+    ASSERT_TRUE(other) << describe(other.error());
+    auto foreign = client_->Get(path, with_key(other->second.secret));
+    ASSERT_TRUE(foreign);
+    EXPECT_EQ(foreign->status, 404) << foreign->body;
+    EXPECT_EQ(json_of(foreign)["error"]["code"], "not_found");
+    auto unknown = client_->Get("/v1/products/prod_doesnotexist000000/qr.svg", merchant());
+    ASSERT_TRUE(unknown);
+    EXPECT_EQ(unknown->status, 404) << unknown->body;
+}
+
+TEST(QrSvg, RefusesEmptyAndOverlongTextWithoutThrowing) {
+    auto empty = qr_svg("");
+    ASSERT_FALSE(empty);
+    EXPECT_EQ(empty.error().code, ErrorCode::TooShort);
+    auto longest = qr_svg(std::string(kQrSvgMaxTextBytes, 'a'));
+    EXPECT_TRUE(longest) << describe(longest.error());
+    auto too_long = qr_svg(std::string(kQrSvgMaxTextBytes + 1, 'a'));
+    ASSERT_FALSE(too_long);
+    EXPECT_EQ(too_long.error().code, ErrorCode::TooLong);
 }
 
 class RateLimitedPagesTest : public PagesTest {

@@ -1,0 +1,145 @@
+// bench/checkout_page.mjs: the hosted checkout's figures for scripts/bench (issue 5, "Measured"):
+//   (a) the checkout's .js + .wasm brotli bytes, and their ratio to a bare Dear ImGui "hello" built
+//       with the same flags in the same run (web/bench/imgui_bare.cpp, target hilt_imgui_bare);
+//   (b) time to first frame in headless Chromium, checkout vs the bare example, interleaved rounds,
+//       as a ratio (target <= 1.25x). The checkout's first frame is window.hilt.readyAt (its first
+//       frame with the real fonts and the product drawn); the bare one's, __hiltBareFirstFrame.
+//       Both in milliseconds after navigation start, each round in a fresh browser context (cold
+//       HTTP cache), both served on loopback (the checkout by a real hiltd, with its precompressed
+//       files; the bare example by a plain node server);
+//   (c) the time from the buyer's click on "Pay with Phantom" to CONFIRMED on hiltd's sandbox chain
+//       (the tests' fake Phantom signs inside the page).
+// Prints one JSON line: {"part":"checkout_page", ...figures}. Medians over the rounds.
+// Owns: building both targets (unless --no-build), serving and timing them. Must never: compare
+// figures of different builds or runs, or reuse a browser context between rounds.
+//
+// Usage: node bench/checkout_page.mjs [--wasm-build build/web] [--hiltd build/web-native/server/hiltd]
+//                                     [--rounds 5] [--pay-rounds 3] [--no-build]
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve, extname } from 'node:path';
+import { brotliCompressSync, constants } from 'node:zlib';
+
+const args = { 'wasm-build': 'build/web', hiltd: 'build/web-native/server/hiltd', rounds: '5', 'pay-rounds': '3' };
+for (let i = 2; i < process.argv.length; i++) {
+  const name = process.argv[i].replace(/^--/, '');
+  if (name === 'no-build') args[name] = true;
+  else args[name] = process.argv[++i];
+}
+const wasmBuild = resolve(args['wasm-build']);
+const assetsDir = join(wasmBuild, 'assets');
+const bareDir = join(wasmBuild, 'web', 'bench');
+const rounds = Number(args.rounds);
+const payRounds = Number(args['pay-rounds']);
+
+if (!args['no-build']) {
+  execFileSync('cmake', ['--build', wasmBuild, '-j2', '--target', 'hilt_checkout_assets', 'hilt_imgui_bare'],
+               { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_PATH: '/usr/share/nodejs' } });
+}
+process.env.HILT_HILTD ??= resolve(args.hiltd);
+process.env.HILT_ASSETS_DIR ??= assetsDir;
+const support = await import('../tests/browser/support.mjs');
+
+// ---- (a) sizes ---------------------------------------------------------------------------------
+const brotli = (path) => brotliCompressSync(readFileSync(path), {
+  params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
+}).length;
+const manifest = JSON.parse(readFileSync(join(assetsDir, 'manifest.json'), 'utf8'));
+const checkoutBr = brotli(join(assetsDir, manifest.entry)) + brotli(join(assetsDir, manifest.wasm));
+const bareBr = brotli(join(bareDir, 'imgui_bare.js')) + brotli(join(bareDir, 'imgui_bare.wasm'));
+const fontsBr = (manifest.fonts ?? []).reduce((sum, f) => sum + brotli(join(assetsDir, f)), 0);
+
+// ---- servers and browser -------------------------------------------------------------------------
+const BARE_PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>bare</title>' +
+  '<script src="imgui_bare.js" defer></script></head><body style="margin:0">' +
+  '<canvas id="canvas" style="display:block;width:100vw;height:100vh"></canvas></body></html>';
+const TYPES = { '.js': 'application/javascript', '.wasm': 'application/wasm' };
+const bare = createServer((req, res) => {
+  const name = new URL(req.url, 'http://x').pathname.slice(1);
+  if (name === '' || name === 'index.html') {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    return res.end(BARE_PAGE);
+  }
+  const path = join(bareDir, name);
+  if (!/^imgui_bare\.(js|wasm)$/.test(name) || !existsSync(path)) { res.writeHead(404); return res.end(); }
+  res.writeHead(200, { 'content-type': TYPES[extname(name)] });
+  res.end(readFileSync(path));
+});
+await new Promise((r) => bare.listen(0, '127.0.0.1', r));
+const bareUrl = `http://127.0.0.1:${bare.address().port}/`;
+
+const server = await support.startCheckoutServer();
+const browser = await support.launchBrowser();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function firstFrame(url, probe) {
+  const context = await browser.newContext({ viewport: support.DESKTOP });
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForFunction(probe, null, { timeout: 30_000, polling: 10 });
+    return await page.evaluate(probe);
+  } finally {
+    await context.close();
+  }
+}
+
+try {
+  const product = await support.createProduct(server);
+  const checkoutUrl = `${server.base}/p/${product.slug}`;
+  // One untimed load of each warms hiltd's file cache and the OS page cache, not the browser's.
+  await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt);
+  await firstFrame(bareUrl, () => window.__hiltBareFirstFrame);
+
+  // ---- (b) time to first frame, interleaved ----------------------------------------------------
+  const checkoutMs = [];
+  const bareMs = [];
+  for (let i = 0; i < rounds; i++) {
+    checkoutMs.push(await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt));
+    bareMs.push(await firstFrame(bareUrl, () => window.__hiltBareFirstFrame));
+  }
+
+  // ---- (c) click to CONFIRMED ------------------------------------------------------------------
+  const payMs = [];
+  for (let i = 0; i < payRounds; i++) {
+    const buyer = await support.fundedBuyer(server);
+    const { page, context } = await support.openPage(browser, {
+      viewport: support.DESKTOP, initScripts: [support.fakePhantomScript(buyer)],
+    });
+    try {
+      await page.goto(checkoutUrl);
+      await support.waitForReady(page);
+      await support.action(page, 'Pay with Phantom');
+      const started = Date.now();
+      await support.press(page, 'Pay with Phantom');
+      await page.waitForFunction(() => window.hilt.state()?.state === 'confirmed', null,
+                                 { timeout: 60_000, polling: 10 });
+      payMs.push(Date.now() - started);
+    } finally {
+      await context.close();
+    }
+  }
+
+  const round1 = (v) => Math.round(v * 10) / 10;
+  console.log(JSON.stringify({
+    part: 'checkout_page',
+    checkout_br_bytes: checkoutBr,
+    bare_imgui_br_bytes: bareBr,
+    size_ratio: Math.round((checkoutBr / bareBr) * 100) / 100,
+    fonts_br_bytes: fontsBr,
+    ttff_checkout_ms: round1(median(checkoutMs)),
+    ttff_bare_ms: round1(median(bareMs)),
+    ttff_ratio: Math.round((median(checkoutMs) / median(bareMs)) * 100) / 100,
+    ttff_target_ratio: 1.25,
+    ttff_checkout_rounds_ms: checkoutMs.map(round1),
+    ttff_bare_rounds_ms: bareMs.map(round1),
+    click_to_confirmed_ms: median(payMs),
+    click_to_confirmed_rounds_ms: payMs,
+    rounds,
+  }));
+} finally {
+  await browser.close();
+  await server.cleanup().catch((e) => console.error(`bench: ${e.message.split('\n')[0]}`));
+  bare.close();
+}
