@@ -92,6 +92,27 @@ if (d) {
   row('    client timer lag p99 ms', fmt(d.client_lag.p99_ms, 1), dS ? fmt(dS.client_lag.p99_ms, 1) : '', '', '', null);
 }
 
+// (e) the watcher's RPC requests per waiting payment (bench/rpc_watch.mjs).
+const [e] = runs('e', 'rpc_watch');
+if (e) {
+  row(`(e) RPC req per pending payment per s (${e.sessions} waiting)`, fmt(e.steady.per_pending_per_second, 4),
+      `${fmt(e.steady.requests_per_second, 2)} req/s, peak ${e.steady.peak_1s} in 1 s`, '', '<= 0.01',
+      e.steady.per_pending_per_second <= 0.01);
+  row('    peak requests in any second (unseen txs / steady) vs cap', `${e.unseen.peak_1s} / ${e.steady.peak_1s}`,
+      `cap ${e.rate_cap}`, '', '<= cap', Math.max(e.unseen.peak_1s, e.steady.peak_1s) <= e.rate_cap);
+  row('    broadcast -> CONFIRMED p50 ms', fmt(e.confirm_latency.p50_ms, 0),
+      `adapter delay ${e.confirm_latency.adapter_delay_ms} ms`, `x${e.confirm_latency.ratio_p50}`, '', null);
+}
+// (f) the checkout page (bench/checkout_page.mjs).
+const [f] = runs('f', 'checkout_page');
+if (f) {
+  row('(f) checkout .js+.wasm brotli bytes', `${f.checkout_br_bytes}`, `bare ImGui ${f.bare_imgui_br_bytes}`,
+      `x${f.size_ratio}`, '<= 250 KB', f.checkout_br_bytes <= 250 * 1024);
+  row('    time to first frame ms (median)', fmt(f.ttff_checkout_ms, 0), `bare ImGui ${fmt(f.ttff_bare_ms, 0)}`,
+      `x${f.ttff_ratio}`, '<= x1.25', f.ttff_ratio <= 1.25);
+  row('    click to CONFIRMED ms (sandbox, median)', fmt(f.click_to_confirmed_ms, 0), '', '', '', null);
+}
+
 const header = ['figure', 'measured', 'baseline (same run)', 'ratio', 'target', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
 const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ').trimEnd();

@@ -258,26 +258,21 @@ void RpcClient::take_rate_token() {
     const Clock::duration interval =
         rate == 0 ? Clock::duration::zero()
                   : std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)) / rate;
-    const Clock::duration burst = rate == 0 ? Clock::duration::zero() : interval * (rate - 1);
+    // Strict pacing, no burst: requests leave at least 1/rate apart, so no second ever sees more than the
+    // cap (a burst allowance let 2 x cap through in one second: bench/rpc_watch.mjs peak_1s).
     Clock::time_point allowed;
     {
         std::lock_guard lock(rate_mutex_);
         const auto now = Clock::now();
-        const auto arrival = std::max(next_arrival_, now);
-        allowed = arrival - burst;
-        next_arrival_ = arrival + interval;
+        allowed = std::max(next_arrival_, now);
+        next_arrival_ = allowed + interval;
     }
     if (allowed > Clock::now()) std::this_thread::sleep_until(allowed);
 }
 
 void RpcClient::hold_off(Clock::duration delay) {
-    const std::uint32_t rate = options_.max_requests_per_second;
-    const Clock::duration burst =
-        rate == 0 ? Clock::duration::zero()
-                  : std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)) / rate *
-                        (rate - 1);
     std::lock_guard lock(rate_mutex_);
-    next_arrival_ = std::max(next_arrival_, Clock::now() + delay + burst);
+    next_arrival_ = std::max(next_arrival_, Clock::now() + delay);
 }
 
 RpcClient::Attempt RpcClient::attempt_once(const std::string& body) {

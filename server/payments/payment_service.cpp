@@ -491,8 +491,8 @@ Result<models::BroadcastResponse> PaymentService::broadcast(const std::string& p
             return fail(ErrorCode::TransactionMismatch, "this transaction belongs to another payment",
                         "signed_transaction");
         }
-        // A retry of an accepted transaction: send it again (harmless if it landed) and answer as before.
-        if ((*known)->state == TransactionState::Sent) (void)chain_.send((*known)->wire);
+        // A retry of an accepted transaction: answered from the store. The watcher sends it again while it
+        // is unseen; a buyer's retry never waits on the chain.
         return current(payment->status);
     }
     const auto t = now();
@@ -574,10 +574,11 @@ Result<bool> PaymentService::consider_signature(const PaymentRecord& payment, co
 bool PaymentService::resend_due(const std::string& signature) {
     const auto t = clock_.now_ms();
     std::lock_guard lock(memory_mutex_);
+    if (resends_left_ == 0) return false;  // this tick's budget is spent: still due next tick
     auto [it, first] = next_resend_ms_.try_emplace(signature, t + kResendIntervalMs);
-    if (first) return true;
-    if (t < it->second) return false;
+    if (!first && t < it->second) return false;
     it->second = t + kResendIntervalMs;
+    --resends_left_;
     return true;
 }
 
@@ -681,7 +682,16 @@ Result<std::size_t> PaymentService::follow_all_sent(const std::vector<PaymentRec
     std::size_t settled = 0;
     std::optional<std::uint64_t> height;
     std::unordered_set<std::string> done;  // a payment settles once, whichever of its transactions landed
-    for (std::size_t i = 0; i < sent.size() && i < statuses->size(); ++i) {
+    // From a start that moves each tick, so that the resend budget reaches every unseen transaction.
+    std::size_t first = 0;
+    {
+        std::lock_guard lock(memory_mutex_);
+        first = next_sent_ % sent.size();
+        next_sent_ = first + kResendsPerTick;
+    }
+    const auto count = std::min(sent.size(), statuses->size());
+    for (std::size_t n = 0; n < count; ++n) {
+        const std::size_t i = (first + n) % count;
         const auto& [payment, record] = sent[i];
         if (done.count(payment->payment_id)) continue;
         auto result = follow_sent(*payment, record, (*statuses)[i], height);
@@ -822,6 +832,10 @@ Result<models::Payment> PaymentService::status(const std::string& payment_id) {
 
 std::size_t PaymentService::watch_once() {
     const auto t = now();
+    {
+        std::lock_guard lock(memory_mutex_);
+        resends_left_ = kResendsPerTick;
+    }
     if (auto expired = payments_.expire_due(t.unix_seconds); !expired) {
         std::cerr << "hiltd watcher: " << describe(expired.error()) << "\n";
     }

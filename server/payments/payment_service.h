@@ -57,8 +57,11 @@ inline constexpr std::size_t kDestinationScanLimit = 100;
 // Destination addresses scanned per watcher tick, round robin: bounds a tick's RPC requests however many
 // merchants have open sessions (the RPC backend caps requests per second; a tick must not queue behind it).
 inline constexpr std::size_t kDestinationScansPerTick = 4;
-// A sent transaction not seen on chain is sent again at most this often (the recipe of solana-phantom.md §5).
+// A sent transaction not seen on chain is sent again at most this often (the recipe of solana-phantom.md §5),
+// and a watcher tick sends at most kResendsPerTick of them (rotating through the unseen ones), so that
+// many dropped transactions cannot take the whole RPC request budget (bench/rpc_watch.mjs "unseen").
 inline constexpr std::int64_t kResendIntervalMs = 2'000;
+inline constexpr std::size_t kResendsPerTick = 4;
 // Signatures on a destination known not to pay any session: remembered so they are read once; the memory
 // starts over past this size.
 inline constexpr std::size_t kSeenSignaturesMax = 100'000;
@@ -165,6 +168,8 @@ private:
     std::unordered_map<std::string, std::int64_t> next_resend_ms_;  // signature -> earliest resend
     std::unordered_set<std::string> seen_signatures_;               // destination signatures not ours
     std::size_t next_destination_ = 0;                              // round robin over destinations
+    std::size_t next_sent_ = 0;                                     // round robin over sent transactions
+    std::size_t resends_left_ = kResendsPerTick;                    // this tick's resend budget
 
     std::mutex watcher_mutex_;
     std::condition_variable watcher_wake_;
