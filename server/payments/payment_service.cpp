@@ -666,7 +666,9 @@ Result<bool> PaymentService::follow(const PaymentRecord& payment) {
 Result<std::size_t> PaymentService::follow_all_sent(const std::vector<PaymentRecord>& open) {
     std::vector<std::pair<const PaymentRecord*, TransactionRecord>> sent;
     for (const auto& payment : open) {
-        if (payment.status == models::PaymentStatus::Confirmed) continue;
+        // Only a payment awaiting confirmation has a transaction in flight (a broadcast moves it there; a
+        // retired transaction moves it back): one store read per in-flight payment, not per open session.
+        if (payment.status != models::PaymentStatus::PendingConfirmation) continue;
         auto transactions = payments_.transactions_of(payment.payment_id);
         if (!transactions) return transactions.error();
         for (auto& record : *transactions) {

@@ -410,8 +410,8 @@ Status SqlitePaymentStore::record_mismatch(const std::string& payment_id,
 
 Result<std::vector<TransactionRecord>> SqlitePaymentStore::transactions_of(
     const std::string& payment_id) {
-    std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare(
+    auto reader = reads_.lease();  // a read: never behind a commit's flush
+    auto stmt = reader.db().prepare(
         "SELECT signature, payment_id, wire, expiry_height, state, error FROM payment_transactions"
         " WHERE payment_id = ? ORDER BY created_at, signature");
     if (!stmt) return stmt.error();
@@ -429,8 +429,8 @@ Result<std::vector<TransactionRecord>> SqlitePaymentStore::transactions_of(
 
 Result<std::optional<PaymentRecord>> SqlitePaymentStore::find_by_reference(
     const solana::PublicKey& reference) {
-    std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("SELECT " + std::string(kPaymentColumns) + " FROM payments WHERE reference = ?");
+    auto reader = reads_.lease();  // a read: never behind a commit's flush
+    auto stmt = reader.db().prepare("SELECT " + std::string(kPaymentColumns) + " FROM payments WHERE reference = ?");
     if (!stmt) return stmt.error();
     stmt->bind(1, reference.to_base58());
     auto row = stmt->step();
@@ -443,8 +443,8 @@ Result<std::optional<PaymentRecord>> SqlitePaymentStore::find_by_reference(
 
 Result<std::optional<TransactionRecord>> SqlitePaymentStore::find_transaction(
     const std::string& signature) {
-    std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare(
+    auto reader = reads_.lease();  // a read: never behind a commit's flush
+    auto stmt = reader.db().prepare(
         "SELECT signature, payment_id, wire, expiry_height, state, error FROM payment_transactions"
         " WHERE signature = ?");
     if (!stmt) return stmt.error();
@@ -492,8 +492,8 @@ Result<std::vector<std::string>> SqlitePaymentStore::expire_due(std::int64_t now
 Result<std::vector<PaymentRecord>> SqlitePaymentStore::watch_list(std::int64_t now,
                                                                   std::int64_t late_window_seconds,
                                                                   std::size_t limit) {
-    std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("SELECT " + std::string(kPaymentColumns) +
+    auto reader = reads_.lease();  // a read: never behind a commit's flush
+    auto stmt = reader.db().prepare("SELECT " + std::string(kPaymentColumns) +
                             " FROM payments WHERE status IN ('PENDING_CONFIRMATION', 'PENDING_SIGNATURE')"
                             " OR (status = 'FAILED' AND failure_reason = 'EXPIRED' AND expires_at > ?)"
                             " ORDER BY updated_at DESC LIMIT ?");
