@@ -45,18 +45,37 @@ Error refusal(const Error& error) {
     return error;
 }
 
-std::uint64_t balance_delta(const std::vector<TokenBalance>& pre, const std::vector<TokenBalance>& post,
-                            const solana::PublicKey& account, const solana::PublicKey& mint, bool& decreased) {
+// What `owner` received in a landed transaction, from the chain's balances only: lamports for SOL, else the
+// token balance of its associated account for the quote's mint (that account must be of this mint and
+// owned by `owner`: transaction_mismatch otherwise). A balance that went down received 0.
+Result<std::uint64_t> received(const PaymentQuote& q, const ConfirmedTransaction& landed,
+                               const solana::PublicKey& owner) {
+    const auto& keys = landed.account_keys;
+    if (q.native) {
+        for (std::size_t i = 0; i < keys.size() && i < landed.pre_balances.size() && i < landed.post_balances.size();
+             ++i) {
+            if (keys[i] != owner) continue;
+            const auto before = landed.pre_balances[i];
+            const auto after = landed.post_balances[i];
+            return after > before ? after - before : 0;
+        }
+        return std::uint64_t{0};
+    }
+    const auto account = token_account(owner, q.token_mint);
     std::uint64_t before = 0;
     std::uint64_t after = 0;
-    for (const auto& b : pre) {
-        if (b.account == account && b.mint == mint) before = b.amount;
+    for (const auto& b : landed.pre_token_balances) {
+        if (b.account == account) before = b.amount;
     }
-    for (const auto& b : post) {
-        if (b.account == account && b.mint == mint) after = b.amount;
+    for (const auto& b : landed.post_token_balances) {
+        if (b.account != account) continue;
+        if (b.mint != q.token_mint || b.owner != owner) {
+            return fail(ErrorCode::TransactionMismatch,
+                        "the receiving token account is not the owner's account of the quoted mint", "token_mint");
+        }
+        after = b.amount;
     }
-    decreased = after < before;
-    return decreased ? before - after : after - before;
+    return after > before ? after - before : 0;
 }
 
 // A transaction may be built or broadcast only while the session waits for one and has time left.
@@ -167,46 +186,18 @@ Status verify_landed(const PaymentRecord& payment, const ConfirmedTransaction& l
     const auto report = solana::inspect_transaction(landed.transaction);
     HILT_TRY(solana::check_payment(report, payment_expectation(payment, report.fee_payer)));
     const auto& q = payment.quote;
-    const auto expect = [](std::uint64_t got, std::int64_t want, bool decreased, std::string_view who) -> Status {
-        if (decreased || got != static_cast<std::uint64_t>(want)) {
+    const auto expect = [&](const solana::PublicKey& owner, std::int64_t want, std::string_view who) -> Status {
+        auto got = received(q, landed, owner);
+        if (!got) return got.error();
+        if (*got != static_cast<std::uint64_t>(want)) {
             return fail(ErrorCode::TransactionMismatch,
-                        std::string(who) + " received " + std::to_string(got) + " instead of " + std::to_string(want),
+                        std::string(who) + " received " + std::to_string(*got) + " instead of " + std::to_string(want),
                         std::string(who));
         }
         return {};
     };
-    if (q.native) {
-        const auto lamport_delta = [&](const solana::PublicKey& wallet, bool& decreased) -> std::uint64_t {
-            for (std::size_t i = 0; i < landed.account_keys.size(); ++i) {
-                if (landed.account_keys[i] != wallet || i >= landed.pre_balances.size() ||
-                    i >= landed.post_balances.size()) {
-                    continue;
-                }
-                decreased = landed.post_balances[i] < landed.pre_balances[i];
-                return decreased ? landed.pre_balances[i] - landed.post_balances[i]
-                                 : landed.post_balances[i] - landed.pre_balances[i];
-            }
-            decreased = false;
-            return 0;
-        };
-        bool decreased = false;
-        auto got = lamport_delta(q.merchant_wallet, decreased);
-        HILT_TRY(expect(got, q.merchant_amount_minor_units, decreased, "merchant_wallet"));
-        if (q.fee_minor_units > 0) {
-            got = lamport_delta(q.fee_wallet, decreased);
-            HILT_TRY(expect(got, q.fee_minor_units, decreased, "fee_wallet"));
-        }
-        return {};
-    }
-    bool decreased = false;
-    auto got = balance_delta(landed.pre_token_balances, landed.post_token_balances,
-                             token_account(q.merchant_wallet, q.token_mint), q.token_mint, decreased);
-    HILT_TRY(expect(got, q.merchant_amount_minor_units, decreased, "merchant_wallet"));
-    if (q.fee_minor_units > 0) {
-        got = balance_delta(landed.pre_token_balances, landed.post_token_balances,
-                            token_account(q.fee_wallet, q.token_mint), q.token_mint, decreased);
-        HILT_TRY(expect(got, q.fee_minor_units, decreased, "fee_wallet"));
-    }
+    HILT_TRY(expect(q.merchant_wallet, q.merchant_amount_minor_units, "merchant_wallet"));
+    if (q.fee_minor_units > 0) HILT_TRY(expect(q.fee_wallet, q.fee_minor_units, "fee_wallet"));
     return {};
 }
 
@@ -230,38 +221,9 @@ Result<std::int64_t> verify_found_transfer(const PaymentRecord& payment, const C
         return mismatch("the transaction does not carry this session's reference", "reference");
     }
     const auto& q = payment.quote;
-    // What `account` gained, from the chain's balances (lamports for SOL, the token balance otherwise).
-    const auto gained = [&](const solana::PublicKey& owner) -> Result<std::uint64_t> {
-        if (q.native) {
-            for (std::size_t i = 0; i < keys.size() && i < landed.pre_balances.size() &&
-                                    i < landed.post_balances.size();
-                 ++i) {
-                if (keys[i] != owner) continue;
-                if (landed.post_balances[i] < landed.pre_balances[i]) return std::uint64_t{0};
-                return landed.post_balances[i] - landed.pre_balances[i];
-            }
-            return std::uint64_t{0};
-        }
-        const auto account = token_account(owner, q.token_mint);
-        std::uint64_t before = 0;
-        std::uint64_t after = 0;
-        for (const auto& b : landed.pre_token_balances) {
-            if (b.account == account) before = b.amount;
-        }
-        for (const auto& b : landed.post_token_balances) {
-            if (b.account != account) continue;
-            // The account at the associated address must be what it claims: this mint, this owner.
-            if (b.mint != q.token_mint || b.owner != owner) {
-                return mismatch("the receiving token account is not the owner's account of the quoted mint",
-                                "token_mint");
-            }
-            after = b.amount;
-        }
-        return after > before ? after - before : 0;
-    };
     std::int64_t over = 0;
     const auto require = [&](const solana::PublicKey& owner, std::int64_t want, std::string_view who) -> Status {
-        auto got = gained(owner);
+        auto got = received(q, landed, owner);
         if (!got) return got.error();
         const auto wanted = static_cast<std::uint64_t>(want);
         if (*got < wanted) {
