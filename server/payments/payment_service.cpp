@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <limits>
 
 #include "app.h"
 #include "auth/api_keys.h"
@@ -14,6 +15,7 @@
 #include "solana/instructions.h"
 #include "solana/pda.h"
 #include "solanapay/transaction_request.h"
+#include "solanapay/transfer_request.h"
 
 namespace hilt::server {
 
@@ -95,14 +97,32 @@ Status open_for_signing(const PaymentRecord& payment, models::Timestamp now) {
     return {};
 }
 
-std::string solana_pay_url(const std::string& public_url, const std::string& payment_id, const std::string& title) {
+// The QR code's URL: the transaction request when this server is public over https (wallets fetch only
+// https links), else the transfer request.
+std::string solana_pay_url(const std::string& public_url, const std::string& payment_id, const std::string& title,
+                           const std::string& transfer_url) {
     const auto link = public_url + "/v1/solana-pay/" + payment_id;
     if (is_https_url(link)) {
         auto url = solanapay::encode_transaction_request({link, title.substr(0, 64), ""});
         if (url) return *url;
     }
-    // Local development (http on loopback): wallets only fetch https links, but the URL keeps its shape.
-    return "solana:" + percent_encode_component(link);
+    return transfer_url;
+}
+
+// The Solana Pay transfer request for wallets without transaction requests: the whole price to the merchant
+// (one recipient, so the fee travels with it and is recorded as outstanding), the session's reference, and
+// the payment id as the memo and in the message the wallet shows.
+Result<std::string> solana_pay_transfer_url(const PaymentRecord& payment) {
+    const auto& q = payment.quote;
+    solanapay::TransferRequest request;
+    request.recipient = q.merchant_wallet;
+    request.amount = solanapay::TokenAmount{static_cast<std::uint64_t>(q.amount_minor_units), q.decimals};
+    if (!q.native) request.spl_token = q.token_mint;
+    request.references = {payment.reference};
+    request.label = q.title;
+    request.message = "Order " + payment.payment_id;
+    request.memo = payment.payment_id;
+    return solanapay::encode_transfer_request(request);
 }
 
 }  // namespace
@@ -201,7 +221,7 @@ Status verify_landed(const PaymentRecord& payment, const ConfirmedTransaction& l
     return {};
 }
 
-Result<std::int64_t> verify_found_transfer(const PaymentRecord& payment, const ConfirmedTransaction& landed) {
+Result<FoundPayment> verify_found_transfer(const PaymentRecord& payment, const ConfirmedTransaction& landed) {
     if (landed.err) return rejection(*landed.err);
     const auto mismatch = [](std::string message, std::string field) {
         return fail(ErrorCode::TransactionMismatch, std::move(message), std::move(field));
@@ -221,22 +241,36 @@ Result<std::int64_t> verify_found_transfer(const PaymentRecord& payment, const C
         return mismatch("the transaction does not carry this session's reference", "reference");
     }
     const auto& q = payment.quote;
-    std::int64_t over = 0;
-    const auto require = [&](const solana::PublicKey& owner, std::int64_t want, std::string_view who) -> Status {
-        auto got = received(q, landed, owner);
+    auto to_merchant = received(q, landed, q.merchant_wallet);
+    if (!to_merchant) return to_merchant.error();
+    std::uint64_t to_fee_account = 0;
+    if (q.fee_minor_units > 0) {
+        auto got = received(q, landed, q.fee_wallet);
         if (!got) return got.error();
-        const auto wanted = static_cast<std::uint64_t>(want);
-        if (*got < wanted) {
-            return mismatch(std::string(who) + " received " + std::to_string(*got) + " of the " +
-                                std::to_string(want) + " due",
-                            std::string(who));
-        }
-        over += static_cast<std::int64_t>(*got - wanted);
-        return {};
-    };
-    HILT_TRY(require(q.merchant_wallet, q.merchant_amount_minor_units, "merchant_wallet"));
-    if (q.fee_minor_units > 0) HILT_TRY(require(q.fee_wallet, q.fee_minor_units, "fee_wallet"));
-    return over;
+        to_fee_account = *got;
+    }
+    // The quote's amounts are each at most kMaxJsonInteger (< 2^53): net + fee_short cannot wrap.
+    const auto fee = static_cast<std::uint64_t>(q.fee_minor_units);
+    const auto fee_short = to_fee_account < fee ? fee - to_fee_account : 0;
+    const auto net = static_cast<std::uint64_t>(q.merchant_amount_minor_units);
+    if (*to_merchant < net) {
+        return mismatch("merchant_wallet received " + std::to_string(*to_merchant) + " of the " +
+                            std::to_string(net) + " due",
+                        "merchant_wallet");
+    }
+    if (*to_merchant < net + fee_short) {
+        return mismatch("short by " + std::to_string(net + fee_short - *to_merchant) + ": fee_wallet received " +
+                            std::to_string(to_fee_account) + " of the " + std::to_string(fee) +
+                            " fee and merchant_wallet " + std::to_string(*to_merchant) + " of the " +
+                            std::to_string(q.amount_minor_units) + " total",
+                        "fee_wallet");
+    }
+    // The chain reports any u64: the excess saturates rather than wraps.
+    const auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    const auto to_merchant_over = std::min(*to_merchant - net - fee_short, max);
+    const auto to_fee_over = std::min(to_fee_account > fee ? to_fee_account - fee : 0, max);
+    const auto over = to_merchant_over > max - to_fee_over ? max : to_merchant_over + to_fee_over;
+    return FoundPayment{static_cast<std::int64_t>(over), static_cast<std::int64_t>(fee_short)};
 }
 
 // ---- service ---------------------------------------------------------------------------------------
@@ -315,8 +349,28 @@ Result<models::ConnectResponse> PaymentService::connect(const std::string& slug,
     payment.quote = std::move(quote);
     payment.created_at = t;
     payment.expires_at = models::Timestamp{t.unix_seconds + config_.session_ttl_seconds};
+    auto transfer_url = solana_pay_transfer_url(payment);
+    if (!transfer_url) return transfer_url.error();
     HILT_TRY(payments_.create(payment, t.unix_seconds));
 
+    return session_view(payment, product->checkout_url, std::move(*transfer_url));
+}
+
+Result<models::ConnectResponse> PaymentService::session(const std::string& payment_id) {
+    auto payment = payments_.get(payment_id);
+    if (!payment) return payment.error();
+    auto product = products_.find_by_slug(payment->slug);
+    if (!product) return product.error();
+    auto transfer_url = solana_pay_transfer_url(*payment);
+    if (!transfer_url) return transfer_url.error();
+    auto out = session_view(*payment, product->checkout_url, std::move(*transfer_url));
+    out.status = to_api_payment(*payment, std::nullopt, now()).status;  // an expired session reads FAILED
+    return out;
+}
+
+models::ConnectResponse PaymentService::session_view(const PaymentRecord& payment, const std::string& checkout_url,
+                                                     std::string transfer_url) const {
+    const auto& title = payment.quote.title;
     models::ConnectResponse out;
     out.payment_id = payment.payment_id;
     out.status = payment.status;
@@ -329,11 +383,12 @@ Result<models::ConnectResponse> PaymentService::connect(const std::string& slug,
     out.decimals = payment.quote.decimals;
     out.token_mint = payment.quote.token_mint;
     out.reference = payment.reference;
-    out.solana_pay_url = solana_pay_url(config_.public_url, payment.payment_id, product->title);
+    out.solana_pay_url = solana_pay_url(config_.public_url, payment.payment_id, title, transfer_url);
+    out.solana_pay_transfer_url = std::move(transfer_url);
     out.expires_at = payment.expires_at;
     out.buyer_wallet = payment.buyer_wallet;
-    if (is_https_url(product->checkout_url) && is_https_url(config_.public_url)) {
-        auto browse = phantom::browse_url(product->checkout_url + "?payment=" + payment.payment_id, config_.public_url);
+    if (is_https_url(checkout_url) && is_https_url(config_.public_url)) {
+        auto browse = phantom::browse_url(checkout_url + "?payment=" + payment.payment_id, config_.public_url);
         if (browse) {
             out.phantom_mobile = models::PhantomMobile{
                 *browse, config_.public_url,
@@ -497,11 +552,20 @@ Result<models::BroadcastResponse> PaymentService::broadcast(const std::string& p
         return refusal(sent.error());
     }
     // Accepted (or the chain is briefly unreachable: the watcher sends it again until it lands or expires).
+    {
+        std::lock_guard lock(memory_mutex_);
+        quick_until_ms_[payment_id] = clock_.now_ms() + kQuickFollowWindowMs;
+    }
+    {
+        std::lock_guard lock(watcher_mutex_);
+        watcher_poked_ = true;
+    }
+    watcher_wake_.notify_all();
     return current(models::PaymentStatus::PendingConfirmation);
 }
 
 Result<bool> PaymentService::settle_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed,
-                                          std::int64_t overpaid_minor_units) {
+                                          const FoundPayment& found) {
     const auto t = now();
     const auto landed_at = landed.block_time.value_or(t.unix_seconds);
     Settlement settlement{payment.payment_id,
@@ -509,21 +573,22 @@ Result<bool> PaymentService::settle_landed(const PaymentRecord& payment, const C
                           landed.transaction.message.account_keys.front(),
                           static_cast<std::int64_t>(landed.slot),
                           landed_at > payment.expires_at.unix_seconds,
-                          overpaid_minor_units,
+                          found.overpaid_minor_units,
+                          found.fee_outstanding_minor_units,
                           t};
     return payments_.settle(settlement, keys_.receipt);
 }
 
 Result<bool> PaymentService::settle_found(const PaymentRecord& payment, const ConfirmedTransaction& landed) {
-    auto overpaid = verify_found_transfer(payment, landed);
-    if (overpaid) return settle_landed(payment, landed, *overpaid);
+    auto found = verify_found_transfer(payment, landed);
+    if (found) return settle_landed(payment, landed, *found);
     const auto& keys = landed.account_keys;
     if (std::find(keys.begin(), keys.end(), payment.reference) != keys.end()) {
         // About this session, but not paying it: kept, never credited, never ignored.
-        HILT_TRY(payments_.record_mismatch(payment.payment_id, landed.signature, describe(overpaid.error()),
+        HILT_TRY(payments_.record_mismatch(payment.payment_id, landed.signature, describe(found.error()),
                                            now().unix_seconds));
     }
-    return overpaid.error();
+    return found.error();
 }
 
 Result<bool> PaymentService::consider_signature(const PaymentRecord& payment, const std::string& signature) {
@@ -625,7 +690,7 @@ Result<bool> PaymentService::follow(const PaymentRecord& payment) {
     return false;
 }
 
-Result<std::size_t> PaymentService::follow_all_sent(const std::vector<PaymentRecord>& open) {
+Result<std::size_t> PaymentService::follow_all_sent(const std::vector<PaymentRecord>& open, bool landed_only) {
     std::vector<std::pair<const PaymentRecord*, TransactionRecord>> sent;
     for (const auto& payment : open) {
         // Only a payment awaiting confirmation has a transaction in flight (a broadcast moves it there; a
@@ -658,6 +723,7 @@ Result<std::size_t> PaymentService::follow_all_sent(const std::vector<PaymentRec
         const std::size_t i = (first + n) % count;
         const auto& [payment, record] = sent[i];
         if (done.count(payment->payment_id)) continue;
+        if (landed_only && !(*statuses)[i]) continue;
         auto result = follow_sent(*payment, record, (*statuses)[i], height);
         if (!result) {
             if (result.error().code == ErrorCode::ChainUnavailable) return result.error();
@@ -826,17 +892,69 @@ std::size_t PaymentService::watch_once() {
     return settled + *discovered;
 }
 
+bool PaymentService::has_quick_follows() {
+    std::lock_guard lock(memory_mutex_);
+    return !quick_until_ms_.empty();
+}
+
+std::size_t PaymentService::follow_quickly() {
+    std::vector<std::string> ids;
+    {
+        const auto t = clock_.now_ms();
+        std::lock_guard lock(memory_mutex_);
+        std::erase_if(quick_until_ms_, [t](const auto& entry) { return entry.second <= t; });
+        for (const auto& [id, until] : quick_until_ms_) ids.push_back(id);
+    }
+    std::vector<PaymentRecord> in_flight;
+    for (const auto& id : ids) {
+        auto payment = payments_.get(id);
+        if (payment && payment->status == models::PaymentStatus::PendingConfirmation) {
+            in_flight.push_back(std::move(*payment));
+            continue;
+        }
+        if (!payment) std::cerr << "hiltd watcher: " << id << ": " << describe(payment.error()) << "\n";
+        std::lock_guard lock(memory_mutex_);
+        quick_until_ms_.erase(id);  // settled, retired or unreadable: the full ticks have it
+    }
+    if (in_flight.empty()) return 0;
+    auto followed = follow_all_sent(in_flight, true);
+    if (!followed) {
+        std::cerr << "hiltd watcher: " << describe(followed.error()) << "\n";
+        return 0;
+    }
+    return *followed;
+}
+
 void PaymentService::start_watcher(std::chrono::milliseconds interval) {
     stop_watcher();
     std::lock_guard lock(watcher_mutex_);
     watcher_stop_ = false;
-    watcher_ = std::thread([this, interval] {
+    // Half the RPC cap at most for the quick follows' status requests (2 s / cap), between 100 ms and a tick.
+    const auto cap = std::max<std::int64_t>(config_.rpc_max_requests_per_second, 1);
+    const auto quick = std::clamp(std::chrono::milliseconds(2'000 / cap), std::chrono::milliseconds(100), interval);
+    watcher_ = std::thread([this, interval, quick] {
+        using Steady = std::chrono::steady_clock;
         std::unique_lock lock(watcher_mutex_);
         while (!watcher_stop_) {
             lock.unlock();
             watch_once();
+            const auto next_tick = Steady::now() + interval;
             lock.lock();
-            watcher_wake_.wait_for(lock, interval, [this] { return watcher_stop_; });
+            // Until the next tick: quick follows while a broadcast payment awaits confirmation.
+            while (!watcher_stop_) {
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - Steady::now());
+                if (left.count() <= 0) break;
+                lock.unlock();
+                const bool quick_follows = has_quick_follows();
+                lock.lock();
+                watcher_poked_ = false;
+                watcher_wake_.wait_for(lock, quick_follows ? std::min(quick, left) : left,
+                                       [this] { return watcher_stop_ || watcher_poked_; });
+                if (watcher_stop_ || watcher_poked_ || Steady::now() >= next_tick) continue;
+                lock.unlock();
+                follow_quickly();
+                lock.lock();
+            }
         }
     });
 }

@@ -62,6 +62,10 @@ inline constexpr std::size_t kDestinationScansPerTick = 4;
 // many dropped transactions cannot take the whole RPC request budget (bench/rpc_watch.mjs "unseen").
 inline constexpr std::int64_t kResendIntervalMs = 2'000;
 inline constexpr std::size_t kResendsPerTick = 4;
+// For this long after a broadcast its payment is also followed between the watcher's ticks, every
+// quick_follow_interval (about 2 s / the RPC cap: 250 ms at the default 8 requests/s), with one batched status
+// request and nothing else, so a buyer sees CONFIRMED soon after the cluster does.
+inline constexpr std::int64_t kQuickFollowWindowMs = 30'000;
 // Signatures on a destination known not to pay any session: remembered so they are read once; the memory
 // starts over past this size.
 inline constexpr std::size_t kSeenSignaturesMax = 100'000;
@@ -88,10 +92,14 @@ solana::PaymentExpectation payment_expectation(const PaymentRecord& payment, con
 // signature a buyer hands in) like Solana Pay's validateTransfer, but stricter: no error; every invoked
 // program allowlisted; the session's reference among its keys; and, from the chain's balances only (raw
 // integers, wherever the transfer sits among the instructions), the merchant's account — of the exact mint,
-// owned by the merchant's wallet — received at least the net amount and the fee account at least the fee.
-// Less is transaction_mismatch (never credited); the amount paid above the quote is returned (> 0 flags
-// an overpayment, which is credited).
-[[nodiscard]] Result<std::int64_t> verify_found_transfer(const PaymentRecord& payment,
+// owned by the merchant's wallet — received at least the net amount and the fee account at least the fee,
+// or (a Solana Pay transfer request has one recipient) the merchant received the fee's shortfall on top of
+// the net amount. Less is transaction_mismatch (never credited).
+struct FoundPayment {
+    std::int64_t overpaid_minor_units = 0;         // paid above the quote: credited and flagged
+    std::int64_t fee_outstanding_minor_units = 0;  // the part of the fee the merchant received instead
+};
+[[nodiscard]] Result<FoundPayment> verify_found_transfer(const PaymentRecord& payment,
                                                          const ConfirmedTransaction& landed);
 
 struct PaymentKeys {
@@ -122,6 +130,9 @@ public:
     [[nodiscard]] Result<models::ConfirmResponse> confirm(const std::string& payment_id,
                                                           const std::optional<std::string>& tx_signature);
     [[nodiscard]] Result<models::Payment> status(const std::string& payment_id);
+    // The session connect started, as connect answered it (status as of now): how a page opened on
+    // `?payment={id}` (Phantom's in-app browser after an app switch) continues the same payment.
+    [[nodiscard]] Result<models::ConnectResponse> session(const std::string& payment_id);
     // The payment as its merchant reads it (its trail), membership fields included once confirmed.
     [[nodiscard]] Result<models::Payment> api_view(const PaymentRecord& payment);
 
@@ -141,20 +152,28 @@ private:
     [[nodiscard]] Result<bool> follow_sent(const PaymentRecord& payment, const TransactionRecord& record,
                                            const std::optional<SignatureStatus>& status,
                                            std::optional<std::uint64_t>& height);
-    // Every sent transaction of `open`, in one batched status request.
-    [[nodiscard]] Result<std::size_t> follow_all_sent(const std::vector<PaymentRecord>& open);
+    // Every sent transaction of `open`, in one batched status request. `landed_only`: leave the unseen ones
+    // (no block height, no re-send) to the next full tick.
+    [[nodiscard]] Result<std::size_t> follow_all_sent(const std::vector<PaymentRecord>& open,
+                                                      bool landed_only = false);
+    // Between ticks: follow_all_sent(landed_only) of the payments broadcast in the last kQuickFollowWindowMs
+    // that still await confirmation. Returns how many it settled.
+    std::size_t follow_quickly();
+    bool has_quick_follows();
     // Payments wallets sent themselves (Solana Pay) or that landed late: the new signatures on the
     // addresses open sessions pay to, matched to sessions by the reference key they carry.
     [[nodiscard]] Result<std::size_t> discover_by_destination(const std::vector<PaymentRecord>& open);
     bool resend_due(const std::string& signature);
     [[nodiscard]] Result<bool> settle_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed,
-                                             std::int64_t overpaid_minor_units = 0);
+                                             const FoundPayment& found = {});
     // A transaction found for `payment` (by its reference, or handed in by the buyer): settles it when it
     // pays (verify_found_transfer), records it as a mismatch of the session when it carries the
     // session's reference but does not pay, and is transaction_mismatch either way when it does not.
     [[nodiscard]] Result<bool> settle_found(const PaymentRecord& payment, const ConfirmedTransaction& landed);
     [[nodiscard]] Result<bool> consider_signature(const PaymentRecord& payment, const std::string& signature);
     models::Timestamp now() const;
+    models::ConnectResponse session_view(const PaymentRecord& payment, const std::string& checkout_url,
+                                         std::string transfer_url) const;
 
     const ServerConfig& config_;
     const Clock& clock_;
@@ -170,11 +189,13 @@ private:
     std::size_t next_destination_ = 0;                              // round robin over destinations
     std::size_t next_sent_ = 0;                                     // round robin over sent transactions
     std::size_t resends_left_ = kResendsPerTick;                    // this tick's resend budget
+    std::unordered_map<std::string, std::int64_t> quick_until_ms_;  // payment id -> followed quickly until
 
     std::mutex watcher_mutex_;
     std::condition_variable watcher_wake_;
     std::thread watcher_;
     bool watcher_stop_ = false;
+    bool watcher_poked_ = false;  // a broadcast: look again at how long to wait
 };
 
 }  // namespace hilt::server

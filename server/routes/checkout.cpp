@@ -55,6 +55,16 @@ void register_checkout_routes(HttpServer& http, AppContext& context) {
         return response;
     });
 
+    // The session a page opened on ?payment={id} continues (Phantom's in-app browser after the app switch).
+    http.route("GET", "/v1/payments/{payment_id}/session", [&context, &service](const HttpRequest& request) {
+        if (auto limited = limit_public(request, context)) return *limited;
+        auto id = payment_id_of(request);
+        if (!id) return HttpResponse::error(id.error(), request.request_id);
+        auto response = answer(service.session(*id), request);
+        response.headers.emplace_back("Cache-Control", "no-store");
+        return response;
+    });
+
     http.route("POST", "/v1/payments/{payment_id}/transaction", [&context, &service](const HttpRequest& request) {
         if (auto limited = limit_public(request, context)) return *limited;
         auto id = payment_id_of(request);

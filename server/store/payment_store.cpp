@@ -207,6 +207,7 @@ models::Payment to_api_payment(const PaymentRecord& p,
     out.tx_signature = p.tx_signature;
     out.late = p.late;
     if (p.overpaid_minor_units > 0) out.overpaid_minor_units = p.overpaid_minor_units;
+    if (p.fee_outstanding_minor_units > 0) out.fee_outstanding_minor_units = p.fee_outstanding_minor_units;
     out.created_at = p.created_at;
     out.expires_at = p.expires_at;
     if (p.status == models::PaymentStatus::Confirmed) {

@@ -66,6 +66,8 @@ struct PaymentRecord {
     std::optional<std::string> tx_signature;
     bool late = false;
     std::int64_t overpaid_minor_units = 0;  // paid above the quote (found transfers only)
+    // The fee paid to the merchant with the price instead of to the fee account (found transfers only).
+    std::int64_t fee_outstanding_minor_units = 0;
     PaymentQuote quote;
     std::optional<models::DeliveryStatus> delivery_status;
     std::optional<std::string> membership_id;
@@ -101,6 +103,7 @@ struct Settlement {
     std::int64_t slot = 0;
     bool late = false;
     std::int64_t overpaid_minor_units = 0;
+    std::int64_t fee_outstanding_minor_units = 0;
     models::Timestamp confirmed_at;
 };
 

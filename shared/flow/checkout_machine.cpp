@@ -322,8 +322,12 @@ void finish_loading(Builder& b) {
     if (ctx.handoff_problem) b.announce(kSayHandoffProblem);
 }
 
-// Payload first, and the handoff identity when a token came with the link and no session holds it
-// yet.
+bool loaded(const phases::Loading& loading) {
+    return loading.payload_request == 0 && loading.handoff_request == 0 && loading.session_request == 0;
+}
+
+// Payload first, the handoff identity when a token came with the link and no session holds it yet,
+// and the session a ?payment= link names.
 void enter_loading(Builder& b) {
     auto& ctx = b.ctx();
     phases::Loading loading;
@@ -335,7 +339,11 @@ void enter_loading(Builder& b) {
         loading.handoff_request = b.next_id();
         b.emit(effects::ResolveHandoff{loading.handoff_request, *ctx.handoff_token});
     }
-    if (loading.payload_request == 0 && loading.handoff_request == 0) return finish_loading(b);
+    if (ctx.resume_payment_id && !ctx.session) {
+        loading.session_request = b.next_id();
+        b.emit(effects::FetchSession{loading.session_request, *ctx.resume_payment_id});
+    }
+    if (loaded(loading)) return finish_loading(b);
     b.go(loading);
 }
 
@@ -423,6 +431,7 @@ void on(Builder& b, const events::Start& event) {
     auto& ctx = b.ctx();
     ctx.slug = event.slug;
     ctx.handoff_token = event.handoff_token;
+    ctx.resume_payment_id = event.payment_id;
     ctx.env = event.env;
     ctx.now = event.now;
     ctx.visible = event.visible;
@@ -568,7 +577,7 @@ void on(Builder& b, const events::PayloadReplied& event) {
     if (const auto* payload = value_of(event.reply)) {
         b.ctx().payload = *payload;
         loading->payload_request = 0;
-        if (loading->handoff_request == 0) finish_loading(b);
+        if (loaded(*loading)) finish_loading(b);
         return;
     }
     const ApiFailure& failure = failure_of(event.reply);
@@ -600,10 +609,40 @@ void on(Builder& b, const events::HandoffReplied& event) {
         ctx.handoff_token.reset();
     }
     loading->handoff_request = 0;
-    if (loading->payload_request == 0) finish_loading(b);
+    if (loaded(*loading)) finish_loading(b);
+}
+
+// The answer to a ?payment= link's session: continued when it is this product's and still open (the
+// buyer picks a way to pay with it, or, once a transaction was sent, watches it confirm); otherwise,
+// or when it could not be read, the page goes on as a plain load (a new session when the buyer pays).
+void resume_session(Builder& b, phases::Loading& loading, const events::SessionReplied& event) {
+    auto& ctx = b.ctx();
+    loading.session_request = 0;
+    ctx.resume_payment_id.reset();
+    const auto* session = value_of(event.reply);
+    if (session != nullptr && session->slug == ctx.slug) {
+        switch (session->status) {
+            case models::PaymentStatus::PendingSignature:
+                ctx.session = *session;
+                ctx.resume = Resume{SnapshotStage::SessionStarted, 0, std::nullopt};
+                break;
+            case models::PaymentStatus::PendingConfirmation:
+            case models::PaymentStatus::Confirmed:
+                ctx.session = *session;
+                ctx.resume = Resume{SnapshotStage::Submitted, 0, std::nullopt};
+                break;
+            case models::PaymentStatus::Failed:
+                break;
+        }
+    }
+    if (loaded(loading)) finish_loading(b);
 }
 
 void on(Builder& b, const events::SessionReplied& event) {
+    if (auto* loading = phase_as<phases::Loading>(b.state)) {
+        if (event.request != 0 && loading->session_request == event.request) resume_session(b, *loading, event);
+        return;
+    }
     const auto* chosen = phase_as<phases::RouteChosen>(b.state);
     if (chosen == nullptr || event.request == 0 || chosen->session_request != event.request) return;
     auto& ctx = b.ctx();
@@ -841,6 +880,7 @@ std::vector<RequestId> pending_requests(const State& state) {
             if constexpr (std::is_same_v<P, phases::Loading>) {
                 add(phase.payload_request);
                 add(phase.handoff_request);
+                add(phase.session_request);
             } else if constexpr (std::is_same_v<P, phases::RouteChosen>) {
                 add(phase.session_request);
             } else if constexpr (std::is_same_v<P, phases::Confirming>) {
@@ -933,7 +973,7 @@ constexpr std::array<std::string_view, std::variant_size_v<Event>> kEventNames =
     "wallet_failed",
 };
 constexpr std::array<std::string_view, std::variant_size_v<Effect>> kEffectNames = {
-    "fetch_payload",       "resolve_handoff",       "start_session",
+    "fetch_payload",       "resolve_handoff",       "fetch_session",         "start_session",
     "connect_extension",   "open_connect_deeplink", "request_transaction",
     "sign_with_extension", "open_sign_deeplink",    "open_deeplink",
     "broadcast",           "poll_status",           "confirm",

@@ -184,13 +184,16 @@ struct PhantomRedirect {
 // ---- [SECTION] Events --------------------------------------------------------------------------
 namespace events {
 
-// Page load without a saved session: /p/{slug}[?handoff=…].
+// Page load without a saved session: /p/{slug}[?handoff=…][&payment=…].
 struct Start {
     std::string slug;
     std::optional<std::string> handoff_token;
     Environment env;
     Timestamp now;
     bool visible = true;
+    // ?payment={id}: the session a page elsewhere started (Phantom's browse deeplink reopens the page
+    // inside Phantom with it): continued when it is this product's and still open, else ignored.
+    std::optional<std::string> payment_id;
     friend bool operator==(const Start&, const Start&) = default;
 };
 // Page load with a saved session (after a Phantom app-switch, or a reload while waiting).
@@ -307,6 +310,11 @@ struct ResolveHandoff {  // POST /v1/handoff/resolve -> HandoffReplied
     std::string token;
     friend bool operator==(const ResolveHandoff&, const ResolveHandoff&) = default;
 };
+struct FetchSession {  // GET /v1/payments/{id}/session -> SessionReplied
+    RequestId request = 0;
+    std::string payment_id;
+    friend bool operator==(const FetchSession&, const FetchSession&) = default;
+};
 struct StartSession {  // POST /v1/products/p/{slug}/connect -> SessionReplied
     RequestId request = 0;
     std::string slug;
@@ -388,7 +396,8 @@ struct CopyToClipboard {
 
 }  // namespace effects
 
-using Effect = std::variant<effects::FetchPayload, effects::ResolveHandoff, effects::StartSession,
+using Effect = std::variant<effects::FetchPayload, effects::ResolveHandoff, effects::FetchSession,
+                            effects::StartSession,
                             effects::ConnectExtension, effects::OpenConnectDeeplink,
                             effects::RequestTransaction, effects::SignWithExtension,
                             effects::OpenSignDeeplink, effects::OpenDeeplink, effects::Broadcast,
@@ -431,6 +440,7 @@ struct Context {
     std::optional<std::string> signed_transaction;  // set once a wallet signed; never rebuilt after
     std::optional<std::string> tx_signature;        // set once the server accepted the broadcast
     std::optional<Resume> resume;
+    std::optional<std::string> resume_payment_id;  // Start's payment_id until its session is answered
     bool final_minute_announced = false;
 
     friend bool operator==(const Context&, const Context&) = default;
@@ -440,9 +450,10 @@ namespace phases {
 struct Booting {  // nothing requested yet; waits for Start or Restore
     friend bool operator==(const Booting&, const Booting&) = default;
 };
-struct Loading {  // payload (and handoff) requested
+struct Loading {  // payload (and handoff, and a ?payment= session) requested
     RequestId payload_request = 0;
     RequestId handoff_request = 0;
+    RequestId session_request = 0;
     friend bool operator==(const Loading&, const Loading&) = default;
 };
 struct ProductShown {  // title, price, "Paying as …", the lanes; the buyer picks one

@@ -164,6 +164,7 @@ Status from_json(const Json& json, ConnectResponse& out) {
     r.required("token_mint", out.token_mint, public_key());
     r.required("reference", out.reference, public_key());
     r.required("solana_pay_url", out.solana_pay_url, solana_pay_url());
+    r.required("solana_pay_transfer_url", out.solana_pay_transfer_url, solana_pay_url());
     r.required("expires_at", out.expires_at, timestamp());
     r.optional("buyer_wallet", out.buyer_wallet, public_key());
     r.optional("phantom_mobile", out.phantom_mobile, model<PhantomMobile>());
@@ -183,6 +184,7 @@ Json to_json(const ConnectResponse& value) {
                  {"token_mint", to_wire(value.token_mint)},
                  {"reference", to_wire(value.reference)},
                  {"solana_pay_url", value.solana_pay_url},
+                 {"solana_pay_transfer_url", value.solana_pay_transfer_url},
                  {"expires_at", to_wire(value.expires_at)}};
     put_optional(json, "buyer_wallet", value.buyer_wallet);
     put_optional(json, "phantom_mobile", value.phantom_mobile);
@@ -211,6 +213,7 @@ Status from_json(const Json& json, Payment& out) {
     r.optional("tx_signature", out.tx_signature, signature());
     r.with_default("late", out.late, boolean());
     r.optional("overpaid_minor_units", out.overpaid_minor_units, amount());
+    r.optional("fee_outstanding_minor_units", out.fee_outstanding_minor_units, amount());
     r.required("created_at", out.created_at, timestamp());
     r.required("expires_at", out.expires_at, timestamp());
     r.optional("confirmed_at", out.confirmed_at, timestamp());
@@ -242,6 +245,7 @@ Json to_json(const Payment& value) {
     put_optional(json, "buyer_wallet", value.buyer_wallet);
     put_optional(json, "tx_signature", value.tx_signature);
     put_optional(json, "overpaid_minor_units", value.overpaid_minor_units);
+    put_optional(json, "fee_outstanding_minor_units", value.fee_outstanding_minor_units);
     put_optional(json, "confirmed_at", value.confirmed_at);
     put_optional(json, "delivery_type", value.delivery_type);
     put_optional(json, "delivery_value", value.delivery_value);

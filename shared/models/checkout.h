@@ -110,7 +110,13 @@ struct ConnectResponse {
     std::uint8_t decimals = 0;
     PublicKey token_mint;
     PublicKey reference;     // the Solana Pay reference key of this session
+    // What the session's QR code shows: the transaction request (solana:https://…/v1/solana-pay/{id}) when
+    // the server is public over https, else the transfer request.
     std::string solana_pay_url;
+    // The Solana Pay transfer request: solana:<merchant wallet>?amount=<whole price>&spl-token=…&reference=
+    // …&label=…&message=…&memo=<payment_id>, for wallets without transaction requests (the fee is then
+    // paid to the merchant with the price and shows as fee_outstanding_minor_units).
+    std::string solana_pay_transfer_url;
     Timestamp expires_at;
     std::optional<PublicKey> buyer_wallet;
     std::optional<PhantomMobile> phantom_mobile;
@@ -140,6 +146,9 @@ struct Payment {
     bool late = false;                        // confirmed although it landed after expires_at
     // Paid above the quote (a wallet's own transfer, found on chain): credited, and flagged by the amount.
     std::optional<std::int64_t> overpaid_minor_units;
+    // A wallet's single transfer (a Solana Pay transfer request) paid the Hilt fee to the merchant with the
+    // price: the merchant holds it and owes it. Absent when the fee reached the fee account on chain.
+    std::optional<std::int64_t> fee_outstanding_minor_units;
     Timestamp created_at;
     Timestamp expires_at;
     std::optional<Timestamp> confirmed_at;

@@ -11,8 +11,8 @@ import nacl from 'tweetnacl';
 import bs58 from 'bs58';
 import web3 from '@solana/web3.js';
 import {
-  launchBrowser, startHttpsCheckoutServer, createProduct, fundedBuyer, openPage, waitForReady, waitForState,
-  press, screenshot, PHONE,
+  launchBrowser, startHttpsCheckoutServer, createProduct, fundedBuyer, openPage, fakePhantomScript, waitForReady,
+  waitForState, press, screenshot, waitFor, PHONE,
 } from './support.mjs';
 
 let server;
@@ -173,4 +173,45 @@ test('a tampered answer from "Phantom" fails to decrypt and is shown as an error
   } finally {
     await context.close();
   }
+});
+
+test('"Open this page in Phantom" continues the same session inside Phantom\'s browser, which pays it', async () => {
+  const product = await createProduct(server);
+  const buyer = await fundedBuyer(server);
+  const { page, context } = await openPage(browser, { viewport: PHONE, mobile: true });
+  let paymentId;
+  let inside;
+  try {
+    const phantom = await phantomPhone(context, page);
+    await page.goto(`${server.base}/p/${product.slug}`);
+    await waitForReady(page);
+    // A session exists (the buyer looked at the QR code first), then the buyer switches to Phantom.
+    await press(page, 'Pay with another wallet', { tap: true });
+    paymentId = (await waitForState(page, 'confirming')).payment_id;
+    await press(page, 'Choose another way to pay', { tap: true });
+    await waitForState(page, 'product_shown');
+    await press(page, 'Open this page in Phantom', { tap: true });
+    const opened = new URL(await waitFor(
+      () => phantom.opened.find((u) => new URL(u).pathname.startsWith('/ul/browse/')), 'the browse deeplink'));
+    const target = new URL(decodeURIComponent(opened.pathname.slice('/ul/browse/'.length)));
+    assert.equal(target.searchParams.get('payment'), paymentId);
+    assert.equal(opened.searchParams.get('ref'), server.base);
+
+    // Phantom's in-app browser: the provider is injected; the page opens on the browse target.
+    inside = await openPage(browser, { viewport: PHONE, mobile: true, initScripts: [fakePhantomScript(buyer)] });
+    await inside.page.goto(target.toString());
+    await waitForReady(inside.page);
+    const shown = await waitForState(inside.page, 'product_shown');
+    assert.equal(shown.payment_id, paymentId, 'the same session, not a new one');
+    await press(inside.page, 'Pay with Phantom', { tap: true });
+    const done = await waitForState(inside.page, 'confirmed');
+    assert.equal(done.payment_id, paymentId);
+    assert.equal(done.buyer_wallet, buyer.publicKey.toBase58());
+  } finally {
+    await inside?.context.close();
+    await context.close();
+  }
+  const trail = await server.api('GET', `/v1/products/${product.product_id}/payments`, undefined, server.merchant);
+  assert.deepEqual(trail.body.data.map((p) => [p.payment_id, p.status]), [[paymentId, 'CONFIRMED']],
+                   'one session, paid once');
 });

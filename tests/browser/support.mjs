@@ -237,6 +237,7 @@ export async function startHttpsCheckoutServer() {
   return {
     ...server,
     base: `https://127.0.0.1:${port}`,
+    ca: readFileSync(join(dir, 'cert.pem')),  // for clients other than the browser (node:https's `ca`)
     cleanup: async () => {
       await new Promise((r) => proxy.close(() => r()));
       proxy.closeAllConnections?.();

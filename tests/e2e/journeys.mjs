@@ -4,14 +4,15 @@
 // transaction the server built with web3.js and @solana/spl-token (independent decoders), signs it with
 // web3.js, broadcasts and confirms; the receipt's signature is checked with tweetnacl; the process is killed
 // (SIGKILL) and restarted and everything acknowledged is still there. Then: a tampered amount, too little
-// money, a dropped broadcast, and (on a chain a wallet can reach) a wallet paying the Solana Pay request
-// and sending the transaction itself.
+// money, a dropped broadcast, the Solana Pay transfer request read by @solana/pay's parseURL, and (on a chain
+// a wallet can reach) a wallet paying the transaction request, and one paying the transfer request with
+// @solana/pay's createTransfer, each sending the transaction itself.
 // Must never: tell the two chains apart except through chains.mjs.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import web3 from '@solana/web3.js';
 import * as spl from '@solana/spl-token';
-import { parseURL } from '@solana/pay';
+import { createTransfer, parseURL, validateTransfer } from '@solana/pay';
 import nacl from 'tweetnacl';
 import bs58 from 'bs58';
 import { startHiltd, waitFor } from './hiltd.mjs';
@@ -221,24 +222,36 @@ test('a broadcast the network drops is sent again until it lands, and confirms o
   assert.equal(trail.body.data.filter((p) => p.payment_id === paymentId && p.status === 'CONFIRMED').length, 1);
 });
 
+test('the transfer request names the merchant, the whole price, the mint, the reference and the memo', async () => {
+  const product = await createProduct();
+  const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, { route: 'SOLANA_PAY_QR' });
+  assert.equal(session.status, 201, session.text);
+  const fields = parseURL(session.body.solana_pay_transfer_url);
+  assert.ok(fields.recipient.equals(merchantWallet));
+  assert.equal(fields.amount.toFixed(), '12.5');
+  assert.equal(fields.splToken.toBase58(), session.body.token_mint);
+  assert.deepEqual(fields.reference.map((k) => k.toBase58()), [session.body.reference]);
+  assert.equal(fields.label, 'E2E monthly pass');
+  assert.equal(fields.memo, session.body.payment_id);
+  assert.match(fields.message, new RegExp(session.body.payment_id));
+  // This hiltd is on plain http, whose transaction requests no wallet fetches: the QR shows the transfer.
+  assert.equal(session.body.solana_pay_url, session.body.solana_pay_transfer_url);
+});
+
 if (chain.rpc) {
-  test('a wallet pays the Solana Pay request and sends the transaction itself; hiltd finds it by reference',
+  test('a wallet pays the transaction request and sends the transaction itself; hiltd finds it by reference',
        async () => {
     const product = await createProduct();
     const wallet = await fundedBuyer();
     const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, { route: 'SOLANA_PAY_QR' });
     assert.equal(session.status, 201, session.text);
-    // The wallet's side, web3.js: read the transaction request link from the URL, fetch it, sign, send.
-    // @solana/pay's parseURL accepts only https links, and this hiltd is on plain http on loopback; the URL
-    // keeps Solana Pay's shape (solana:<percent-encoded link>); the https form is checked against parseURL in
-    // tests/oracle/paylinks.test.mjs.
-    const url = session.body.solana_pay_url;
-    assert.throws(() => parseURL(url), /link invalid/, 'http links are refused by wallets');
-    const parsed = { link: new URL(decodeURIComponent(url.slice('solana:'.length))) };
-    assert.equal(parsed.link.origin, hiltd.base);
-    const label = await (await fetch(parsed.link)).json();
+    // The wallet's side, web3.js: fetch the transaction request link, sign, send. On https this link is the
+    // session's solana_pay_url (checked against parseURL in tests/oracle/paylinks.test.mjs); this hiltd is on
+    // plain http on loopback, where the link has the same path.
+    const link = new URL(`/v1/solana-pay/${session.body.payment_id}`, hiltd.base);
+    const label = await (await fetch(link)).json();
     assert.equal(label.label, 'E2E monthly pass');
-    const res = await fetch(parsed.link, {
+    const res = await fetch(link, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ account: wallet.publicKey.toBase58() }),
     });
@@ -256,6 +269,38 @@ if (chain.rpc) {
       return status.body.status === 'CONFIRMED' ? status.body : null;
     }, 'the watcher finding the wallet-sent payment');
     assert.equal(paid.tx_signature, signature);
+    assert.equal(paid.fee_outstanding_minor_units, undefined, 'the built transaction pays the fee itself');
+  });
+
+  test('a wallet pays the transfer request with @solana/pay\'s own transfer; hiltd confirms it, fee outstanding',
+       async () => {
+    const product = await createProduct();
+    const wallet = await fundedBuyer();
+    // The merchant's wallet and USDC account exist, as a real merchant's do (createTransfer refuses to pay a
+    // missing one).
+    await chain.fund(hiltd, merchantWallet.toBase58(), { lamports: 1_000_000_000, usdc: 1 });
+    const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, { route: 'SOLANA_PAY_QR' });
+    assert.equal(session.status, 201, session.text);
+    const connection = new Connection(chain.rpc.url, 'confirmed');
+    const fields = parseURL(session.body.solana_pay_url);
+    const merchantAta = spl.getAssociatedTokenAddressSync(fields.splToken, merchantWallet);
+    const before = BigInt((await connection.getTokenAccountBalance(merchantAta)).value.amount);
+    // The wallet's side, all @solana/pay and web3.js: build the transfer from the URL's fields, sign, send.
+    const tx = await createTransfer(connection, wallet.publicKey, fields);
+    tx.sign(wallet);
+    const signature = await connection.sendRawTransaction(tx.serialize());
+    const paid = await waitFor(async () => {
+      const status = await hiltd.api('GET', `/v1/payments/${session.body.payment_id}`);
+      return status.body.status === 'CONFIRMED' ? status.body : null;
+    }, 'the watcher finding the transfer');
+    assert.equal(paid.tx_signature, signature);
+    const fee = (PRICE * FEE_BPS) / 10_000n;
+    assert.equal(BigInt(paid.fee_outstanding_minor_units), fee);
+    assert.equal(paid.overpaid_minor_units, undefined);
+    const after = BigInt((await connection.getTokenAccountBalance(merchantAta)).value.amount);
+    assert.equal(after - before, PRICE, 'the merchant received the whole price');
+    // Solana Pay's own validator agrees that this transaction pays the request.
+    await validateTransfer(connection, signature, fields, { commitment: 'confirmed' });
   });
 }
 }

@@ -134,6 +134,31 @@ test('starts like a devnet node: health, version, genesis hash, the USDC mint, r
   assert.equal(await connection.getBlockHeight('processed') - await connection.getBlockHeight('confirmed'), 1);
 });
 
+test('jsonParsed account reads: a mint and a token account as spl-token decodes them, base64 otherwise', async () => {
+  const buyer = await fundedBuyer({ usdc: 1_234_567n });
+  const ata = spl.getAssociatedTokenAddressSync(USDC, buyer.publicKey);
+  const mint = await spl.getMint(connection, USDC);
+  const parsedMint = (await connection.getParsedAccountInfo(USDC)).value;
+  assert.equal(parsedMint.owner.toBase58(), spl.TOKEN_PROGRAM_ID.toBase58());
+  assert.equal(parsedMint.data.program, 'spl-token');
+  assert.equal(parsedMint.data.space, 82);
+  assert.deepEqual(parsedMint.data.parsed, { type: 'mint', info: {
+    decimals: mint.decimals, freezeAuthority: null, isInitialized: true,
+    mintAuthority: mint.mintAuthority.toBase58(), supply: mint.supply.toString(),
+  } });
+  const account = await spl.getAccount(connection, ata);
+  const parsedAccount = (await connection.getParsedAccountInfo(ata)).value;
+  assert.equal(parsedAccount.data.program, 'spl-token');
+  assert.deepEqual(parsedAccount.data.parsed, { type: 'account', info: {
+    isNative: false, mint: USDC.toBase58(), owner: buyer.publicKey.toBase58(), state: 'initialized',
+    tokenAmount: { amount: '1234567', decimals: 6, uiAmount: 1.234567, uiAmountString: '1.234567' },
+  } });
+  assert.equal(account.amount, 1_234_567n);
+  // A wallet (system account, no data) is not parsable: base64, as a validator answers.
+  const wallet = await result('getAccountInfo', [buyer.publicKey.toBase58(), { encoding: 'jsonParsed' }]);
+  assert.deepEqual(wallet.value.data, ['', 'base64']);
+});
+
 test('a Solana Pay USDC payment lands, confirms, finalizes and is found by its reference', async () => {
   const buyer = await fundedBuyer({ usdc: 25_000_000n });
   const merchant = Keypair.generate().publicKey;

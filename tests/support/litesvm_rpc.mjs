@@ -55,7 +55,8 @@
 // * getVersion answers {"solana-core":"3.1.8","feature-set":0}; context.apiVersion is "3.1.8".
 // * rentEpoch is always 18446744073709551615 (u64::MAX, as validators report rent-exempt accounts), written
 //   as an exact integer: every u64 in a response is exact (BigInt-aware JSON writer).
-// * jsonParsed is not implemented: getAccountInfo / getTransaction answer -32602 for it (use base64 / json).
+// * jsonParsed: account reads parse SPL Token mints and token accounts (as Agave's parse_token) and answer
+//   base64 for any other account; getTransaction answers -32602 for it (use json / base64).
 // * Requests must be POSTs with Content-Type: application/json (else 415, as jsonrpc-http-server) and
 //   "jsonrpc":"2.0" (else -32600); bodies over 50 kB get 413.
 // * Airdrops and `hilt_mintUsdc` are real signed transactions from a fresh throw-away funder account each
@@ -419,6 +420,48 @@ function decodeTokenAccount(account) {
     amount: Buffer.from(data.subarray(64, 72)).readBigUInt64LE(0),
     programId,
   };
+}
+
+// jsonParsed of an SPL Token mint (82 bytes) or token account (165 bytes), as Agave's parse_token writes
+// them; null for anything else (the node then answers base64, as a validator does for unparsable data).
+// `decimalsOf(mint)` reads a mint's decimals for a token account's tokenAmount.
+function parseTokenData(programId, data, decimalsOf) {
+  const program = programId === TOKEN_PROGRAM ? 'spl-token' : programId === TOKEN_2022_PROGRAM ? 'spl-token-2022' : null;
+  if (!program) return null;
+  const coption = (at) => (data.readUInt32LE(at) === 1 ? b58key(data.subarray(at + 4, at + 36)) : null);
+  if (data.length === 82) {
+    if (data[45] === 0) return null;
+    return { program, space: 82, parsed: { type: 'mint', info: {
+      decimals: data[44],
+      freezeAuthority: coption(46),
+      isInitialized: true,
+      mintAuthority: coption(0),
+      supply: data.readBigUInt64LE(36).toString(),
+    } } };
+  }
+  if (data.length === 165) {
+    const state = data[108];
+    if (state === 0) return null;
+    const mint = b58key(data.subarray(0, 32));
+    const decimals = decimalsOf(mint);
+    if (decimals === null) return null;
+    const info = {
+      isNative: data.readUInt32LE(109) === 1,
+      mint,
+      owner: b58key(data.subarray(32, 64)),
+      state: state === 2 ? 'frozen' : 'initialized',
+      tokenAmount: uiTokenAmount(data.readBigUInt64LE(64), decimals),
+    };
+    const delegate = coption(72);
+    if (delegate) {
+      info.delegate = delegate;
+      info.delegatedAmount = uiTokenAmount(data.readBigUInt64LE(121), decimals);
+    }
+    const closeAuthority = coption(129);
+    if (closeAuthority) info.closeAuthority = closeAuthority;
+    return { program, space: 165, parsed: { type: 'account', info } };
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -836,7 +879,11 @@ export function createNode(options = {}) {
         encoded = bs58.encode(data);
         break;
       case 'jsonParsed':
-        throw invalidParams('litesvm-rpc does not implement jsonParsed; use base64');
+        encoded = (!dataSlice && parseTokenData(b58key(acct.owner()), data, (mint) => {
+          const m = getRaw(mint);
+          return m && m.data().length === 82 ? m.data()[44] : null;
+        })) || [data.toString('base64'), 'base64'];
+        break;
       default:
         throw invalidParams(`unsupported encoding: ${encoding}`);
     }

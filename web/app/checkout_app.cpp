@@ -206,6 +206,10 @@ void CheckoutApp::boot(const browser::PageInfo& page) {
     start.slug = page_.slug;
     start.handoff_token = query_param(page_.href, kHandoffParam);
     if (start.handoff_token && start.handoff_token->empty()) start.handoff_token.reset();
+    start.payment_id = query_param(page_.href, kPaymentParam);
+    if (start.payment_id && !models::validate_id(*start.payment_id, models::kPaymentIdPrefix)) {
+        start.payment_id.reset();
+    }
     start.env = environment();
     start.now = now();
     start.visible = page_.visible;
@@ -295,6 +299,8 @@ void CheckoutApp::run(const flow::Effect& effect) {
             } else if constexpr (std::is_same_v<E, fx::ResolveHandoff>) {
                 send(e.request, HttpKind::Handoff, "POST", "/v1/handoff/resolve",
                      models::dump(models::HandoffResolveRequest{e.token}));
+            } else if constexpr (std::is_same_v<E, fx::FetchSession>) {
+                send(e.request, HttpKind::Session, "GET", "/v1/payments/" + e.payment_id + "/session", {});
             } else if constexpr (std::is_same_v<E, fx::StartSession>) {
                 models::ConnectRequest body{e.buyer_wallet, e.handoff_token, e.route};
                 // The same key while the same body is retried (a lost answer replays the first

@@ -64,6 +64,8 @@ private:
 inline constexpr std::string_view kRedirectRequestParam = "hilt_request";
 // The handoff link's token parameter (/p/{slug}?handoff=…).
 inline constexpr std::string_view kHandoffParam = "handoff";
+// ?payment={id}: continue that session (Phantom's browse deeplink reopens the page inside Phantom with it).
+inline constexpr std::string_view kPaymentParam = "payment";
 
 // The value of `name` in the URL's query, percent-decoded ('+' as space); none when absent.
 std::optional<std::string> query_param(std::string_view url, std::string_view name);

@@ -82,6 +82,10 @@ models::ConnectResponse session(bool phantom_mobile) {
     s.reference = key("BPFLoaderUpgradeab1e11111111111111111111111");
     s.solana_pay_url =
         "solana:https%3A%2F%2Fpay.hilt.example%2Fv1%2Fsolana-pay%2F" + std::string(kPaymentId);
+    s.solana_pay_transfer_url =
+        "solana:9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM?amount=12.5&spl-token="
+        "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v&reference=BPFLoaderUpgradeab1e11111111111111111111111"
+        "&label=Monthly+pass&message=Order+" + std::string(kPaymentId) + "&memo=" + std::string(kPaymentId);
     s.expires_at = at(kSessionSeconds);
     if (phantom_mobile) {
         s.phantom_mobile = models::PhantomMobile{

@@ -135,6 +135,11 @@ CREATE INDEX events_by_merchant ON events(merchant_id, seq);
 -- What a wallet's own transfer paid above the quote (credited and flagged; 0 for exact payments).
 ALTER TABLE payments ADD COLUMN overpaid_minor_units INTEGER NOT NULL DEFAULT 0;
 )sql"},
+        {5, "fees outstanding", R"sql(
+-- The Hilt fee a wallet's single transfer paid to the merchant with the price (a Solana Pay transfer request
+-- has one recipient): owed by the merchant, 0 when the fee reached the fee account on chain.
+ALTER TABLE payments ADD COLUMN fee_outstanding_minor_units INTEGER NOT NULL DEFAULT 0;
+)sql"},
     };
     return migrations;
 }

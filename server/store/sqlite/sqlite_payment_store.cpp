@@ -10,7 +10,7 @@ namespace {
 constexpr std::string_view kPaymentColumns =
     "payment_id, merchant_id, product_id, slug, status, failure_reason, reference, buyer_wallet, "
     "tx_signature, late, quote, delivery_status, membership_id, built_at, created_at, expires_at, "
-    "confirmed_at, overpaid_minor_units";
+    "confirmed_at, overpaid_minor_units, fee_outstanding_minor_units";
 
 Error damaged(std::string_view what, const Error& error) {
     return fail(ErrorCode::Internal,
@@ -80,6 +80,7 @@ Result<PaymentRecord> payment_from_row(const Statement& s) {
     p.expires_at = models::Timestamp{s.column_int(15)};
     p.confirmed_at = optional_time(s.column_optional_int(16));
     p.overpaid_minor_units = s.column_int(17);
+    p.fee_outstanding_minor_units = s.column_int(18);
     return p;
 }
 
@@ -585,7 +586,7 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
     auto update = db_.prepare(
         "UPDATE payments SET status = 'CONFIRMED', failure_reason = NULL, tx_signature = ?,"
         " buyer_wallet = ?, late = ?, delivery_status = ?, membership_id = ?, confirmed_at = ?,"
-        " updated_at = ?, overpaid_minor_units = ?"
+        " updated_at = ?, overpaid_minor_units = ?, fee_outstanding_minor_units = ?"
         " WHERE payment_id = ? AND status != 'CONFIRMED'");
     if (!update) return update.error();
     update->bind(1, std::string_view(s.tx_signature))
@@ -596,7 +597,8 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
         .bind(6, now.unix_seconds)
         .bind(7, now.unix_seconds)
         .bind(8, s.overpaid_minor_units)
-        .bind(9, std::string_view(s.payment_id));
+        .bind(9, s.fee_outstanding_minor_units)
+        .bind(10, std::string_view(s.payment_id));
     HILT_TRY(update->run());
     if (db_.changes() != 1) return fail(ErrorCode::Internal, "payment changed during settlement");
     auto confirmed = get_locked(s.payment_id);

@@ -115,6 +115,14 @@ Event answer(Random& rng, const Effect& effect, RequestId id, std::uint64_t& sig
         }
         return events::SessionReplied{id, random_failure(rng)};
     }
+    if (std::holds_alternative<effects::FetchSession>(effect)) {  // a ?payment= link's session, any status
+        if (ok) {
+            auto session = sample_session(rng.chance(80), static_cast<std::int64_t>(30 + rng.below(900)));
+            session.status = random_status(rng);
+            return events::SessionReplied{id, session};
+        }
+        return events::SessionReplied{id, random_failure(rng)};
+    }
     if (std::holds_alternative<effects::ConnectExtension>(effect)) {
         if (ok) return events::WalletConnected{id, buyer_key()};
         return events::WalletFailed{id, rng.chance(50) ? 4001 : -32603, "no"};
@@ -202,7 +210,8 @@ struct Harness {
         }
         return events::Start{std::string(kSlug),
                              rng.chance(30) ? std::optional<std::string>("hot_t") : std::nullopt,
-                             env, now, visible};
+                             env, now, visible,
+                             rng.chance(20) ? std::optional<std::string>(kPaymentId) : std::nullopt};
     }
 
     Event next_event() {

@@ -22,7 +22,7 @@ TEST(CheckoutLoading, StartRequestsThePayloadAndShowsTheProductWhenItArrives) {
     Checkout run;
     EXPECT_EQ(run.name(), "booting");
     run.send(
-        events::Start{std::string(kSlug), std::nullopt, desktop_with_extension(), at(0), true});
+        events::Start{std::string(kSlug), std::nullopt, desktop_with_extension(), at(0), true, std::nullopt});
     EXPECT_EQ(run.name(), "loading");
     const auto fetch = run.expect<effects::FetchPayload>();
     EXPECT_EQ(fetch.slug, kSlug);
@@ -38,7 +38,7 @@ TEST(CheckoutLoading, StartRequestsThePayloadAndShowsTheProductWhenItArrives) {
 
 TEST(CheckoutLoading, HandoffTokenIsResolvedAlongsideThePayloadAndShowsPayingAs) {
     Checkout run;
-    run.send(events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true});
+    run.send(events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true, std::nullopt});
     const auto fetch = run.expect<effects::FetchPayload>();
     const auto resolve = run.expect<effects::ResolveHandoff>();
     EXPECT_EQ(resolve.token, "hot_token");
@@ -59,7 +59,7 @@ TEST(CheckoutLoading, RefusedHandoffShowsTheProductWithoutIdentityAndNeverSendsT
           api_error(409, ErrorCode::HandoffUsed)}) {
         Checkout run;
         run.send(
-            events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true});
+            events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true, std::nullopt});
         const auto fetch = run.expect<effects::FetchPayload>();
         const auto resolve = run.expect<effects::ResolveHandoff>();
         run.send(events::HandoffReplied{resolve.request, refusal});
@@ -76,7 +76,7 @@ TEST(CheckoutLoading, RefusedHandoffShowsTheProductWithoutIdentityAndNeverSendsT
 
 TEST(CheckoutLoading, HandoffForAnotherProductIsNotShown) {
     Checkout run;
-    run.send(events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true});
+    run.send(events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true, std::nullopt});
     const auto fetch = run.expect<effects::FetchPayload>();
     const auto resolve = run.expect<effects::ResolveHandoff>();
     run.send(events::HandoffReplied{resolve.request, sample_handoff("another-product")});
@@ -89,7 +89,7 @@ TEST(CheckoutLoading, HandoffForAnotherProductIsNotShown) {
 TEST(CheckoutLoading, PayloadNetworkErrorOffersRetryThatFetchesAgain) {
     Checkout run;
     run.send(
-        events::Start{std::string(kSlug), std::nullopt, desktop_with_extension(), at(0), true});
+        events::Start{std::string(kSlug), std::nullopt, desktop_with_extension(), at(0), true, std::nullopt});
     const auto first = run.expect<effects::FetchPayload>();
     run.send(events::PayloadReplied{first.request, api_error(503, ErrorCode::ChainUnavailable)});
     EXPECT_EQ(run.name(), "network_error");
@@ -106,7 +106,7 @@ TEST(CheckoutLoading, PayloadNetworkErrorOffersRetryThatFetchesAgain) {
 
 TEST(CheckoutLoading, HandoffNetworkErrorRetryResolvesOnlyTheIdentity) {
     Checkout run;
-    run.send(events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true});
+    run.send(events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true, std::nullopt});
     const auto fetch = run.expect<effects::FetchPayload>();
     const auto resolve = run.expect<effects::ResolveHandoff>();
     run.send(events::PayloadReplied{fetch.request, sample_payload()});
@@ -126,7 +126,7 @@ TEST(CheckoutLoading, ArchivedOrUnknownProductFailsWithTheServersCode) {
           std::pair{api_error(404, ErrorCode::NotFound), ErrorCode::NotFound}}) {
         Checkout run;
         run.send(
-            events::Start{std::string(kSlug), std::nullopt, desktop_with_extension(), at(0), true});
+            events::Start{std::string(kSlug), std::nullopt, desktop_with_extension(), at(0), true, std::nullopt});
         run.send(events::PayloadReplied{run.expect<effects::FetchPayload>().request, failure});
         ASSERT_EQ(run.name(), "failed");
         EXPECT_EQ(std::get<phases::Failed>(run.state.phase).error, code);
@@ -148,6 +148,89 @@ TEST(CheckoutLoading, EventsBeforeStartAreIgnored) {
 }
 
 // ---- choosing a lane ---------------------------------------------------------------------------
+
+// ---- ?payment=: the page Phantom's browse deeplink reopens continues the same session ------------
+
+events::Start start_with_payment(Environment env) {
+    return events::Start{std::string(kSlug), std::nullopt, std::move(env), at(0), true, std::string(kPaymentId)};
+}
+
+TEST(CheckoutResume, AnOpenSessionIsContinuedAndPayingReusesIt) {
+    Checkout run;
+    run.send(start_with_payment(desktop_with_extension()));
+    const auto fetch = run.expect<effects::FetchPayload>();
+    const auto session = run.expect<effects::FetchSession>();
+    EXPECT_EQ(session.payment_id, kPaymentId);
+    EXPECT_NE(session.request, fetch.request);
+    run.send(events::SessionReplied{session.request, sample_session()});
+    EXPECT_EQ(run.name(), "loading") << "still waiting for the payload";
+    run.send(events::PayloadReplied{fetch.request, sample_payload()});
+    EXPECT_EQ(run.name(), "product_shown");
+    EXPECT_EQ(seconds_remaining(run.state), kSessionSeconds) << "the session's own countdown";
+    EXPECT_NE(describe(run.state).find("\"payment_id\":\"pay_7Hq2sP\""), std::string::npos);
+
+    run.send(events::ChooseRoute{CheckoutRoute::PhantomExtension});
+    EXPECT_EQ(run.count<effects::StartSession>(), 0u) << "no second session";
+    EXPECT_EQ(run.name(), "connecting_wallet");
+    const auto connect = run.expect<effects::ConnectExtension>();
+    run.send(events::WalletConnected{connect.request, buyer_key()});
+    EXPECT_EQ(run.expect<effects::RequestTransaction>().payment_id, kPaymentId);
+}
+
+TEST(CheckoutResume, ASentPaymentIsFollowedToConfirmation) {
+    for (const auto status : {models::PaymentStatus::PendingConfirmation, models::PaymentStatus::Confirmed}) {
+        Checkout run;
+        run.send(start_with_payment(phone_without_provider()));
+        const auto fetch = run.expect<effects::FetchPayload>();
+        const auto session = run.expect<effects::FetchSession>();
+        run.send(events::PayloadReplied{fetch.request, sample_payload()});
+        auto sent = sample_session();
+        sent.status = status;
+        run.send(events::SessionReplied{session.request, sent});
+        EXPECT_EQ(run.name(), "confirming");
+        const auto poll = run.expect<effects::PollStatus>();
+        EXPECT_EQ(poll.payment_id, kPaymentId);
+        run.send(events::StatusReplied{poll.request, payment_with(models::PaymentStatus::Confirmed)});
+        const auto confirm = run.expect<effects::Confirm>();
+        run.send(events::ConfirmReplied{confirm.request, confirmation_with(models::PaymentStatus::Confirmed)});
+        EXPECT_EQ(run.name(), "confirmed");
+    }
+}
+
+TEST(CheckoutResume, AFailedForeignOrUnreadableSessionIsIgnored) {
+    auto failed = sample_session();
+    failed.status = models::PaymentStatus::Failed;
+    auto foreign = sample_session();
+    foreign.slug = "another-product";
+    for (const Reply<models::ConnectResponse>& reply :
+         {Reply<models::ConnectResponse>(failed), Reply<models::ConnectResponse>(foreign),
+          Reply<models::ConnectResponse>(api_error(404, ErrorCode::NotFound)),
+          Reply<models::ConnectResponse>(offline())}) {
+        Checkout run;
+        run.send(start_with_payment(desktop_with_extension()));
+        const auto fetch = run.expect<effects::FetchPayload>();
+        const auto session = run.expect<effects::FetchSession>();
+        run.send(events::PayloadReplied{fetch.request, sample_payload()});
+        run.send(events::SessionReplied{session.request, reply});
+        EXPECT_EQ(run.name(), "product_shown");
+        EXPECT_FALSE(run.state.ctx.session);
+        run.send(events::ChooseRoute{CheckoutRoute::PhantomExtension});
+        EXPECT_EQ(run.count<effects::StartSession>(), 1u) << "paying starts a new session";
+    }
+}
+
+TEST(CheckoutResume, AStaleSessionReplyIsIgnored) {
+    Checkout run;
+    run.send(start_with_payment(desktop_with_extension()));
+    const auto fetch = run.expect<effects::FetchPayload>();
+    const auto session = run.expect<effects::FetchSession>();
+    run.send(events::SessionReplied{session.request + 100, sample_session()});
+    run.send(events::PayloadReplied{fetch.request, sample_payload()});
+    EXPECT_EQ(run.name(), "loading") << "the session's own answer is still awaited";
+    run.send(events::SessionReplied{session.request, sample_session()});
+    EXPECT_EQ(run.name(), "product_shown");
+    ASSERT_TRUE(run.state.ctx.session);
+}
 
 TEST(CheckoutRoutes, LanesTheEnvironmentCannotUseAreIgnored) {
     Checkout run;
@@ -175,7 +258,7 @@ TEST(CheckoutRoutes, SuggestedRouteFollowsThePayloadDefaultWhenItIsAvailable) {
 
 TEST(CheckoutRoutes, ChoosingALaneStartsTheSessionWithTheHandoffToken) {
     Checkout run;
-    run.send(events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true});
+    run.send(events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true, std::nullopt});
     const auto fetch = run.expect<effects::FetchPayload>();
     const auto resolve = run.expect<effects::ResolveHandoff>();
     run.send(events::HandoffReplied{resolve.request, sample_handoff()});
@@ -367,7 +450,7 @@ TEST(CheckoutSession, NetworkErrorRetriesTheSameConnect) {
 
 TEST(CheckoutSession, RefusedHandoffAtConnectReturnsToTheProductWithoutIt) {
     Checkout run;
-    run.send(events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true});
+    run.send(events::Start{std::string(kSlug), "hot_token", desktop_with_extension(), at(0), true, std::nullopt});
     const auto fetch = run.expect<effects::FetchPayload>();
     const auto resolve = run.expect<effects::ResolveHandoff>();
     run.send(events::HandoffReplied{resolve.request, sample_handoff()});
@@ -960,7 +1043,7 @@ TEST(CheckoutRestore, ASnapshotOfAnotherVersionIsDiscardedAndTheCheckoutStartsOv
 
 std::vector<Event> one_of_every_event(RequestId id) {
     return {
-        events::Start{std::string(kSlug), std::nullopt, desktop_with_extension(), at(0), true},
+        events::Start{std::string(kSlug), std::nullopt, desktop_with_extension(), at(0), true, std::nullopt},
         events::Restore{},
         events::Tick{at(kSessionSeconds * 2)},
         events::ChooseRoute{CheckoutRoute::SolanaPayQr},

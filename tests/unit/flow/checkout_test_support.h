@@ -23,6 +23,10 @@ inline constexpr std::string_view kSlug = "pro-pass-x7k2";
 inline constexpr std::string_view kPaymentId = "pay_7Hq2sP";
 inline constexpr std::string_view kSolanaPayUrl =
     "solana:https%3A%2F%2Fhilt.example%2Fv1%2Fsolana-pay%2Fpay_7Hq2sP";
+inline constexpr std::string_view kSolanaPayTransferUrl =
+    "solana:9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM?amount=25&spl-token="
+    "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v&reference=BPFLoaderUpgradeab1e11111111111111111111111"
+    "&label=Pro+Pass&message=Order+pay_7Hq2sP&memo=pay_7Hq2sP";
 inline constexpr std::string_view kUnsignedTx = "AQAAAAAAAAAAAAAA";  // stands for a base64 wire tx
 inline constexpr std::string_view kSignedTx = "AQxxSIGNEDxxAAAA";
 // base58 of the 64 bytes 01 02 … 40 (a well-formed signature; the machine never checks it).
@@ -101,6 +105,7 @@ inline models::ConnectResponse sample_session(bool phantom_mobile = true,
     s.token_mint = key("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v");
     s.reference = key("BPFLoaderUpgradeab1e11111111111111111111111");
     s.solana_pay_url = std::string(kSolanaPayUrl);
+    s.solana_pay_transfer_url = std::string(kSolanaPayTransferUrl);
     s.expires_at = at(expires_after);
     if (phantom_mobile) {
         s.phantom_mobile = models::PhantomMobile{
@@ -216,7 +221,7 @@ struct Checkout {
 inline void load(Checkout& run, Environment env,
                  std::optional<std::string> handoff_token = std::nullopt,
                  CheckoutRoute default_route = CheckoutRoute::PhantomExtension) {
-    run.send(events::Start{std::string(kSlug), handoff_token, std::move(env), at(0), true});
+    run.send(events::Start{std::string(kSlug), handoff_token, std::move(env), at(0), true, std::nullopt});
     const auto fetch = run.expect<effects::FetchPayload>("FetchPayload");
     run.send(events::PayloadReplied{fetch.request, sample_payload(default_route)});
 }

@@ -4,10 +4,13 @@
 #include <set>
 #include <thread>
 
-#include "encoding/url.h"
 #include "models/receipt.h"
 #include "money/money.h"
 #include "solana/inspector.h"
+#include "solana/instructions.h"
+#include "solana/pda.h"
+#include "solana/transaction.h"
+#include "solanapay/transfer_request.h"
 #include "unit/server/checkout_harness.h"
 
 namespace hilt::server {
@@ -30,9 +33,10 @@ TEST_F(CheckoutTest, ConnectQuotesTheFeeSplitReferenceExpiryAndSolanaPayLink) {
     EXPECT_EQ(session["token_mint"], SandboxChain::usdc_mint().to_base58());
     EXPECT_EQ(session["expires_at"], models::format_timestamp(models::Timestamp{clock_.now_seconds() + 900}));
     EXPECT_TRUE(solana::PublicKey::parse(session["reference"].get<std::string>()));
-    const auto link = "http://127.0.0.1:" + std::to_string(port_) + "/v1/solana-pay/" +
-                      session["payment_id"].get<std::string>();
-    EXPECT_EQ(session["solana_pay_url"], "solana:" + percent_encode_component(link));
+    // Plain http: wallets fetch only https transaction requests, so the QR's URL is the transfer request.
+    EXPECT_EQ(session["solana_pay_url"], session["solana_pay_transfer_url"]);
+    EXPECT_EQ(session["solana_pay_url"].get<std::string>().rfind("solana:" + merchant_wallet_.to_base58() + "?", 0),
+              0u);
     EXPECT_FALSE(session.contains("phantom_mobile")) << "app-switch needs an https origin";
     EXPECT_FALSE(session.contains("delivery_value"));
 
@@ -151,6 +155,55 @@ TEST_F(CheckoutTest, TheWatcherSettlesWithoutTheBuyerCallingConfirm) {
     app_->sandbox()->advance_slots(1);
     EXPECT_EQ(app_->payment_service().watch_once(), 1u);
     EXPECT_EQ(status_of(payment_id)["status"], "CONFIRMED");
+}
+
+TEST_F(CheckoutTest, ABroadcastPaymentIsFollowedBetweenTheWatchersTicks) {
+    // Ticks a minute apart: only the quick follow after the broadcast can settle the payment within the wait.
+    app_->payment_service().start_watcher(std::chrono::seconds(60));
+    const auto product = create_product();
+    const auto buyer = new_buyer(kPrice);
+    const auto payment_id = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->advance_slots(1);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::string status;
+    while (std::chrono::steady_clock::now() < deadline) {
+        status = status_of(payment_id)["status"].get<std::string>();
+        if (status == "CONFIRMED") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a buyer's poll interval, not a wait for it
+    }
+    EXPECT_EQ(status, "CONFIRMED");
+    app_->payment_service().stop_watcher();
+}
+
+TEST_F(CheckoutTest, TheSessionReadsBackAsConnectAnsweredItWithTheCurrentStatus) {
+    const auto product = create_product();
+    const auto session = connect(product["slug"]);
+    const auto payment_id = session["payment_id"].get<std::string>();
+    auto res = client_->Get("/v1/payments/" + payment_id + "/session");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+    EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+    EXPECT_EQ(json_of(res), session);
+
+    const auto buyer = new_buyer(kPrice);
+    ASSERT_TRUE(broadcast(payment_id, sign(build(payment_id, buyer), buyer)));
+    app_->sandbox()->advance_slots(1);
+    app_->payment_service().watch_once();
+    auto after = json_of(client_->Get("/v1/payments/" + payment_id + "/session"));
+    EXPECT_EQ(after["status"], "CONFIRMED");
+    EXPECT_EQ(after["reference"], session["reference"]);
+    EXPECT_FALSE(after.contains("delivery_value")) << "the delivery is confirm's answer, not this one's";
+
+    auto unknown = client_->Get("/v1/payments/pay_unknown123/session");
+    ASSERT_TRUE(unknown);
+    EXPECT_EQ(unknown->status, 404);
+}
+
+TEST_F(CheckoutTest, AnExpiredSessionReadsFailed) {
+    const auto product = create_product();
+    const auto payment_id = connect(product["slug"])["payment_id"].get<std::string>();
+    clock_.advance_ms(901'000);
+    EXPECT_EQ(json_of(client_->Get("/v1/payments/" + payment_id + "/session"))["status"], "FAILED");
 }
 
 TEST_F(CheckoutTest, ASecondPaymentByTheSameMemberExtendsTheMembership) {
@@ -609,6 +662,105 @@ TEST_F(OwnTransferTest, PayingLessIsKeptButNeverCredited) {
     app_->sandbox()->advance_slots(1);
     EXPECT_EQ(app_->payment_service().watch_once(), 0u);
     EXPECT_EQ(status_of(payment_id)["status"], "PENDING_SIGNATURE");
+}
+
+// A wallet that knows only transfer requests: it reads the session's solana_pay_transfer_url and sends what it
+// says (one TransferChecked of the whole amount to the recipient's account, the reference appended, the memo
+// before it), creating the merchant's account if needed. `short_by` pays that much less.
+class TransferRequestTest : public CheckoutTest {
+protected:
+    std::string pay_transfer_request(const nlohmann::json& session, const Ed25519Keypair& buyer,
+                                     std::uint64_t short_by = 0) {
+        auto request = solanapay::parse_transfer_request(session["solana_pay_transfer_url"].get<std::string>(), 6);
+        EXPECT_TRUE(request) << describe(request.error());
+        if (!request) return {};
+        EXPECT_TRUE(request->amount && request->spl_token);
+        const auto payer = wallet_of(buyer);
+        const auto mint = *request->spl_token;
+        const auto from = solana::associated_token_address(payer, mint);
+        const auto to = solana::associated_token_address(request->recipient, mint);
+        auto create = solana::create_associated_token_account_idempotent(payer, request->recipient, mint);
+        auto memo = solana::memo(request->memo);
+        EXPECT_TRUE(from && to && create && memo);
+        const std::vector<solana::Instruction> instructions = {
+            *create, *memo,
+            solana::token_transfer_checked(from->address, mint, to->address, payer,
+                                           request->amount->minor_units - short_by, request->amount->decimals,
+                                           request->references)};
+        auto blockhash = app_->sandbox()->latest_blockhash(Commitment::Confirmed);
+        EXPECT_TRUE(blockhash);
+        auto message = solana::compile_message(payer, instructions, blockhash->blockhash);
+        EXPECT_TRUE(message) << describe(message.error());
+        auto tx = solana::make_unsigned_transaction(*message);
+        EXPECT_TRUE(tx);
+        auto wire = base64_decode(sign(*tx, buyer));
+        auto signature = app_->sandbox()->send(*wire);
+        EXPECT_TRUE(signature) << describe(signature.error());
+        return signature ? *signature : std::string();
+    }
+};
+
+TEST_F(TransferRequestTest, TheUrlAsksForTheWholePriceToTheMerchantWithReferenceAndMemo) {
+    const auto product = create_product();
+    const auto session = connect(product["slug"]);
+    auto request = solanapay::parse_transfer_request(session["solana_pay_transfer_url"].get<std::string>(), 6);
+    ASSERT_TRUE(request) << describe(request.error());
+    EXPECT_EQ(request->recipient, merchant_wallet_);
+    ASSERT_TRUE(request->amount);
+    EXPECT_EQ(request->amount->minor_units, static_cast<std::uint64_t>(kPrice));
+    EXPECT_EQ(request->spl_token, SandboxChain::usdc_mint());
+    ASSERT_EQ(request->references.size(), 1u);
+    EXPECT_EQ(request->references[0].to_base58(), session["reference"]);
+    EXPECT_EQ(request->memo, session["payment_id"]);
+    EXPECT_EQ(request->label, product["title"]);
+    EXPECT_NE(request->message.find(session["payment_id"].get<std::string>()), std::string::npos);
+    // This server is on plain http: wallets cannot fetch its transaction request, so the QR shows the transfer.
+    EXPECT_EQ(session["solana_pay_url"], session["solana_pay_transfer_url"]);
+}
+
+TEST_F(TransferRequestTest, PayingItConfirmsWithTheFeeOutstanding) {
+    const auto product = create_product();
+    const auto session = connect(product["slug"]);
+    const auto payment_id = session["payment_id"].get<std::string>();
+    const auto buyer = new_buyer(kPrice);
+    const auto signature = pay_transfer_request(session, buyer);
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(app_->payment_service().watch_once(), 1u);
+    const auto paid = status_of(payment_id);
+    EXPECT_EQ(paid["status"], "CONFIRMED");
+    EXPECT_EQ(paid["tx_signature"], signature);
+    EXPECT_EQ(paid["fee_outstanding_minor_units"], kPrice / 100);
+    EXPECT_FALSE(paid.contains("overpaid_minor_units"));
+    EXPECT_EQ(token_balance(merchant_wallet_), static_cast<std::uint64_t>(kPrice));
+    EXPECT_EQ(token_balance(app_->fee_wallet()), 0u);
+}
+
+TEST_F(TransferRequestTest, OneUnitShortIsKeptButNeverCredited) {
+    const auto product = create_product();
+    const auto session = connect(product["slug"]);
+    const auto payment_id = session["payment_id"].get<std::string>();
+    const auto signature = pay_transfer_request(session, new_buyer(kPrice), 1);
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(app_->payment_service().watch_once(), 0u);
+    EXPECT_EQ(status_of(payment_id)["status"], "PENDING_SIGNATURE");
+    auto kept = app_->payments().find_transaction(signature);
+    ASSERT_TRUE(kept);
+    ASSERT_TRUE(kept->has_value());
+    EXPECT_EQ((*kept)->state, TransactionState::Mismatch);
+    const auto error = (*kept)->error.value_or("");
+    EXPECT_NE(error.find("short by 1"), std::string::npos) << error;
+}
+
+TEST_F(TransferRequestTest, TheFeeFromTheBuiltTransactionIsNotOutstanding) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(kPrice);
+    const auto payment_id = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->advance_slots(1);
+    app_->payment_service().watch_once();
+    const auto paid = status_of(payment_id);
+    EXPECT_EQ(paid["status"], "CONFIRMED");
+    EXPECT_FALSE(paid.contains("fee_outstanding_minor_units"));
+    EXPECT_EQ(token_balance(app_->fee_wallet()), static_cast<std::uint64_t>(kPrice / 100));
 }
 
 }  // namespace
