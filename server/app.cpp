@@ -64,6 +64,7 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
         RpcChainOptions options;
         options.url = app->config_.rpc_url;
         options.max_requests_per_second = app->config_.rpc_max_requests_per_second;
+        options.ca_file = app->config_.rpc_ca_file;
         auto rpc = RpcChain::create(options);
         if (!rpc) return rpc.error();
         app->rpc_chain_ = std::move(*rpc);

@@ -71,6 +71,9 @@ struct ServerConfig {
     // Which chain answers: "sandbox" (in-process test mode) or "rpc" (a Solana JSON-RPC node at rpc_url).
     std::string chain = "sandbox";
     std::string rpc_url;
+    // A PEM bundle of the CAs that sign an https RPC node's certificate (a private CA or a
+    // self-signed node); empty: the system's trust store. Read when the App opens.
+    std::string rpc_ca_file;
     // The most requests per second hiltd sends the RPC node (public endpoints answer 429 above ~10/s).
     std::uint32_t rpc_max_requests_per_second = 8;
     // Hilt's fee in basis points of each payment (floor, money::split_fee) and the wallet that receives it.

@@ -205,6 +205,21 @@ Status apply_rpc_rate_limit(ServerConfig& config, std::string_view value, const 
     return {};
 }
 
+// Only the path: whether the file can be read and holds certificates is checked when the App opens
+// the RPC chain (rpc_client.cpp), as this module reads no file.
+Status apply_rpc_ca_file(ServerConfig& config, std::string_view value, const std::string& where) {
+    const bool clean = std::none_of(value.begin(), value.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+    });
+    if (!clean) {
+        return bad(ErrorCode::InvalidValue, where,
+                   "must be a file path without control characters, got " + shown(value));
+    }
+    config.rpc_ca_file = std::string(value);
+    return {};
+}
+
 Status apply_commitment(ServerConfig& config, std::string_view value, const std::string& where) {
     if (value == "confirmed") {
         config.confirmation_commitment = Commitment::Confirmed;
@@ -353,6 +368,12 @@ const Setting kSettings[] = {
     {"--rpc-rate-limit", "HILT_RPC_RATE_LIMIT", "rpc_max_requests_per_second", "N",
      "most requests per second to the RPC node, 1..1000", apply_rpc_rate_limit,
      [](const ServerConfig& c) { return std::to_string(c.rpc_max_requests_per_second); }},
+    {"--rpc-ca-file", "HILT_RPC_CA_FILE", "rpc_ca_file", "PATH",
+     "trust only these PEM CAs for an https --rpc-url", apply_rpc_ca_file,
+     [](const ServerConfig& c) {
+         return c.rpc_ca_file.empty() ? std::string("(none: the system's trust store)")
+                                      : c.rpc_ca_file;
+     }},
     {"--commitment", "HILT_COMMITMENT", "confirmation_commitment", "LEVEL",
      "when a payment counts as paid: confirmed or finalized", apply_commitment,
      [](const ServerConfig& c) { return std::string(to_string(c.confirmation_commitment)); }},
@@ -511,6 +532,10 @@ Result<ParsedCommand> parse_command_line(const std::vector<std::string>& args,
     if (config.chain != "rpc" && !config.rpc_url.empty()) {
         return bad(ErrorCode::InvalidValue, source["--rpc-url"],
                    "an RPC URL is only used with --chain rpc (the chain is " + config.chain + ")");
+    }
+    if (!config.rpc_ca_file.empty() && url_scheme(config.rpc_url) != "https") {
+        return bad(ErrorCode::InvalidValue, source["--rpc-ca-file"],
+                   "a CA file is only used with an https --rpc-url (and --chain rpc)");
     }
     if (config.chain == "sandbox" && config.cluster == money::Cluster::Mainnet) {
         return bad(ErrorCode::InvalidValue, source["--cluster"],

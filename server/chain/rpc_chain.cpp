@@ -372,6 +372,7 @@ RpcClientOptions RpcChainOptions::client_options() const {
     out.max_attempts = max_attempts;
     out.backoff_base = backoff_base;
     out.max_requests_per_second = max_requests_per_second;
+    out.ca_file = ca_file;
     return out;
 }
 

@@ -48,6 +48,7 @@ struct RpcChainOptions {
     std::uint32_t max_attempts = kRpcDefaultMaxAttempts;     // HTTP requests per call, in all
     std::chrono::milliseconds backoff_base = kRpcDefaultBackoffBase;
     std::uint32_t max_requests_per_second = kRpcDefaultMaxRequestsPerSecond;  // 0: no cap
+    std::string ca_file;  // https only: the CAs to trust instead of the system's (rpc_client.h)
     // The commitment of calls whose Chain method names none: simulateTransaction and
     // sendTransaction's preflightCommitment. Confirmed, as the server recipe of §5 builds on
     // getLatestBlockhash(confirmed): a processed-only blockhash could be from a dropped fork.
@@ -58,7 +59,8 @@ struct RpcChainOptions {
 
 class RpcChain final : public Chain {
 public:
-    // invalid_url (field "url") for a URL RpcClient refuses. Sends nothing.
+    // invalid_url (field "url") for a URL RpcClient refuses, invalid_value (field "ca_file") for a
+    // CA file it refuses. Sends nothing.
     [[nodiscard]] static Result<std::unique_ptr<RpcChain>> create(RpcChainOptions options);
 
     // ---- Chain

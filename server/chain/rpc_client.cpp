@@ -1,17 +1,32 @@
 // server/chain/rpc_client.cpp: cpp-httplib behind RpcClient (with server/http, the only code that
-// includes httplib). Must never: put the endpoint URL in an error message (providers carry API keys
-// in its path or query), or hold a mutex while sleeping or waiting on the network.
+// includes httplib), and the TLS settings of its connections (OpenSSL, through httplib's SSL_CTX).
+// Must never: put the endpoint URL in an error message (providers carry API keys in its path or
+// query), hold a mutex while sleeping or waiting on the network, or talk to an https node without
+// verifying its certificate and host name.
 #include "chain/rpc_client.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <random>
 #include <set>
 #include <thread>
 
 #include "crypto/sodium.h"
+
+// Debian's libcpp-httplib is built with OpenSSL; without it https:// would not be TLS at all.
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+#error "hiltd needs cpp-httplib with OpenSSL (CPPHTTPLIB_OPENSSL_SUPPORT) for https RPC nodes"
+#endif
 
 namespace hilt::server {
 namespace {
@@ -105,6 +120,78 @@ RpcReply to_reply(const json& response) {
     const auto result = response.find("result");
     if (result != response.end()) reply.result = *result;
     return reply;
+}
+
+// ---- TLS ---------------------------------------------------------------------------------------
+
+// Checks that `path` is a CA bundle OpenSSL will load: readable, at most kRpcMaxCaFileBytes, and at
+// least one certificate in PEM blocks read the way SSL_CTX_load_verify_locations reads them.
+Status check_ca_file(const std::string& path) {
+    const auto refuse = [&](const std::string& why) -> Status {
+        return fail(ErrorCode::InvalidValue, "the RPC node's CA file " + path + " " + why,
+                    "ca_file");
+    };
+    struct Close {
+        void operator()(std::FILE* file) const { std::fclose(file); }
+    };
+    std::unique_ptr<std::FILE, Close> file(std::fopen(path.c_str(), "rb"));
+    if (!file) return refuse("cannot be read: " + std::string(std::strerror(errno)));
+    std::string text;
+    char buffer[16 * 1024];
+    while (const std::size_t got = std::fread(buffer, 1, sizeof buffer, file.get())) {
+        if (text.size() + got > kRpcMaxCaFileBytes) {
+            return refuse("is larger than " + std::to_string(kRpcMaxCaFileBytes) + " bytes");
+        }
+        text.append(buffer, got);
+    }
+    if (std::ferror(file.get())) {
+        return refuse("cannot be read: " + std::string(std::strerror(errno)));
+    }
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(text.data(), static_cast<int>(text.size())), &BIO_free);
+    if (!bio) return fail(ErrorCode::Internal, "OpenSSL could not allocate a memory BIO");
+    STACK_OF(X509_INFO)* infos = PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr);
+    int certificates = 0;
+    if (infos) {
+        for (int i = 0; i < sk_X509_INFO_num(infos); ++i) {
+            if (sk_X509_INFO_value(infos, i)->x509) ++certificates;
+        }
+        sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    }
+    ERR_clear_error();  // the end of the text is reported as an error too
+    if (!infos) return refuse("is not a PEM file of certificates (a block is malformed)");
+    if (certificates == 0) return refuse("holds no PEM certificate");
+    return {};
+}
+
+// Why a certificate was refused, from OpenSSL's verify result. httplib's own host check runs after
+// OpenSSL's chain check and leaves the result X509_V_OK when only it refused.
+std::string verify_failure(long result) {
+    if (result == X509_V_OK) return "the certificate does not name the node's host";
+    return X509_verify_cert_error_string(result);
+}
+
+// WARNING: every https connection goes through here. Verification is explicitly on (it is
+// httplib 0.11's default, but not every version's), the trust anchors are the CA file or the
+// system's store, and OpenSSL checks the host name itself (RFC 6125: subjectAltName only, no
+// partial wildcards, exact IP addresses) in addition to httplib's looser check.
+void configure_tls(httplib::Client& connection, const std::string& host,
+                   const std::string& ca_file) {
+    connection.enable_server_certificate_verification(true);
+    if (!ca_file.empty()) connection.set_ca_cert_path(ca_file);
+    SSL_CTX* context = connection.ssl_context();
+    if (!context) return;  // httplib could not make one: every request fails (SSLConnection)
+    // TLS 1.0 and 1.1 are deprecated (RFC 8996); every RPC provider speaks 1.2 or 1.3.
+    SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+    X509_VERIFY_PARAM* param = SSL_CTX_get0_param(context);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    // An IP address must appear as an iPAddress name; anything else is a DNS name. If OpenSSL
+    // cannot take the name (out of memory), httplib's own check still applies.
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) != 1) {
+        X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+    }
+    // A stale entry in this thread's error queue would make the handshake's SSL_get_error lie.
+    ERR_clear_error();
 }
 
 std::optional<std::uint64_t> id_of(const json& response) {
@@ -218,7 +305,20 @@ struct RpcClient::Attempt {
 Result<std::unique_ptr<RpcClient>> RpcClient::create(RpcClientOptions options) {
     auto url = parse_rpc_url(options.url);
     if (!url) return url.error();
-    Endpoint endpoint{url->scheme + "://" + url->host + ":" + std::to_string(url->port), url->path};
+    const bool https = url->scheme == "https";
+    if (!options.ca_file.empty()) {
+        if (!https) {
+            return fail(ErrorCode::InvalidValue, "a CA file is only used with an https RPC URL",
+                        "ca_file");
+        }
+        HILT_TRY(check_ca_file(options.ca_file));
+    }
+    // Host names are case-insensitive; httplib compares them with the certificate's byte for byte.
+    const std::string host = lowercase(url->host);
+    std::string bare_host = host;
+    if (bare_host.starts_with('[')) bare_host = bare_host.substr(1, bare_host.size() - 2);
+    Endpoint endpoint{url->scheme + "://" + host + ":" + std::to_string(url->port), url->path,
+                      https, std::move(bare_host)};
     return std::unique_ptr<RpcClient>(new RpcClient(std::move(options), std::move(endpoint)));
 }
 
@@ -245,6 +345,7 @@ std::unique_ptr<httplib::Client> RpcClient::checkout_connection() {
     connection->set_read_timeout(options_.timeout);
     connection->set_write_timeout(options_.timeout);
     connection->set_follow_location(false);
+    if (endpoint_.https) configure_tls(*connection, endpoint_.host, options_.ca_file);
     return connection;
 }
 
@@ -296,9 +397,21 @@ RpcClient::Attempt RpcClient::attempt_once(const std::string& body) {
     };
     const httplib::Result response = connection->send(request);
     if (!response) {
+        const httplib::Error error = response.error();
+        if (error == httplib::Error::SSLServerVerification ||
+            error == httplib::Error::SSLLoadingCerts) {
+            // The same certificate (or file) would be refused again: no retry.
+            attempt.problem = "TLS certificate verification failed: " + httplib::to_string(error) +
+                              ", " +
+                              (error == httplib::Error::SSLLoadingCerts
+                                   ? std::string("the CA file could not be loaded")
+                                   : verify_failure(connection->get_openssl_verify_result()));
+            attempt.kind = Attempt::Kind::GiveUp;
+            return attempt;
+        }
         attempt.problem =
             too_large ? "the answer exceeds " + std::to_string(kRpcMaxResponseBytes) + " bytes"
-                      : "transport error: " + httplib::to_string(response.error());
+                      : "transport error: " + httplib::to_string(error);
         // The connection may be broken: drop it. An oversized answer would only come again.
         if (too_large) attempt.kind = Attempt::Kind::GiveUp;
         return attempt;
@@ -332,6 +445,7 @@ RpcClient::Attempt RpcClient::attempt_once(const std::string& body) {
 Result<json> RpcClient::exchange(const std::string& body, const std::vector<std::string>& methods) {
     const std::set<std::string> distinct(methods.begin(), methods.end());
     std::string problem;
+    bool gave_up = false;  // a failure that another attempt would only repeat
     for (std::uint32_t number = 1; number <= options_.max_attempts; ++number) {
         take_rate_token();
         {
@@ -348,7 +462,8 @@ Result<json> RpcClient::exchange(const std::string& body, const std::vector<std:
             ++stats_.throttled;
         }
         problem = std::move(attempt.problem);
-        if (attempt.kind == Attempt::Kind::GiveUp || number == options_.max_attempts) break;
+        gave_up = attempt.kind == Attempt::Kind::GiveUp;
+        if (gave_up || number == options_.max_attempts) break;
         if (attempt.retry_after && *attempt.retry_after > std::chrono::seconds::zero()) {
             if (*attempt.retry_after > kMaxRetryAfter) {
                 // Not held for everyone: hours of silence would hang every caller. Each call asks
@@ -366,8 +481,9 @@ Result<json> RpcClient::exchange(const std::string& body, const std::vector<std:
         std::lock_guard lock(stats_mutex_);
         ++stats_.failures;
     }
+    const std::string hint = gave_up ? "" : "; try again later";
     return fail(ErrorCode::ChainUnavailable,
-                "the Solana RPC node is unavailable (" + problem + "); try again later");
+                "the Solana RPC node is unavailable (" + problem + ")" + hint);
 }
 
 Result<RpcReply> RpcClient::call(std::string_view method, json params) {

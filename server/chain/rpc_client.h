@@ -17,6 +17,12 @@
 //  - A batch (call_batch) is one HTTP request carrying a JSON array of calls: it takes one token of
 //    the rate cap and counts as one HTTP request. Nodes and providers that bill per call still see
 //    each call; calls_by_method counts those.
+//  - https: TLS through OpenSSL with the server's certificate verified, always (there is no switch
+//    to turn it off): against ca_file when set, else the system's trust store (Debian:
+//    /etc/ssl/certs); the certificate must name the URL's host (DNS name or IP address). A refused
+//    certificate, or a CA file that cannot be loaded, is not transient: it ends the call after one
+//    HTTP request, without retries, as chain_unavailable naming the reason ("TLS certificate
+//    verification failed: SSLServerVerification, unable to get local issuer certificate").
 //  - Thread-safe: every member may be called from any thread at any time.
 #pragma once
 
@@ -67,6 +73,8 @@ inline constexpr std::size_t kRpcMaxIdleConnections = 4;
 // Largest response body accepted (a getTransaction with long logs is a few tens of kilobytes; a
 // 1000-entry getSignaturesForAddress about 300 kB).
 inline constexpr std::size_t kRpcMaxResponseBytes = 8 * 1024 * 1024;
+// Largest CA bundle read: Debian's whole ca-certificates.crt is about 220 kB.
+inline constexpr std::size_t kRpcMaxCaFileBytes = 4 * 1024 * 1024;
 
 struct RpcClientOptions {
     std::string url;  // http(s)://host[:port][/path][?query], e.g. https://api.devnet.solana.com
@@ -75,6 +83,10 @@ struct RpcClientOptions {
     std::uint32_t max_attempts = kRpcDefaultMaxAttempts;     // 0 is treated as 1
     std::chrono::milliseconds backoff_base = kRpcDefaultBackoffBase;
     std::uint32_t max_requests_per_second = kRpcDefaultMaxRequestsPerSecond;  // 0: no cap
+    // WARNING: the only trust anchors for an https node when set: a PEM file of CA certificates (a
+    // private CA, or a self-signed node's own certificate); the system's trust store is then not
+    // consulted. Empty: the system's trust store. Only for https URLs.
+    std::string ca_file;
 };
 
 // One JSON-RPC call: {"jsonrpc":"2.0","id":…,"method":method,"params":params}.
@@ -111,7 +123,9 @@ struct RpcStats {
 
 class RpcClient {
 public:
-    // invalid_url (field "url") unless the URL is http:// or https:// with a host and a valid port.
+    // invalid_url (field "url") unless the URL is http:// or https:// with a host and a valid port;
+    // invalid_value (field "ca_file") when ca_file is set for an http URL, cannot be read or holds
+    // no PEM certificate. Reads the CA file, sends nothing.
     [[nodiscard]] static Result<std::unique_ptr<RpcClient>> create(RpcClientOptions options);
     ~RpcClient();
     RpcClient(const RpcClient&) = delete;
@@ -131,6 +145,8 @@ private:
     struct Endpoint {
         std::string scheme_host_port;  // what httplib::Client takes
         std::string path;              // path and query, at least "/"
+        bool https = false;
+        std::string host;  // as the certificate must name it (IPv6 without brackets)
     };
     struct Attempt;
 

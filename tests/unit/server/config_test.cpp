@@ -31,6 +31,7 @@ const Environment kEveryVariable = {
     {"HILT_CHAIN", "rpc"},
     {"HILT_RPC_URL", "https://rpc.example.com/v2/abc"},
     {"HILT_RPC_RATE_LIMIT", "40"},
+    {"HILT_RPC_CA_FILE", "/etc/hilt/rpc-ca.pem"},
     {"HILT_COMMITMENT", "finalized"},
     {"HILT_CLUSTER", "mainnet"},
     {"HILT_FEE_BPS", "250"},
@@ -55,6 +56,7 @@ TEST(ConfigParse, NoArgumentsServesWithTheDefaults) {
     EXPECT_EQ(c.public_url, "");
     EXPECT_EQ(c.chain, "sandbox");
     EXPECT_EQ(c.rpc_url, "");
+    EXPECT_EQ(c.rpc_ca_file, "") << "empty: the system's trust store";
     EXPECT_EQ(c.fee_bps, 100);
     EXPECT_FALSE(c.fee_wallet.has_value());
     EXPECT_EQ(c.session_ttl_seconds, 900);
@@ -89,6 +91,7 @@ TEST(ConfigParse, EveryEnvironmentVariableSetsItsSetting) {
     EXPECT_EQ(c.chain, "rpc");
     EXPECT_EQ(c.rpc_url, "https://rpc.example.com/v2/abc");
     EXPECT_EQ(c.rpc_max_requests_per_second, 40u);
+    EXPECT_EQ(c.rpc_ca_file, "/etc/hilt/rpc-ca.pem");
     EXPECT_EQ(c.confirmation_commitment, Commitment::Finalized);
     EXPECT_EQ(c.cluster, money::Cluster::Mainnet);
     EXPECT_EQ(c.fee_bps, 250);
@@ -115,8 +118,9 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
                   "--assets-dir",  "web/dist",
                   "--public-rate-limit", "0",
                   "--http-threads", "1",
-                  "--rpc-url",     "http://127.0.0.1:8899",
+                  "--rpc-url",     "https://127.0.0.1:8899",
                   "--rpc-rate-limit", "1",
+                  "--rpc-ca-file", "node-ca.pem",
                   "--commitment",  "confirmed",
                   "--cluster",     "devnet"},
                  kEveryVariable);
@@ -125,8 +129,9 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
     EXPECT_EQ(o.port, 9100);
     EXPECT_EQ(o.public_url, "http://localhost:9100");
     EXPECT_EQ(o.chain, "rpc") << "no --chain flag: the variable still applies";
-    EXPECT_EQ(o.rpc_url, "http://127.0.0.1:8899");
+    EXPECT_EQ(o.rpc_url, "https://127.0.0.1:8899");
     EXPECT_EQ(o.rpc_max_requests_per_second, 1u);
+    EXPECT_EQ(o.rpc_ca_file, "node-ca.pem");
     EXPECT_EQ(o.confirmation_commitment, Commitment::Confirmed);
     EXPECT_EQ(o.cluster, money::Cluster::Devnet);
     EXPECT_EQ(o.fee_bps, 0);
@@ -286,6 +291,17 @@ TEST(ConfigParse, EachBadSettingIsAnErrorNamingItsFlagOrVariable) {
          {},
          ErrorCode::InvalidUrl,
          "--rpc-url"},
+        // the RPC node's CA file: only for an https node (whether it can be read is App::open's)
+        {{"--rpc-ca-file", "ca.pem"}, {}, ErrorCode::InvalidValue, "--rpc-ca-file"},
+        {{}, {{"HILT_RPC_CA_FILE", "ca.pem"}}, ErrorCode::InvalidValue, "HILT_RPC_CA_FILE"},
+        {{"--chain", "rpc", "--rpc-url", "http://127.0.0.1:8899", "--rpc-ca-file", "ca.pem"},
+         {},
+         ErrorCode::InvalidValue,
+         "--rpc-ca-file"},
+        {{"--chain", "rpc", "--rpc-url", "https://rpc.example.com", "--rpc-ca-file", "ca\tpem"},
+         {},
+         ErrorCode::InvalidValue,
+         "--rpc-ca-file"},
         // fee
         {{"--fee-bps", "10001"}, {}, ErrorCode::InvalidFeeBps, "--fee-bps"},
         {{"--fee-bps", "-1"}, {}, ErrorCode::InvalidFeeBps, "--fee-bps"},
@@ -393,6 +409,9 @@ TEST(ConfigHelp, UsageDocumentsEveryCommandFlagVariableAndDefault) {
                                "HILT_CHAIN",
                                "--rpc-url",
                                "HILT_RPC_URL",
+                               "--rpc-ca-file PATH",
+                               "HILT_RPC_CA_FILE",
+                               "default: (none: the system's trust store)",
                                "--fee-bps",
                                "HILT_FEE_BPS",
                                "--fee-wallet",
@@ -438,11 +457,12 @@ bool has_line(const std::vector<std::string>& lines, const std::string& line) {
 
 TEST(ConfigDescribe, DefaultsReadAsOneLinePerSetting) {
     const auto lines = describe_config(ServerConfig{});
-    EXPECT_EQ(lines.size(), 16u);
+    EXPECT_EQ(lines.size(), 17u);
     for (const char* line :
          {"db: hilt.sqlite", "host: 127.0.0.1", "port: 8080",
           "public_url: http://127.0.0.1:8080 (from host and port)", "chain: sandbox",
-          "rpc_url: (none)", "rpc_max_requests_per_second: 8", "confirmation_commitment: confirmed",
+          "rpc_url: (none)", "rpc_max_requests_per_second: 8",
+          "rpc_ca_file: (none: the system's trust store)", "confirmation_commitment: confirmed",
           "cluster: devnet", "fee_bps: 100 (1.00 %)", "fee_wallet: (a key of this server)",
           "session_ttl_seconds: 900", "key_dir: (none: in the database)", "assets_dir: (none)",
           "public_rate_limit: 10 per second per client, burst 40",
@@ -453,14 +473,16 @@ TEST(ConfigDescribe, DefaultsReadAsOneLinePerSetting) {
 
 TEST(ConfigDescribe, ConfiguredValuesAreShown) {
     auto parsed =
-        parse({"--chain", "rpc", "--rpc-url", "https://rpc.example.com", "--fee-bps", "5",
+        parse({"--chain", "rpc", "--rpc-url", "https://rpc.example.com", "--rpc-ca-file",
+               "/etc/hilt/rpc-ca.pem", "--fee-bps", "5",
                "--fee-wallet", "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "--key-dir", "/k",
                "--public-url", "https://pay.example.com", "--port", "0", "--public-rate-limit",
                "0", "--http-threads", "64"});
     ASSERT_TRUE(parsed) << describe(parsed.error());
     const auto lines = describe_config(parsed->config);
     for (const char* line :
-         {"chain: rpc", "rpc_url: https://rpc.example.com", "fee_bps: 5 (0.05 %)",
+         {"chain: rpc", "rpc_url: https://rpc.example.com", "rpc_ca_file: /etc/hilt/rpc-ca.pem",
+          "fee_bps: 5 (0.05 %)",
           "fee_wallet: 9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "key_dir: /k",
           "public_url: https://pay.example.com", "port: 0", "public_rate_limit: 0 (no limit)",
           "http_threads: 64"}) {
