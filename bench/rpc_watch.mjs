@@ -25,8 +25,9 @@
 //  5. "confirm latency": the delay is lifted (the --sent payments confirm), then --payments of the open
 //     sessions are paid one after the other: each is timed from the broadcast's answer to the first
 //     GET /v1/payments/{id} (polled every 50 ms) that reads CONFIRMED, and given as a ratio to the adapter's
-//     own confirmation delay (confirmSlots x slotMs = 1 x 400 ms by default). hiltd confirms from its watcher
-//     (every second), buyer polls read the store only, so the ratio is about 1 + (watch interval)/delay.
+//     own confirmation delay (confirmSlots x slotMs = 1 x 400 ms by default). hiltd confirms from its watcher,
+//     which follows a just-broadcast payment every 2 s / rate cap (250 ms at 8/s) between its 1 s ticks; buyer
+//     polls read the store only, so the ratio is about 1 + (quick follow interval / 2 + poll lag) / delay.
 // The adapter counts JSON-RPC calls (a batch of n counts n); hiltd sends single calls below 257 pending
 // signatures, so here calls = HTTP requests. hiltd's cap is a generic cell rate algorithm that lets up to
 // `cap` requests go at once, so a busy second (peak_1s) can hold up to 2 x cap - 1 while the average over
