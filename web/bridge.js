@@ -9,15 +9,29 @@
 // C++ reaches these functions through EM_JS in web/platform/browser.cpp; answers go back through the
 // exported _hilt_* functions. pack_assets.mjs replaces the two font placeholders below with the
 // hashed file names.
+//
+// Time to first frame (bench/checkout_page.mjs): everything the first frame needs starts while this
+// script runs, before Emscripten fetches and compiles the .wasm: the fonts, the public payload (the
+// app's first GET, answered from `prefetched`) and the WebGL 2 context (createContext: 0.1 to 0.4 s
+// on a cold headless Chromium, made once, on the page's canvas, and reused by main.cpp). main()
+// waits for the fonts and the payload (holdMain), so its first frame is already the product in Inter.
 
 /* global Module, HEAPU8, _malloc, _free, _hilt_http_done, _hilt_wallet_done, _hilt_visibility,
-   _hilt_font, _hilt_resize */
+   _hilt_font, _hilt_resize, addRunDependency, removeRunDependency */
 
 var HiltBridge = (function () {
   'use strict';
   var FONT_FILES = ['__HILT_FONT_REGULAR__', '__HILT_FONT_SEMIBOLD__'];
   var HTTP_TIMEOUT_MS = 15000; // a request without an answer by then counts as "no answer"
   var STORAGE_PREFIX = 'hilt:';
+  var SLUG_PATTERN = /^[a-z0-9-]+$/; // models::validate_slug's alphabet (anything else: no prefetch)
+  var PREFETCH_FRESH_MS = 10000; // a prefetched answer older than this is not handed to the app
+  // WARNING: must match create_gl_context() in web/main.cpp: getContext() hands the first context
+  // made on a canvas to every later call, whatever attributes that call asks for.
+  var GL_ATTRIBUTES = {
+    alpha: false, depth: false, stencil: false, antialias: false, premultipliedAlpha: true,
+    preserveDrawingBuffer: false, powerPreference: 'default', failIfMajorPerformanceCaveat: false
+  };
 
   var canvas = document.getElementById('canvas');
   var assetsBase = (document.currentScript && document.currentScript.src)
@@ -29,6 +43,7 @@ var HiltBridge = (function () {
   var actions = [];
   var announcements = [];
   var live = null;
+  var prefetched = {}; // path -> {at, answer}: a GET started before the app asked, used once
 
   // ---- strings into the heap --------------------------------------------------------------------
   function toC(text) {
@@ -99,14 +114,21 @@ var HiltBridge = (function () {
     announcements.push(text);
     ensureLive().textContent = text;
   }
-  function supportsApp() {
-    if (typeof WebAssembly !== 'object') return false;
+  // The WebGL 2 context main.cpp draws with, made now on the page's canvas while the network fetches
+  // the .wasm, the fonts and the payload; cleared to the page's colour at once, as an opaque canvas
+  // that nothing has been drawn on yet shows black.
+  function createContext() {
+    if (typeof WebAssembly !== 'object' || !canvas) return false;
+    var gl = null;
     try {
-      var probe = document.createElement('canvas');
-      return !!probe.getContext('webgl2');
+      gl = canvas.getContext('webgl2', GL_ATTRIBUTES);
     } catch (e) {
       return false;
     }
+    if (!gl) return false;
+    gl.clearColor(0xf4 / 255, 0xf5 / 255, 0xf8 / 255, 1); // ui::colors::kPage, checkout.css's background
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    return true;
   }
   // Without WebGL 2 or WebAssembly: say so, and offer the Solana Pay link of a fresh session.
   function showFallback() {
@@ -134,23 +156,42 @@ var HiltBridge = (function () {
   }
 
   // ---- effects --------------------------------------------------------------------------------
-  function http(request, method, path, body, key, delayMs) {
+  // One request on this origin: a promise of [status, body], [0, ''] when there was no answer.
+  function fetchAnswer(method, path, body, key) {
+    var headers = {};
+    if (body) headers['content-type'] = 'application/json';
+    if (key) headers['idempotency-key'] = key;
+    var controller = typeof AbortController === 'function' ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, HTTP_TIMEOUT_MS) : 0;
+    return fetch(path, {
+      method: method, headers: headers, body: body || undefined, cache: 'no-store',
+      credentials: 'same-origin', signal: controller ? controller.signal : undefined
+    }).then(function (res) {
+      return res.text().then(function (text) { return [res.status, text]; });
+    }).catch(function () {
+      return [0, ''];
+    }).then(function (answer) {
+      if (timer) clearTimeout(timer);
+      return answer;
+    });
+  }
+  // The public payload, asked for now: the app's first request (shared/flow's FetchPayload), which
+  // it would otherwise send only once the .wasm is compiled and running.
+  function prefetchPayload() {
+    var slug = page().slug;
+    if (!SLUG_PATTERN.test(slug)) return null;
+    var path = '/v1/products/p/' + slug;
+    prefetched[path] = { at: performance.now(), answer: fetchAnswer('GET', path) };
+    return prefetched[path].answer;
+  }
+  function http(requestId, method, path, body, key, delayMs) {
+    var early = prefetched[path];
+    delete prefetched[path]; // used once: a retry asks the server again
+    if (early && (method !== 'GET' || body || delayMs > 0 ||
+                  performance.now() - early.at > PREFETCH_FRESH_MS)) early = undefined;
     var send = function () {
-      var headers = {};
-      if (body) headers['content-type'] = 'application/json';
-      if (key) headers['idempotency-key'] = key;
-      var controller = typeof AbortController === 'function' ? new AbortController() : null;
-      var timer = controller ? setTimeout(function () { controller.abort(); }, HTTP_TIMEOUT_MS) : 0;
-      fetch(path, {
-        method: method, headers: headers, body: body || undefined, cache: 'no-store',
-        credentials: 'same-origin', signal: controller ? controller.signal : undefined
-      }).then(function (res) {
-        return res.text().then(function (text) { return [res.status, text]; });
-      }).catch(function () {
-        return [0, ''];
-      }).then(function (answer) {
-        if (timer) clearTimeout(timer);
-        withStrings([answer[1]], function (p) { _hilt_http_done(request, answer[0], p); });
+      (early ? early.answer : fetchAnswer(method, path, body, key)).then(function (answer) {
+        withStrings([answer[1]], function (p) { _hilt_http_done(requestId, answer[0], p); });
       });
     };
     if (delayMs > 0) setTimeout(send, delayMs); else send();
@@ -298,9 +339,10 @@ var HiltBridge = (function () {
       _hilt_font(i, ptr, bytes.length); // the C++ side owns ptr from here
     }
   }
+  // One promise per font, settled (never rejected) once it has arrived or failed.
   function loadFonts() {
-    FONT_FILES.forEach(function (name, i) {
-      fetch(assetsBase + name).then(function (r) {
+    return FONT_FILES.map(function (name, i) {
+      return fetch(assetsBase + name).then(function (r) {
         if (!r.ok) throw new Error('font ' + r.status);
         return r.arrayBuffer();
       }).then(function (buffer) {
@@ -342,11 +384,26 @@ var HiltBridge = (function () {
     if (runtimeUp) _hilt_resize();
   });
 
+  // Emscripten's run dependencies hold main() back until `settled` have: then the first frame draws
+  // the product with Inter instead of a "Loading" frame that the answers would queue behind (the
+  // shell's text shows meanwhile). Added after this script has run: the glue sets its counter up
+  // after this --pre-js, and the .wasm's own dependency keeps main() waiting until then.
+  function holdMain(settled) {
+    Promise.resolve().then(function () {
+      addRunDependency('hilt-fonts-payload');
+      Promise.all(settled).then(function () { removeRunDependency('hilt-fonts-payload'); });
+    });
+  }
+
   if (canvas) Module.canvas = canvas;
-  if (!supportsApp()) {
+  if (typeof WebAssembly !== 'object' || typeof WebGL2RenderingContext === 'undefined') {
     showFallback();
   } else {
-    loadFonts();
+    var settled = loadFonts();
+    var payload = prefetchPayload();
+    if (payload) settled.push(payload);
+    holdMain(settled);
+    if (!createContext()) showFallback();
   }
 
   return {

@@ -198,6 +198,9 @@ void on_font(browser::FontSlot slot, unsigned char* bytes, int size) {
 }
 void on_resize() {}
 
+// The bridge has already made this context on #canvas while the .wasm downloaded (bridge.js,
+// createContext); getContext() hands it back here. WARNING: keep the attributes equal to the
+// bridge's GL_ATTRIBUTES: the first call decides them.
 bool create_gl_context() {
     EmscriptenWebGLContextAttributes attributes;
     emscripten_webgl_init_context_attributes(&attributes);

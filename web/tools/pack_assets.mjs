@@ -9,6 +9,7 @@
 // Usage: node pack_assets.mjs --js checkout.js --wasm checkout.wasm --css checkout.css
 //          --icon icon.svg --font-regular Inter-Regular.otf --font-semibold Inter-SemiBold.otf
 //          [--embed embed.js] [--sizes FILE] [--gallery-page yes] --out DIR
+// The fonts given are the build's subsets (web/CMakeLists.txt, hilt_checkout_fonts), copied as they are.
 // --sizes: where the size report goes (default DIR/../assets-sizes.json). --gallery-page: also
 // write index.html, a static copy of hiltd's checkout shell for the gallery build (web/gallery).
 import { createHash } from 'node:crypto';
@@ -77,7 +78,8 @@ const manifest = { entry: jsName, style: cssName, wasm: wasmName, fonts: [fontRe
 put('manifest.json', Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
 
 // The shell hiltd renders for /p/{slug} (server/routes/pages.cpp), with the gallery's fixture
-// product (web/gallery/scenes.cpp) and relative links, so any static server can show it.
+// product (web/gallery/scenes.cpp) and relative links, so any static server can show it. Without
+// data-slug: there is no payload to prefetch (bridge.js), the scenes bring their own.
 if (args['gallery-page']) {
   const page = `<!doctype html>
 <html lang="en">
@@ -93,7 +95,7 @@ if (args['gallery-page']) {
 <h1 id="product-title">Lumen Guild monthly pass</h1>
 <p id="product-price">12.50 USDC</p>
 <p id="product-merchant">Sold by Lumen Guild</p>
-<canvas id="canvas" data-slug="lumen-guild-monthly-pass" aria-label="Checkout gallery"></canvas>
+<canvas id="canvas" aria-label="Checkout gallery"></canvas>
 </main>
 </body>
 </html>
