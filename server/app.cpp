@@ -11,6 +11,7 @@
 #include "routes/pages.h"
 #include "routes/products.h"
 #include "routes/qr.h"
+#include "routes/receipts.h"
 #include "routes/sandbox.h"
 #include "store/secrets.h"
 #include "store/sqlite/sqlite_stores.h"
@@ -85,7 +86,8 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
                                                             *app->chain_, app->sandbox_.get(),
                                                             *app->public_limiter_,
                                                             app->jwt_key_, *app->stores_.payments,
-                                                            *app->payment_service_});
+                                                            *app->payment_service_,
+                                                            app->receipt_key_.public_key});
     app->http_ = std::make_unique<HttpServer>(app->config_.limits);
     app->register_routes();
     return app;
@@ -104,6 +106,7 @@ void App::register_routes() {
     register_payment_routes(*http_, context);
     register_page_routes(*http_, context);
     register_qr_routes(*http_, context);
+    register_receipt_routes(*http_, context);
     if (context.sandbox) register_sandbox_routes(*http_, context);
 }
 

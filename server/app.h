@@ -108,6 +108,8 @@ struct AppContext {
     const SecretBytes<32>& jwt_key;
     PaymentStore& payments;
     PaymentService& payment_service;
+    // The public half of the receipt signing key (published, and the only key receipts verify with).
+    const Bytes32& receipt_public_key;
 };
 
 class App {

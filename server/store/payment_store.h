@@ -193,6 +193,12 @@ public:
 
     [[nodiscard]] virtual Result<models::Receipt> receipt_for(const std::string& merchant_id,
                                                               const std::string& payment_id) = 0;
+    // A receipt by its id; not_found for another merchant's, as for one that does not exist.
+    [[nodiscard]] virtual Result<models::Receipt> receipt_by_id(const std::string& merchant_id,
+                                                                const std::string& receipt_id) = 0;
+    // Any merchant's receipt by its id: the public verification route compares a presented
+    // receipt with it (and answers only whether they match, never the stored one).
+    [[nodiscard]] virtual Result<models::Receipt> receipt(const std::string& receipt_id) = 0;
     // Any merchant's membership (the public payment status shows its status and period end).
     [[nodiscard]] virtual Result<models::Membership> membership(
         const std::string& membership_id) = 0;

@@ -87,4 +87,23 @@ bool verify_receipt(const Receipt& receipt) {
     return ed25519_verify(public_key, hilt::as_bytes(receipt_signing_payload(receipt)), signature);
 }
 
+std::string_view to_string(ReceiptInvalidReason reason) {
+    switch (reason) {
+        case ReceiptInvalidReason::SignerUnknown: return "signer_unknown";
+        case ReceiptInvalidReason::SignatureInvalid: return "signature_invalid";
+        case ReceiptInvalidReason::ReceiptUnknown: return "receipt_unknown";
+        case ReceiptInvalidReason::ReceiptMismatch: return "receipt_mismatch";
+    }
+    return "signature_invalid";
+}
+
+Json to_json(const ReceiptVerification& value) {
+    if (!value.valid) return {{"valid", false}, {"reason", std::string(to_string(value.reason))}};
+    return {{"valid", true}, {"receipt_id", value.receipt_id}, {"payment_id", value.payment_id}};
+}
+
+Json to_json(const ReceiptKey& value) {
+    return {{"algorithm", "ed25519"}, {"public_key", to_wire(value.public_key)}};
+}
+
 }  // namespace hilt::models

@@ -162,6 +162,63 @@ test('a buyer pays with a web3.js-signed transaction and the payment survives a 
   assert.equal(replay.body.payment_id, paymentId, 'the idempotency key outlives the process');
 });
 
+test('a receipt verifies offline with tweetnacl against the published key, and one changed byte does not', async () => {
+  const product = await createProduct();
+  const buyer = await fundedBuyer();
+  const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, {});
+  const paymentId = session.body.payment_id;
+  const built = await hiltd.api('POST', `/v1/payments/${paymentId}/transaction`,
+                                { buyer_wallet: buyer.publicKey.toBase58() });
+  const tx = Transaction.from(Buffer.from(built.body.transaction, 'base64'));
+  tx.sign(buyer);
+  const sent = await hiltd.api('POST', `/v1/payments/${paymentId}/broadcast`,
+                               { signed_transaction: tx.serialize().toString('base64') });
+  assert.equal(sent.status, 200, sent.text);
+  await confirmed(paymentId);
+  const byPayment = await hiltd.api('GET', `/v1/payments/${paymentId}/receipt`, undefined, merchant);
+  assert.equal(byPayment.status, 200, byPayment.text);
+  const byId = await hiltd.api('GET', `/v1/receipts/${byPayment.body.receipt_id}`, undefined, merchant);
+  assert.equal(byId.status, 200, byId.text);
+  assert.equal(byId.text, byPayment.text, 'the same document by its own id');
+
+  // The key comes from the well-known URL (no credentials), not from the receipt.
+  const published = await hiltd.api('GET', '/.well-known/hilt/receipt-key');
+  assert.equal(published.status, 200, published.text);
+  assert.equal(published.body.algorithm, 'ed25519');
+  const key = bs58.decode(published.body.public_key);
+  // Exactly the README's offline check (the receipt is flat: the sorted key list is the canonical form).
+  const verifies = (text) => {
+    const { signature, ...unsigned } = JSON.parse(text);
+    const message = Buffer.from('hilt-receipt-v1\n' + JSON.stringify(unsigned, Object.keys(unsigned).sort()), 'utf8');
+    assert.equal(message.toString('utf8'), 'hilt-receipt-v1\n' + canonical(unsigned));
+    return nacl.sign.detached.verify(message, bs58.decode(signature), key);
+  };
+  assert.ok(verifies(byId.text), 'the receipt verifies offline with the published key');
+  const valid = await hiltd.api('POST', '/v1/receipts/verify', JSON.parse(byId.text));
+  assert.deepEqual(valid.body, { valid: true, receipt_id: byId.body.receipt_id, payment_id: paymentId });
+
+  // One byte of the text changed (the last character of the transaction signature, still base58).
+  const at = byId.text.indexOf(byId.body.tx_signature) + byId.body.tx_signature.length - 1;
+  const changed = byId.text.slice(0, at) + (byId.text[at] === '1' ? '2' : '1') + byId.text.slice(at + 1);
+  assert.equal(changed.length, byId.text.length);
+  assert.ok(!verifies(changed), 'one changed byte does not verify offline');
+  const refused = await hiltd.api('POST', '/v1/receipts/verify', JSON.parse(changed));
+  assert.equal(refused.status, 200, refused.text);
+  assert.deepEqual(refused.body, { valid: false, reason: 'signature_invalid' });
+
+  // A receipt someone signed with a key of their own verifies under that key, never under Hilt's.
+  const forger = nacl.sign.keyPair();
+  const { signature: _ignored, ...unsigned } = { ...byId.body, amount_minor_units: byId.body.amount_minor_units * 10,
+                                                 merchant_amount_minor_units: byId.body.merchant_amount_minor_units * 10,
+                                                 fee_minor_units: byId.body.fee_minor_units * 10,
+                                                 signer_public_key: bs58.encode(forger.publicKey) };
+  const forgedMessage = Buffer.from('hilt-receipt-v1\n' + canonical(unsigned), 'utf8');
+  const forged = { ...unsigned, signature: bs58.encode(nacl.sign.detached(forgedMessage, forger.secretKey)) };
+  assert.ok(!verifies(JSON.stringify(forged)));
+  const forgedAnswer = await hiltd.api('POST', '/v1/receipts/verify', forged);
+  assert.deepEqual(forgedAnswer.body, { valid: false, reason: 'signer_unknown' });
+});
+
 test('a tampered amount is refused with a named 422 and the session is unchanged', async () => {
   const product = await createProduct();
   const buyer = await fundedBuyer();

@@ -649,6 +649,29 @@ Result<models::Receipt> SqlitePaymentStore::receipt_for(const std::string& merch
     return json_column<models::Receipt>(stmt->column_text(0), "receipt");
 }
 
+Result<models::Receipt> SqlitePaymentStore::receipt_by_id(const std::string& merchant_id,
+                                                          const std::string& receipt_id) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("SELECT body FROM receipts WHERE receipt_id = ? AND merchant_id = ?");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, std::string_view(receipt_id)).bind(2, std::string_view(merchant_id));
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such receipt");
+    return json_column<models::Receipt>(stmt->column_text(0), "receipt");
+}
+
+Result<models::Receipt> SqlitePaymentStore::receipt(const std::string& receipt_id) {
+    auto reader = reads_.lease();  // a public read: never behind a commit's flush
+    auto stmt = reader.db().prepare("SELECT body FROM receipts WHERE receipt_id = ?");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, std::string_view(receipt_id));
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such receipt");
+    return json_column<models::Receipt>(stmt->column_text(0), "receipt");
+}
+
 Result<models::Membership> SqlitePaymentStore::membership(const std::string& membership_id) {
     auto reader = reads_.lease();
     auto stmt = reader.db().prepare("SELECT body FROM memberships WHERE membership_id = ?");

@@ -16,7 +16,7 @@ namespace hilt::server {
 class SqlitePaymentStore final : public PaymentStore {
 public:
     // The store shares one connection with the rest of hiltd; `mutex` serialises access to it.
-    // The public reads (get: status polls; membership) use `reads`.
+    // The public reads (get: status polls; membership; receipt: verification) use `reads`.
     SqlitePaymentStore(Database& db, std::mutex& mutex, ReadPool& reads)
         : db_(db), mutex_(mutex), reads_(reads), group_commit_(db, mutex) {}
 
@@ -59,6 +59,9 @@ public:
                                       const Ed25519Keypair& receipt_key) override;
     [[nodiscard]] Result<models::Receipt> receipt_for(const std::string& merchant_id,
                                                       const std::string& payment_id) override;
+    [[nodiscard]] Result<models::Receipt> receipt_by_id(const std::string& merchant_id,
+                                                        const std::string& receipt_id) override;
+    [[nodiscard]] Result<models::Receipt> receipt(const std::string& receipt_id) override;
     [[nodiscard]] Result<models::Membership> membership(const std::string& membership_id) override;
     [[nodiscard]] Result<models::Membership> membership_for(
         const std::string& merchant_id, const std::string& membership_id) override;
