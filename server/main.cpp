@@ -4,12 +4,12 @@
 //   hiltd demo [SETTINGS]                         serve, after creating a demo merchant and product
 //   hiltd merchant create --name NAME [SETTINGS]  create a workspace and print its first API key
 //   hiltd help | --help | -h                      print the usage text
-// SETTINGS (flag / environment variable): --db HILT_DB, --host HILT_HOST, --port HILT_PORT,
-// --public-url HILT_PUBLIC_URL, --chain HILT_CHAIN, --rpc-url HILT_RPC_URL, --fee-bps HILT_FEE_BPS,
-// --fee-wallet HILT_FEE_WALLET, --session-ttl HILT_SESSION_TTL, --key-dir HILT_KEY_DIR,
-// --assets-dir HILT_ASSETS_DIR. Flags override variables; `--flag=VALUE` works too.
-// Exit status: 0 success, 1 a runtime failure (store, keys, server; --chain rpc is not built yet),
-// 2 a bad command line or setting.
+// SETTINGS: every one a flag and a HILT_* environment variable (the table in config.cpp; `hiltd --help`
+// prints it): the database, address and public URL, the chain (sandbox, or rpc with its URL, CA file, rate
+// cap, commitment and cluster), the fee, session length, key folder, assets folder, rate limits and threads.
+// Flags override variables; `--flag=VALUE` works too.
+// Exit status: 0 success, 1 a runtime failure (store, keys, the RPC node's CA file, server), 2 a bad command
+// line or setting.
 // Must never: print key material (the configuration lines mask the RPC URL's credentials).
 #include <pthread.h>
 #include <unistd.h>
