@@ -54,6 +54,35 @@ void register_payment_routes(HttpServer& http, AppContext& context) {
         return json_response(200, to_json(*receipt));
     });
 
+    // Catch-up reads of the events webhooks carry (the same bodies, the same ids).
+    http.route("GET", "/v1/events", [&context](const HttpRequest& request) {
+        auto merchant = authenticate_merchant(request, context);
+        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        auto params = read_list_params(request, models::kEventIdPrefix);
+        if (!params) return HttpResponse::error(params.error(), request.request_id);
+        EventListQuery query{params->limit, params->starting_after, std::nullopt};
+        if (auto type = request.query_param("type")) {
+            auto parsed = models::parse_enum<models::EventType>(*type);
+            if (!parsed) return HttpResponse::error(at("type", parsed.error()), request.request_id);
+            query.type = *parsed;
+        }
+        auto page = context.payments.list_events(merchant->merchant_id, query);
+        if (!page) return HttpResponse::error(page.error(), request.request_id);
+        return json_response(200, to_json(*page));
+    });
+
+    http.route("GET", "/v1/events/{event_id}", [&context](const HttpRequest& request) {
+        auto merchant = authenticate_merchant(request, context);
+        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        const auto id = request.path_param("event_id");
+        if (!models::validate_id(id, models::kEventIdPrefix)) {
+            return HttpResponse::error(fail(ErrorCode::NotFound, "no such event"), request.request_id);
+        }
+        auto event = context.payments.event_for(merchant->merchant_id, id);
+        if (!event) return HttpResponse::error(event.error(), request.request_id);
+        return json_response(200, to_json(*event));
+    });
+
     const auto as_of_now = [&context](models::Membership membership) {
         membership.status = membership_status_at(membership, models::Timestamp{context.clock.now_seconds()});
         return to_json(membership);

@@ -119,6 +119,12 @@ struct MembershipListQuery {
     std::optional<std::string> product_id;
 };
 
+struct EventListQuery {
+    std::size_t limit = 20;
+    std::optional<std::string> starting_after;
+    std::optional<models::EventType> type;
+};
+
 class PaymentStore {
 public:
     virtual ~PaymentStore() = default;
@@ -211,6 +217,13 @@ public:
     // issue).
     [[nodiscard]] virtual Result<std::vector<models::Event>> events_for(
         const std::string& merchant_id, std::size_t limit) = 0;
+    // GET /v1/events: newest first, optionally of one type; starting_after must name one of this merchant's
+    // events.
+    [[nodiscard]] virtual Result<models::ListPage<models::Event>> list_events(const std::string& merchant_id,
+                                                                            const EventListQuery& query) = 0;
+    // One event; not_found for another merchant's, as for one that does not exist.
+    [[nodiscard]] virtual Result<models::Event> event_for(const std::string& merchant_id,
+                                                          const std::string& event_id) = 0;
 };
 
 // The member a membership belongs to: the handoff identity when the session has one, else the

@@ -746,4 +746,48 @@ Result<std::vector<models::Event>> SqlitePaymentStore::events_for(const std::str
     }
 }
 
+Result<models::ListPage<models::Event>> SqlitePaymentStore::list_events(const std::string& merchant_id,
+                                                                        const EventListQuery& query) {
+    std::lock_guard lock(mutex_);
+    auto before = cursor_seq(db_, "SELECT seq FROM events WHERE event_id = ? AND merchant_id = ?",
+                             query.starting_after, merchant_id, "event");
+    if (!before) return before.error();
+    std::optional<std::string> type;
+    if (query.type) type = std::string(to_string(*query.type));
+    auto stmt = db_.prepare(
+        "SELECT body FROM events WHERE merchant_id = ? AND seq < ? AND (? IS NULL OR type = ?)"
+        " ORDER BY seq DESC LIMIT ?");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, std::string_view(merchant_id))
+        .bind(2, *before)
+        .bind(3, type)
+        .bind(4, type)
+        .bind(5, static_cast<std::int64_t>(query.limit + 1));
+    models::ListPage<models::Event> page;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return row.error();
+        if (*row == StepResult::Done) break;
+        auto event = json_column<models::Event>(stmt->column_text(0), "event");
+        if (!event) return event.error();
+        page.data.push_back(std::move(*event));
+    }
+    if (page.data.size() > query.limit) {
+        page.data.pop_back();
+        page.has_more = true;
+    }
+    return page;
+}
+
+Result<models::Event> SqlitePaymentStore::event_for(const std::string& merchant_id, const std::string& event_id) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("SELECT body FROM events WHERE event_id = ? AND merchant_id = ?");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, std::string_view(event_id)).bind(2, std::string_view(merchant_id));
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such event");
+    return json_column<models::Event>(stmt->column_text(0), "event");
+}
+
 }  // namespace hilt::server

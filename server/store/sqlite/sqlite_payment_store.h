@@ -69,6 +69,10 @@ public:
         const std::string& merchant_id, const MembershipListQuery& query) override;
     [[nodiscard]] Result<std::vector<models::Event>> events_for(const std::string& merchant_id,
                                                                 std::size_t limit) override;
+    [[nodiscard]] Result<models::ListPage<models::Event>> list_events(const std::string& merchant_id,
+                                                                    const EventListQuery& query) override;
+    [[nodiscard]] Result<models::Event> event_for(const std::string& merchant_id,
+                                                  const std::string& event_id) override;
 
 private:
     [[nodiscard]] Result<PaymentRecord> get_locked(const std::string& payment_id);

@@ -147,6 +147,75 @@ TEST_F(CheckoutTest, FullJourneyConfirmsOnceAndWritesReceiptMembershipDeliveryAn
     EXPECT_EQ(json_of(trail)["data"][0]["payment_id"], payment_id);
 }
 
+TEST_F(CheckoutTest, EventsReadBackNewestFirstByTypeAndByIdForTheirMerchantOnly) {
+    const auto product = create_product();
+    const auto buyer = new_buyer(2 * kPrice);
+    const auto first = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->advance_slots(1);
+    ASSERT_EQ(confirm(first)["status"], "CONFIRMED");
+    const auto second = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->advance_slots(1);
+    ASSERT_EQ(confirm(second)["status"], "CONFIRMED");
+    auto stored = app_->payments().events_for(merchant_id_, 50);
+    ASSERT_TRUE(stored);
+    ASSERT_EQ(stored->size(), 6u) << "per payment: payment.confirmed, receipt.created, membership.*";
+
+    const auto get = [&](const std::string& path, const httplib::Headers& headers) {
+        auto res = client_->Get(path, headers);
+        EXPECT_TRUE(res);
+        return std::make_pair(res ? res->status : 0, res ? json_of(res) : nlohmann::json());
+    };
+    // Everything, newest first, as stored.
+    auto [status, all] = get("/v1/events?limit=100", merchant());
+    ASSERT_EQ(status, 200) << all;
+    ASSERT_EQ(all["data"].size(), 6u);
+    EXPECT_FALSE(all["has_more"]);
+    for (std::size_t i = 0; i < stored->size(); ++i) EXPECT_EQ(all["data"][i]["id"], (*stored)[i].id);
+
+    // One type: the two confirmations, the second payment's first.
+    auto [typed_status, confirmed] = get("/v1/events?type=payment.confirmed", merchant());
+    ASSERT_EQ(typed_status, 200) << confirmed;
+    ASSERT_EQ(confirmed["data"].size(), 2u);
+    EXPECT_EQ(confirmed["data"][0]["data"]["payment_id"], second);
+    EXPECT_EQ(confirmed["data"][1]["data"]["payment_id"], first);
+
+    // Pages of two walk the same list.
+    std::vector<std::string> walked;
+    std::string path = "/v1/events?limit=2";
+    for (int page = 0; page < 5; ++page) {
+        auto [page_status, body] = get(path, merchant());
+        ASSERT_EQ(page_status, 200) << body;
+        for (const auto& event : body["data"]) walked.push_back(event["id"].get<std::string>());
+        if (!body["has_more"].get<bool>()) break;
+        path = "/v1/events?limit=2&starting_after=" + walked.back();
+    }
+    ASSERT_EQ(walked.size(), 6u);
+    for (std::size_t i = 0; i < walked.size(); ++i) EXPECT_EQ(walked[i], all["data"][i]["id"]);
+
+    // By id, the same body; another merchant, an unknown id and a malformed one are all 404.
+    const auto id = all["data"][0]["id"].get<std::string>();
+    auto [one_status, one] = get("/v1/events/" + id, merchant());
+    ASSERT_EQ(one_status, 200) << one;
+    EXPECT_EQ(one, all["data"][0]);
+    auto other = app_->merchants().create_merchant("Other Guild", clock_.now_seconds());
+    ASSERT_TRUE(other);
+    const auto stranger = with_key(other->second.secret);
+    EXPECT_EQ(get("/v1/events/" + id, stranger).first, 404);
+    EXPECT_EQ(get("/v1/events/evt_doesNotExist1", merchant()).first, 404);
+    EXPECT_EQ(get("/v1/events/not-an-id", merchant()).first, 404);
+    auto [empty_status, empty] = get("/v1/events", stranger);
+    EXPECT_EQ(empty_status, 200);
+    EXPECT_TRUE(empty["data"].empty());
+    // Bad queries are named.
+    auto [bad_type, bad_type_body] = get("/v1/events?type=payment.teleported", merchant());
+    EXPECT_EQ(bad_type, 422);
+    EXPECT_EQ(bad_type_body["error"]["field"], "type");
+    auto [foreign_cursor, foreign_body] = get("/v1/events?starting_after=" + id, stranger);
+    EXPECT_EQ(foreign_cursor, 422);
+    EXPECT_EQ(foreign_body["error"]["field"], "starting_after");
+    EXPECT_EQ(get("/v1/events", {}).first, 401);
+}
+
 TEST_F(CheckoutTest, TheWatcherSettlesWithoutTheBuyerCallingConfirm) {
     const auto product = create_product();
     const auto buyer = new_buyer(kPrice);
