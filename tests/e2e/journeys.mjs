@@ -75,6 +75,25 @@ async function confirmed(paymentId) {
   }, `confirmation of ${paymentId}`);
 }
 
+// A session for `buyer` and the unsigned transaction hiltd built for it (web3.js-parsed).
+async function sessionWithTransaction(product, buyer) {
+  const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, {});
+  assert.equal(session.status, 201, session.text);
+  const paymentId = session.body.payment_id;
+  const built = await hiltd.api('POST', `/v1/payments/${paymentId}/transaction`,
+                                { buyer_wallet: buyer.publicKey.toBase58() });
+  assert.equal(built.status, 200, built.text);
+  return { session, paymentId, tx: Transaction.from(Buffer.from(built.body.transaction, 'base64')) };
+}
+
+// The payment as GET /v1/payments/{id} reads once CONFIRMED: the watcher found it on chain, no confirm call.
+async function foundConfirmed(paymentId, what) {
+  return waitFor(async () => {
+    const status = await hiltd.api('GET', `/v1/payments/${paymentId}`);
+    return status.body.status === 'CONFIRMED' ? status.body : null;
+  }, what);
+}
+
 test('a buyer pays with a web3.js-signed transaction and the payment survives a SIGKILL', async () => {
   const product = await createProduct();
   const payload = await hiltd.api('GET', `/v1/products/p/${product.slug}`);
@@ -165,11 +184,7 @@ test('a buyer pays with a web3.js-signed transaction and the payment survives a 
 test('a receipt verifies offline with tweetnacl against the published key, and one changed byte does not', async () => {
   const product = await createProduct();
   const buyer = await fundedBuyer();
-  const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, {});
-  const paymentId = session.body.payment_id;
-  const built = await hiltd.api('POST', `/v1/payments/${paymentId}/transaction`,
-                                { buyer_wallet: buyer.publicKey.toBase58() });
-  const tx = Transaction.from(Buffer.from(built.body.transaction, 'base64'));
+  const { paymentId, tx } = await sessionWithTransaction(product, buyer);
   tx.sign(buyer);
   const sent = await hiltd.api('POST', `/v1/payments/${paymentId}/broadcast`,
                                { signed_transaction: tx.serialize().toString('base64') });
@@ -222,11 +237,7 @@ test('a receipt verifies offline with tweetnacl against the published key, and o
 test('a tampered amount is refused with a named 422 and the session is unchanged', async () => {
   const product = await createProduct();
   const buyer = await fundedBuyer();
-  const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, {});
-  const paymentId = session.body.payment_id;
-  const built = await hiltd.api('POST', `/v1/payments/${paymentId}/transaction`,
-                                { buyer_wallet: buyer.publicKey.toBase58() });
-  const tx = Transaction.from(Buffer.from(built.body.transaction, 'base64'));
+  const { session, paymentId, tx } = await sessionWithTransaction(product, buyer);
   const usdc = new PublicKey(session.body.token_mint);
   // Rebuild the net transfer with one unit less, with spl-token's own encoder.
   const index = tx.instructions.findIndex((ix) => ix.programId.equals(spl.TOKEN_PROGRAM_ID));
@@ -262,12 +273,7 @@ test('a buyer without enough USDC is told before signing, and nothing is sent', 
 test('a broadcast the network drops is sent again until it lands, and confirms once', async () => {
   const product = await createProduct();
   const buyer = await fundedBuyer();
-  const session = await hiltd.api('POST', `/v1/products/p/${product.slug}/connect`, {});
-  const paymentId = session.body.payment_id;
-  const built = await hiltd.api('POST', `/v1/payments/${paymentId}/transaction`,
-                                { buyer_wallet: buyer.publicKey.toBase58() });
-  assert.equal(built.status, 200, built.text);
-  const tx = Transaction.from(Buffer.from(built.body.transaction, 'base64'));
+  const { paymentId, tx } = await sessionWithTransaction(product, buyer);
   tx.sign(buyer);
   await chain.dropNextBroadcast(hiltd, merchant);
   const sent = await hiltd.api('POST', `/v1/payments/${paymentId}/broadcast`,
@@ -321,10 +327,7 @@ if (chain.rpc) {
     const connection = new Connection(chain.rpc.url, 'confirmed');
     const signature = await connection.sendRawTransaction(tx.serialize());
     // hiltd was never told the signature: its watcher finds the payment on chain.
-    const paid = await waitFor(async () => {
-      const status = await hiltd.api('GET', `/v1/payments/${session.body.payment_id}`);
-      return status.body.status === 'CONFIRMED' ? status.body : null;
-    }, 'the watcher finding the wallet-sent payment');
+    const paid = await foundConfirmed(session.body.payment_id, 'the watcher finding the wallet-sent payment');
     assert.equal(paid.tx_signature, signature);
     assert.equal(paid.fee_outstanding_minor_units, undefined, 'the built transaction pays the fee itself');
   });
@@ -346,10 +349,7 @@ if (chain.rpc) {
     const tx = await createTransfer(connection, wallet.publicKey, fields);
     tx.sign(wallet);
     const signature = await connection.sendRawTransaction(tx.serialize());
-    const paid = await waitFor(async () => {
-      const status = await hiltd.api('GET', `/v1/payments/${session.body.payment_id}`);
-      return status.body.status === 'CONFIRMED' ? status.body : null;
-    }, 'the watcher finding the transfer');
+    const paid = await foundConfirmed(session.body.payment_id, 'the watcher finding the transfer');
     assert.equal(paid.tx_signature, signature);
     const fee = (PRICE * FEE_BPS) / 10_000n;
     assert.equal(BigInt(paid.fee_outstanding_minor_units), fee);
