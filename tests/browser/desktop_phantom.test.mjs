@@ -2,33 +2,24 @@
 // tweetnacl (a real ed25519 signature over the real message bytes the server built), the checkout
 // broadcasts through hiltd's sandbox chain, and the page reaches CONFIRMED with the delivery shown
 // and the aria-live region saying so. Also: the buyer declines in Phantom, then tries again.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import bs58 from 'bs58';
 import web3 from '@solana/web3.js';
 import {
-  launchBrowser, startCheckoutServer, createProduct, fundedBuyer, openPage, fakePhantomScript,
+  useCheckoutServer, createProduct, fundedBuyer, openPage, fakePhantomScript,
   waitForReady, waitForState, press, action, screenshot, hiltState, DESKTOP,
 } from './support.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startCheckoutServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.cleanup();
-});
+const env = useCheckoutServer();
 
 test('a desktop buyer pays with the Phantom extension and sees the confirmed delivery', async () => {
-  const product = await createProduct(server);
-  const buyer = await fundedBuyer(server);
-  const { page, context } = await openPage(browser, { viewport: DESKTOP,
+  const product = await createProduct(env.server);
+  const buyer = await fundedBuyer(env.server);
+  const { page, context } = await openPage(env.browser, { viewport: DESKTOP,
                                                       initScripts: [fakePhantomScript(buyer)] });
   try {
-    await page.goto(`${server.base}/p/${product.slug}`);
+    await page.goto(`${env.server.base}/p/${product.slug}`);
     await waitForReady(page);
     await waitForState(page, 'product_shown');
     await screenshot(page, 'desktop-1280x800-product_shown');
@@ -45,7 +36,7 @@ test('a desktop buyer pays with the Phantom extension and sees the confirmed del
     assert.deepEqual(await page.evaluate(() => window.__phantomCalls), ['connect', 'signTransaction']);
 
     // The server recorded the transaction the fake Phantom signed, and its signature verifies.
-    const status = await server.api('GET', `/v1/payments/${done.payment_id}`);
+    const status = await env.server.api('GET', `/v1/payments/${done.payment_id}`);
     assert.equal(status.body.status, 'CONFIRMED');
     assert.equal(status.body.tx_signature, done.tx_signature);
     // Read back with web3.js: the wire bytes Phantom returned carry the buyer's valid signature.
@@ -76,12 +67,12 @@ test('a desktop buyer pays with the Phantom extension and sees the confirmed del
 });
 
 test('a buyer who declines in Phantom is told so in words and can try again', async () => {
-  const product = await createProduct(server);
-  const buyer = await fundedBuyer(server);
-  const { page, context } = await openPage(browser, { viewport: DESKTOP,
+  const product = await createProduct(env.server);
+  const buyer = await fundedBuyer(env.server);
+  const { page, context } = await openPage(env.browser, { viewport: DESKTOP,
                                                       initScripts: [fakePhantomScript(buyer, { rejectSign: 4001 })] });
   try {
-    await page.goto(`${server.base}/p/${product.slug}`);
+    await page.goto(`${env.server.base}/p/${product.slug}`);
     await waitForReady(page);
     await press(page, 'Pay with Phantom');
     const rejected = await waitForState(page, 'wallet_rejected');
@@ -104,12 +95,12 @@ test('a buyer who declines in Phantom is told so in words and can try again', as
 });
 
 test('keyboard: Tab walks the buttons, Enter presses the focused one, Escape goes back', async () => {
-  const product = await createProduct(server);
-  const buyer = await fundedBuyer(server);
-  const { page, context } = await openPage(browser, { viewport: DESKTOP,
+  const product = await createProduct(env.server);
+  const buyer = await fundedBuyer(env.server);
+  const { page, context } = await openPage(env.browser, { viewport: DESKTOP,
                                                       initScripts: [fakePhantomScript(buyer, { rejectConnect: 4001 })] });
   try {
-    await page.goto(`${server.base}/p/${product.slug}`);
+    await page.goto(`${env.server.base}/p/${product.slug}`);
     await waitForReady(page);
     await waitForState(page, 'product_shown');
     await page.keyboard.press('Tab');

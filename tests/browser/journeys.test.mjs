@@ -1,40 +1,31 @@
 // The other buyer journeys of issue 5 in a real browser: a handoff link ("Paying as …"), an
 // expired session, an archived product (the 410 page, and archiving while the page is open), the
 // server going away and coming back, and the no-WebGL fallback.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import {
-  launchBrowser, startCheckoutServer, createProduct, fundedBuyer, openPage, fakePhantomScript,
+  useCheckoutServer, createProduct, fundedBuyer, openPage, fakePhantomScript,
   waitForReady, waitForState, press, screenshot, DESKTOP, PHONE,
 } from './support.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startCheckoutServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.cleanup();
-});
+const env = useCheckoutServer();
 
 test('a handoff link shows who is paying and the payment is bound to it', async () => {
-  const product = await createProduct(server, {
+  const product = await createProduct(env.server, {
     membership_config: { enabled: true, platform: 'DISCORD', identity_type: 'DISCORD_USER', renewal_mode: 'ONE_OFF',
                          billing_interval_days: 30, grace_period_days: 2 },
   });
-  const buyer = await fundedBuyer(server);
-  const link = await server.api('POST', `/v1/products/${product.product_id}/handoff-link`, {
+  const buyer = await fundedBuyer(env.server);
+  const link = await env.server.api('POST', `/v1/products/${product.product_id}/handoff-link`, {
     buyer_ref: 'discord:ada',
     identity: { type: 'DISCORD_USER', value: '123456789012345678', display_name: 'ada#4821' },
-  }, server.merchant);
+  }, env.server.merchant);
   assert.equal(link.status, 201, link.text);
   const url = new URL(link.body.url);
-  const { page, context } = await openPage(browser, { viewport: DESKTOP, initScripts: [fakePhantomScript(buyer)] });
+  const { page, context } = await openPage(env.browser, { viewport: DESKTOP, initScripts: [fakePhantomScript(buyer)] });
   try {
-    await page.goto(`${server.base}${url.pathname}${url.search}`);
+    await page.goto(`${env.server.base}${url.pathname}${url.search}`);
     await waitForReady(page);
     const shown = await waitForState(page, 'product_shown');
     assert.equal(shown.paying_as, 'ada#4821');
@@ -48,15 +39,15 @@ test('a handoff link shows who is paying and the payment is bound to it', async 
 });
 
 test('a session that runs out of time while Phantom is open ends as expired, with a new start offered', async () => {
-  const product = await createProduct(server);
-  const buyer = await fundedBuyer(server);
+  const product = await createProduct(env.server);
+  const buyer = await fundedBuyer(env.server);
   // Phantom never answers the signature request: the buyer walked away.
-  const { page, context } = await openPage(browser, {
+  const { page, context } = await openPage(env.browser, {
     viewport: PHONE, initScripts: [fakePhantomScript(buyer, { hangSign: true })],
   });
   try {
     await page.clock.install();
-    await page.goto(`${server.base}/p/${product.slug}`);
+    await page.goto(`${env.server.base}/p/${product.slug}`);
     await waitForReady(page);
     await press(page, 'Pay with Phantom');
     const waiting = await waitForState(page, 'awaiting_signature');
@@ -75,12 +66,12 @@ test('a session that runs out of time while Phantom is open ends as expired, wit
 });
 
 test('an archived product answers 410 with a page that says so, and archiving mid-checkout is explained', async () => {
-  const product = await createProduct(server);
-  const { page, context } = await openPage(browser, { viewport: DESKTOP });
+  const product = await createProduct(env.server);
+  const { page, context } = await openPage(env.browser, { viewport: DESKTOP });
   try {
-    await page.goto(`${server.base}/p/${product.slug}`);
+    await page.goto(`${env.server.base}/p/${product.slug}`);
     await waitForReady(page);
-    const archived = await server.api('DELETE', `/v1/products/${product.product_id}`, undefined, server.merchant);
+    const archived = await env.server.api('DELETE', `/v1/products/${product.product_id}`, undefined, env.server.merchant);
     assert.equal(archived.status, 200, archived.text);
     await press(page, 'Pay with a QR code');
     const failed = await waitForState(page, 'failed');
@@ -88,7 +79,7 @@ test('an archived product answers 410 with a page that says so, and archiving mi
     await screenshot(page, 'desktop-1280x800-archived_while_open');
 
     // (A new address: the page itself may be cached for a few seconds, as its Cache-Control allows.)
-    const response = await page.goto(`${server.base}/p/${product.slug}?reload=1`);
+    const response = await page.goto(`${env.server.base}/p/${product.slug}?reload=1`);
     assert.equal(response.status(), 410);
     assert.match(await page.locator('h1').textContent(), /no longer on sale/i);
     await screenshot(page, 'desktop-1280x800-archived_page');
@@ -98,19 +89,19 @@ test('an archived product answers 410 with a page that says so, and archiving mi
 });
 
 test('the server going away shows a connection problem; Try again continues once it is back', async () => {
-  const product = await createProduct(server);
-  const { page, context } = await openPage(browser, { viewport: PHONE, mobile: true });
+  const product = await createProduct(env.server);
+  const { page, context } = await openPage(env.browser, { viewport: PHONE, mobile: true });
   try {
-    await page.goto(`${server.base}/p/${product.slug}`);
+    await page.goto(`${env.server.base}/p/${product.slug}`);
     await waitForReady(page);
-    await server.stop();
+    await env.server.stop();
     await press(page, 'Pay with another wallet', { tap: true });
     const error = await waitForState(page, 'network_error');
     assert.equal(error.step, 'start_session');
     assert.equal(error.http_status, 0);
     assert.equal(await page.evaluate(() => window.hilt.live()), 'Connection problem. You can try again.');
     await screenshot(page, 'phone-390x844-network_error');
-    await server.restart();
+    await env.server.restart();
     await press(page, 'Try again', { tap: true });
     const waiting = await waitForState(page, 'confirming');
     assert.equal(waiting.external, true);
@@ -120,13 +111,13 @@ test('the server going away shows a connection problem; Try again continues once
 });
 
 test('without WebGL 2 the shell says so and offers the Solana Pay link', async () => {
-  const product = await createProduct(server);
-  const { page, context } = await openPage(browser, {
+  const product = await createProduct(env.server);
+  const { page, context } = await openPage(env.browser, {
     viewport: DESKTOP,
     initScripts: ['HTMLCanvasElement.prototype.getContext = function () { return null; };'],
   });
   try {
-    await page.goto(`${server.base}/p/${product.slug}`);
+    await page.goto(`${env.server.base}/p/${product.slug}`);
     const link = page.locator('#hilt-fallback-link');
     await link.waitFor({ timeout: 15_000 });
     assert.match(await link.getAttribute('href'), /^solana:/);
@@ -139,12 +130,12 @@ test('without WebGL 2 the shell says so and offers the Solana Pay link', async (
 });
 
 test('a merchant page with embed.js gets a "Pay with Hilt" button that opens the checkout in a new window', async () => {
-  const product = await createProduct(server);
-  const { page, context } = await openPage(browser, { viewport: DESKTOP });
+  const product = await createProduct(env.server);
+  const { page, context } = await openPage(env.browser, { viewport: DESKTOP });
   try {
     // The merchant's own page, served from another origin on loopback (Chromium lets a plain-http
     // page load scripts from loopback only when it is itself on loopback).
-    const html = `<!doctype html><p>Our pass</p><script src="${server.base}/embed.js" ` +
+    const html = `<!doctype html><p>Our pass</p><script src="${env.server.base}/embed.js" ` +
                  `data-hilt-slug="${product.slug}"></script>`;
     const merchantSite = createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end(html); });
     await new Promise((r) => merchantSite.listen(0, '127.0.0.1', r));
@@ -153,11 +144,11 @@ test('a merchant page with embed.js gets a "Pay with Hilt" button that opens the
     const button = page.locator(`a[data-hilt-button="${product.slug}"]`);
     await button.waitFor();
     assert.equal(await button.textContent(), 'Pay with Hilt');
-    assert.equal(await button.getAttribute('href'), `${server.base}/p/${product.slug}`);
+    assert.equal(await button.getAttribute('href'), `${env.server.base}/p/${product.slug}`);
     assert.equal(await button.getAttribute('target'), '_blank');
     const [popup] = await Promise.all([context.waitForEvent('page'), button.click()]);
     await popup.waitForLoadState();
-    assert.equal(popup.url(), `${server.base}/p/${product.slug}`);
+    assert.equal(popup.url(), `${env.server.base}/p/${product.slug}`);
   } finally {
     await context.close();
   }

@@ -3,22 +3,13 @@
 // while the tab is hidden (document.visibilityState, emulated) no poll goes out, and once it is
 // visible again the page looks at once, then after 1 s, 2 s, 4 s (shared/flow: kFirstPollDelayMs
 // doubling). Real time, real hiltd: the intervals are measured on the requests the browser sends.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, startCheckoutServer, createProduct, openPage, waitForReady, waitForState, press, DESKTOP,
+  useCheckoutServer, createProduct, openPage, waitForReady, waitForState, press, DESKTOP,
 } from './support.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startCheckoutServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.cleanup();
-});
+const env = useCheckoutServer();
 
 const VISIBILITY = `(() => {
   window.__hidden = false;
@@ -32,14 +23,14 @@ const setHidden = (page, hidden) => page.evaluate((h) => {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test('polling stops while the tab is hidden and resumes at once, then backs off 1 s, 2 s, 4 s', async () => {
-  const product = await createProduct(server);
-  const { page, context } = await openPage(browser, { viewport: DESKTOP, initScripts: [VISIBILITY] });
+  const product = await createProduct(env.server);
+  const { page, context } = await openPage(env.browser, { viewport: DESKTOP, initScripts: [VISIBILITY] });
   const polls = [];
   page.on('request', (r) => {
     if (r.method() === 'GET' && /\/v1\/payments\/pay_[A-Za-z0-9]+$/.test(new URL(r.url()).pathname)) polls.push(Date.now());
   });
   try {
-    await page.goto(`${server.base}/p/${product.slug}`);
+    await page.goto(`${env.server.base}/p/${product.slug}`);
     await waitForReady(page);
     await press(page, 'Pay with a QR code');
     const waiting = await waitForState(page, 'confirming');

@@ -9,6 +9,7 @@
 import { mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import web3 from '@solana/web3.js';
 import { startHiltd, waitFor } from '../e2e/hiltd.mjs';
@@ -38,6 +39,21 @@ export async function launchBrowser() {
            '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
            '--no-first-run', '--ignore-certificate-errors'],
   });
+}
+
+// One hiltd (startCheckoutServer's) and one browser for a test file, started before its first test and stopped
+// after its last: `env.server` and `env.browser` once the tests run.
+export function useCheckoutServer() {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startCheckoutServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.cleanup();
+  });
+  return env;
 }
 
 // hiltd with the checkout's assets, no public rate limit (the tests poll from one address).
