@@ -134,8 +134,10 @@ HILT_DEFINE_MODEL_ENUM(Cluster, HILT_CLUSTER);
 #define HILT_EVENT_TYPE(X)                                                                         \
     X(PaymentConfirmed, "payment.confirmed")                                                       \
     X(PaymentFailed, "payment.failed")                                                             \
+    X(PaymentLate, "payment.late")                                                                 \
     X(MembershipActivated, "membership.activated")                                                 \
     X(MembershipRenewed, "membership.renewed")                                                     \
+    X(MembershipGraceStarted, "membership.grace_started")                                          \
     X(MembershipExpired, "membership.expired")                                                     \
     X(ReceiptCreated, "receipt.created")                                                           \
     X(DeliveryFailed, "delivery.failed")                                                           \

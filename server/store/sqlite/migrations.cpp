@@ -140,6 +140,79 @@ ALTER TABLE payments ADD COLUMN overpaid_minor_units INTEGER NOT NULL DEFAULT 0;
 -- has one recipient): owed by the merchant, 0 when the fee reached the fee account on chain.
 ALTER TABLE payments ADD COLUMN fee_outstanding_minor_units INTEGER NOT NULL DEFAULT 0;
 )sql"},
+        {6, "webhook endpoints, outbox and attempts", R"sql(
+-- A merchant's webhook endpoints. The secret is kept as given to the merchant (whsec_…): HMAC signing needs it.
+-- After a rotation the previous secret also signs until previous_secret_expires_at (seconds).
+CREATE TABLE webhook_endpoints (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint_id    TEXT NOT NULL UNIQUE,
+    merchant_id    TEXT NOT NULL,
+    url            TEXT NOT NULL,
+    events         TEXT NOT NULL,
+    description    TEXT,
+    secret         TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_secret_expires_at INTEGER,
+    created_at     INTEGER NOT NULL,
+    deleted_at     INTEGER
+);
+CREATE INDEX webhook_endpoints_by_merchant ON webhook_endpoints(merchant_id, seq);
+-- The outbox: one row per (event, endpoint), written in the transaction that writes the event. Times in ms.
+CREATE TABLE webhook_deliveries (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id       TEXT NOT NULL,
+    endpoint_id    TEXT NOT NULL,
+    merchant_id    TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    UNIQUE (event_id, endpoint_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'PENDING';
+-- Every attempt: when (ms), the HTTP status (NULL: no answer), latency, and a bounded excerpt of the answer.
+CREATE TABLE webhook_attempts (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id       TEXT NOT NULL,
+    endpoint_id    TEXT NOT NULL,
+    attempted_at   INTEGER NOT NULL,
+    status_code    INTEGER,
+    latency_ms     INTEGER NOT NULL,
+    error          TEXT,
+    response_excerpt TEXT
+);
+CREATE INDEX webhook_attempts_by_event ON webhook_attempts(event_id, seq);
+)sql"},
+        {7, "support cases and delivery recovery", R"sql(
+-- A buyer's support case about one payment (POST /v1/payments/{id}/support); body is the API JSON.
+CREATE TABLE support_cases (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id        TEXT NOT NULL UNIQUE,
+    merchant_id    TEXT NOT NULL,
+    payment_id     TEXT NOT NULL REFERENCES payments(payment_id),
+    product_id     TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+CREATE INDEX support_cases_by_merchant ON support_cases(merchant_id, status, seq);
+CREATE INDEX support_cases_by_payment ON support_cases(payment_id, seq);
+-- Delivery recovery: why delivering access failed, and the value the merchant supplied instead
+-- (POST /v1/payments/{id}/delivery), which the buyer then sees in place of the product's.
+ALTER TABLE payments ADD COLUMN delivery_failure TEXT;
+ALTER TABLE payments ADD COLUMN delivery_override TEXT;
+)sql"},
+        {8, "payload views", R"sql(
+-- Public payload views per product and hour (unix seconds / 3600), flushed from in-memory counters.
+CREATE TABLE product_views (
+    product_id     TEXT NOT NULL,
+    hour           INTEGER NOT NULL,
+    views          INTEGER NOT NULL,
+    PRIMARY KEY (product_id, hour)
+) WITHOUT ROWID;
+)sql"},
     };
     return migrations;
 }

@@ -2,6 +2,7 @@
 #include "store/sqlite/sqlite_payment_store.h"
 
 #include "auth/api_keys.h"
+#include "store/sqlite/event_rows.h"
 
 namespace hilt::server {
 
@@ -507,16 +508,9 @@ Result<std::vector<PaymentRecord>> SqlitePaymentStore::watch_list(std::int64_t n
 
 Status SqlitePaymentStore::add_event_locked(const std::string& merchant_id, models::EventType type,
                                             const models::Json& data, std::int64_t now) {
-    models::Event event{new_id(models::kEventIdPrefix), type, models::Timestamp{now}, data};
-    auto stmt = db_.prepare(
-        "INSERT INTO events(event_id, merchant_id, type, body, created_at) VALUES(?, ?, ?, ?, ?)");
-    if (!stmt) return stmt.error();
-    stmt->bind(1, std::string_view(event.id))
-        .bind(2, std::string_view(merchant_id))
-        .bind(3, to_string(type))
-        .bind(4, models::dump(event))
-        .bind(5, now);
-    return stmt->run();
+    auto event = insert_event(db_, merchant_id, type, data, now);
+    if (!event) return event.error();
+    return {};
 }
 
 Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypair& receipt_key) {
@@ -623,6 +617,12 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
     HILT_TRY(add_event_locked(merchant, models::EventType::PaymentConfirmed,
                               to_json(to_api_payment(*confirmed, membership, now)),
                               now.unix_seconds));
+    if (s.late) {
+        // Money that arrived after the session expired: confirmed all the same, and announced as late too.
+        HILT_TRY(add_event_locked(merchant, models::EventType::PaymentLate,
+                                  to_json(to_api_payment(*confirmed, membership, now)),
+                                  now.unix_seconds));
+    }
     HILT_TRY(add_event_locked(merchant, models::EventType::ReceiptCreated, to_json(receipt),
                               now.unix_seconds));
     if (membership) {
