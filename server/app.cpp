@@ -2,17 +2,24 @@
 #include "app.h"
 
 #include <chrono>
+#include <iostream>
 
+#include "analytics/view_counter.h"
+#include "analytics/view_reports.h"
 #include "chain/rpc_chain.h"
 #include "models/json_reader.h"
+#include "routes/analytics.h"
 #include "routes/auth.h"
 #include "routes/checkout.h"
+#include "routes/openapi.h"
 #include "routes/payments.h"
 #include "routes/pages.h"
 #include "routes/products.h"
 #include "routes/qr.h"
 #include "routes/receipts.h"
 #include "routes/sandbox.h"
+#include "routes/support.h"
+#include "routes/webhooks.h"
 #include "store/secrets.h"
 #include "store/sqlite/sqlite_stores.h"
 
@@ -54,6 +61,9 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
     auto handoff_key = keypair("handoff_ed25519");
     if (!handoff_key) return handoff_key.error();
     app->handoff_key_ = std::move(*handoff_key);
+    auto webhook_key = keypair("webhook_ed25519");
+    if (!webhook_key) return webhook_key.error();
+    app->webhook_key_ = std::move(*webhook_key);
     if (app->config_.fee_wallet) {
         app->fee_wallet_ = *app->config_.fee_wallet;
     } else {
@@ -88,6 +98,15 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
                                                             app->jwt_key_, *app->stores_.payments,
                                                             *app->payment_service_,
                                                             app->receipt_key_.public_key});
+    app->context_->support = app->stores_.support.get();
+    app->views_ = std::make_unique<ViewCounter>(*app->stores_.analytics);
+    app->context_->views = app->views_.get();
+    app->context_->analytics = app->stores_.analytics.get();
+    app->webhook_worker_ = std::make_unique<WebhookWorker>(*app->stores_.webhooks, app->clock_, app->webhook_key_,
+                                                           app->config_.webhooks);
+    app->context_->webhooks = app->stores_.webhooks.get();
+    app->context_->webhook_worker = app->webhook_worker_.get();
+    app->context_->webhook_public_key = &app->webhook_key_.public_key;
     app->http_ = std::make_unique<HttpServer>(app->config_.limits);
     app->register_routes();
     return app;
@@ -104,19 +123,39 @@ void App::register_routes() {
     register_product_routes(*http_, context);
     register_checkout_routes(*http_, context);
     register_payment_routes(*http_, context);
+    // After the product routes: /v1/products/p/{slug} is the public payload, whatever the slug.
+    register_analytics_routes(*http_, context);
     register_page_routes(*http_, context);
     register_qr_routes(*http_, context);
     register_receipt_routes(*http_, context);
+    register_support_routes(*http_, context);
+    register_webhook_routes(*http_, context);
+    register_openapi_routes(*http_, context);
     if (context.sandbox) register_sandbox_routes(*http_, context);
 }
 
-void App::start_background() {
+Status App::start_background() {
+    // First: a port already taken fails the start before any other thread runs.
+    if (config_.view_report_port > 0) {
+        view_reports_ = std::make_unique<ViewReportListener>(
+            *views_,
+            [this](const std::string& slug) -> std::optional<std::string> {
+                auto product = stores_.products->find_by_slug(slug);
+                if (!product) return std::nullopt;
+                return product->product_id;
+            },
+            [this] { return clock_.now_seconds(); });
+        if (auto bound = view_reports_->start(config_.view_report_port); !bound) return bound.error();
+    }
     if (sandbox_ && config_.sandbox_slot_time.count() > 0) sandbox_->start_ticker(config_.sandbox_slot_time);
     if (config_.watch_interval.count() > 0) payment_service_->start_watcher(config_.watch_interval);
+    if (config_.webhooks.threads > 0) webhook_worker_->start();
+    views_->start_flusher(kViewFlushInterval);
+    return {};
 }
 
 Result<int> App::start() {
-    start_background();
+    if (auto started = start_background(); !started) return started.error();
     auto port = http_->start(config_.host, config_.port);
     if (port && config_.public_url.empty()) {
         config_.public_url = "http://" + config_.host + ":" + std::to_string(*port);
@@ -141,7 +180,23 @@ void App::stop() {
     // places at once never returns. run() wakes only once everything has stopped.
     std::lock_guard guard(shutdown_mutex_);
     if (http_) http_->stop();
+    // Then nginx's reports (those already queued still count).
+    if (view_reports_) {
+        view_reports_->stop();
+        if (view_reports_->dropped() > 0 || view_reports_->lost() > 0) {
+            std::cerr << "hiltd view reports: " << view_reports_->counted() << " counted, "
+                      << view_reports_->dropped() << " dropped (malformed or unknown slug), "
+                      << view_reports_->lost() << " lost (socket buffer full)\n";
+        }
+    }
+    // No request or report counts a view any more: store the last ones while the stores are still open.
+    if (views_) {
+        if (auto flushed = views_->stop_flusher(); !flushed) {
+            std::cerr << "hiltd views: " << describe(flushed.error()) << "\n";
+        }
+    }
     if (payment_service_) payment_service_->stop_watcher();
+    if (webhook_worker_) webhook_worker_->stop();
     if (sandbox_) sandbox_->stop_ticker();
     {
         std::lock_guard lock(stop_mutex_);

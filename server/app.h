@@ -24,14 +24,20 @@
 #include "money/money.h"
 #include "payments/payment_service.h"
 #include "store/stores.h"
+#include "webhooks/webhook_worker.h"
 
 namespace hilt::server {
+
+class ViewCounter;
+class ViewReportListener;
 
 class Clock {
 public:
     virtual ~Clock() = default;
     virtual std::int64_t now_ms() const = 0;
     std::int64_t now_seconds() const { return now_ms() / 1000; }
+    // Moves a test clock forward (the sandbox's POST /v1/sandbox/clock); false for the real clock.
+    virtual bool advance_ms(std::int64_t /*delta*/) const { return false; }
 };
 
 class SystemClock final : public Clock {
@@ -44,10 +50,31 @@ class ManualClock final : public Clock {
 public:
     explicit ManualClock(std::int64_t start_ms) : now_(start_ms) {}
     std::int64_t now_ms() const override { return now_.load(); }
-    void advance_ms(std::int64_t delta) { now_ += delta; }
+    bool advance_ms(std::int64_t delta) const override {
+        now_ += delta;
+        return true;
+    }
 
 private:
-    std::atomic<std::int64_t> now_;
+    mutable std::atomic<std::int64_t> now_;
+};
+
+// The sandbox's test clock: the system's time plus an offset that only moves forward, by POST
+// /v1/sandbox/clock, as a Stripe test clock does (sessions expire, memberships lapse, retries fall due
+// without waiting). The offset lasts until the process stops. hiltd runs on it only with the sandbox chain.
+class SandboxClock final : public Clock {
+public:
+    std::int64_t now_ms() const override { return system_.now_ms() + offset_ms_.load(); }
+    bool advance_ms(std::int64_t delta) const override {
+        if (delta < 0) return false;
+        offset_ms_ += delta;
+        return true;
+    }
+    std::int64_t offset_ms() const { return offset_ms_.load(); }
+
+private:
+    SystemClock system_;
+    mutable std::atomic<std::int64_t> offset_ms_{0};
 };
 
 struct ServerConfig {
@@ -92,6 +119,12 @@ struct ServerConfig {
     // The commitment a payment needs before it is CONFIRMED (and the delivery released): confirmed
     // (a supermajority voted; Solana Pay's default) or finalized (about 13 s later; cannot roll back).
     Commitment confirmation_commitment = Commitment::Confirmed;
+    // Webhook delivery: which URLs endpoints may have (--webhook-urls), the retry schedule
+    // (--webhook-retry-schedule), the sender pool. `webhooks.threads` 0: no delivery worker at all.
+    WebhookOptions webhooks;
+    // The UDP port on 127.0.0.1 where nginx reports payload views (analytics/view_reports.h,
+    // deploy/nginx.conf); 0: no listener.
+    int view_report_port = 0;
 };
 
 // What every route handler may use.
@@ -110,6 +143,18 @@ struct AppContext {
     PaymentService& payment_service;
     // The public half of the receipt signing key (published, and the only key receipts verify with).
     const Bytes32& receipt_public_key;
+    // Buyers' support cases (routes/support.cpp and the payment trail). Set by App::open; never
+    // null in a running App.
+    SupportStore* support = nullptr;
+    // Public payload views counted in memory (the payload route adds, the analytics route flushes) and
+    // the analytics reads. Set by App::open once both exist; never null in a running App.
+    ViewCounter* views = nullptr;
+    AnalyticsStore* analytics = nullptr;
+    // Webhook endpoints and the outbox, the worker that sends it (poked after a redelivery) and the public
+    // half of the webhook signing key (v1a signatures; /.well-known/hilt/webhook-key). Set by App::open.
+    WebhookStore* webhooks = nullptr;
+    WebhookWorker* webhook_worker = nullptr;
+    const Bytes32* webhook_public_key = nullptr;
 };
 
 class App {
@@ -139,7 +184,7 @@ public:
 private:
     App(ServerConfig config, const Clock& clock, Stores stores);
     void register_routes();
-    void start_background();
+    [[nodiscard]] Status start_background();
 
     ServerConfig config_;
     const Clock& clock_;
@@ -153,6 +198,12 @@ private:
     Ed25519Keypair handoff_key_;
     solana::PublicKey fee_wallet_;
     std::unique_ptr<PaymentService> payment_service_;
+    Ed25519Keypair webhook_key_;
+    std::unique_ptr<WebhookWorker> webhook_worker_;
+    // After stores_: destroyed (and flushed) before the stores close.
+    std::unique_ptr<ViewCounter> views_;
+    // nginx's view reports (config_.view_report_port); after views_: stopped before it.
+    std::unique_ptr<ViewReportListener> view_reports_;
     std::unique_ptr<AppContext> context_;
     std::unique_ptr<HttpServer> http_;
     std::mutex shutdown_mutex_;

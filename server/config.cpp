@@ -24,6 +24,7 @@ constexpr std::string_view kMasked = "***";
 // Far above any provider's plan; a cap is there to protect the node, not to be tuned to zero.
 constexpr std::int64_t kMaxRpcRequestsPerSecond = 1000;
 constexpr std::string_view kNameFlag = "--name";
+constexpr std::size_t kMaxWebhookRetries = 20;
 
 // ---- small parsers ------------------------------------------------------------------------------
 
@@ -138,6 +139,17 @@ Status apply_port(ServerConfig& config, std::string_view value, const std::strin
                        shown(value));
     }
     config.port = static_cast<int>(*port);
+    return {};
+}
+
+Status apply_view_report_port(ServerConfig& config, std::string_view value, const std::string& where) {
+    const auto port = parse_bounded(value, 0, kMaxPort);
+    if (!port) {
+        return bad(ErrorCode::OutOfRange, where,
+                   "must be a whole number from 0 (off) to " + std::to_string(kMaxPort) + ", got " +
+                       shown(value));
+    }
+    config.view_report_port = static_cast<int>(*port);
     return {};
 }
 
@@ -310,6 +322,61 @@ Status apply_http_threads(ServerConfig& config, std::string_view value, const st
     return {};
 }
 
+Status apply_webhook_urls(ServerConfig& config, std::string_view value, const std::string& where) {
+    if (value == "public") {
+        config.webhooks.allow_loopback = false;
+    } else if (value == "loopback") {
+        config.webhooks.allow_loopback = true;
+    } else {
+        return bad(ErrorCode::InvalidEnum, where,
+                   "must be public (https to public addresses) or loopback (also this machine, http too), got " +
+                       shown(value));
+    }
+    return {};
+}
+
+// "5s,5m,30m,2h": each delay a whole number with a unit (ms, s, m, h); 1..20 of them, at most 7 days in all.
+Status apply_webhook_retry_schedule(ServerConfig& config, std::string_view value, const std::string& where) {
+    std::vector<std::chrono::milliseconds> delays;
+    std::int64_t total = 0;
+    std::size_t start = 0;
+    while (start <= value.size()) {
+        const std::size_t comma = std::min(value.find(',', start), value.size());
+        const std::string_view item = value.substr(start, comma - start);
+        std::size_t digits = 0;
+        while (digits < item.size() && is_ascii_digit(item[digits])) ++digits;
+        const std::string_view unit = item.substr(digits);
+        const std::int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : 0;
+        const auto amount = parse_bounded(item.substr(0, digits), 1, 7LL * 24 * 3'600'000);
+        if (scale == 0 || !amount) {
+            return bad(ErrorCode::InvalidValue, where,
+                       "each delay is a whole number with a unit (ms, s, m or h), got " + shown(item));
+        }
+        total += *amount * scale;
+        delays.emplace_back(*amount * scale);
+        if (delays.size() > kMaxWebhookRetries || total > 7LL * 24 * 3'600'000) {
+            return bad(ErrorCode::OutOfRange, where,
+                       "at most " + std::to_string(kMaxWebhookRetries) + " delays and 7 days in all");
+        }
+        start = comma + 1;
+    }
+    config.webhooks.retry_delays = std::move(delays);
+    return {};
+}
+
+std::string show_webhook_retry_schedule(const ServerConfig& config) {
+    std::string out;
+    for (const auto delay : config.webhooks.retry_delays) {
+        if (!out.empty()) out += ",";
+        const auto ms = delay.count();
+        out += ms % 3'600'000 == 0 ? std::to_string(ms / 3'600'000) + "h"
+               : ms % 60'000 == 0  ? std::to_string(ms / 60'000) + "m"
+               : ms % 1000 == 0    ? std::to_string(ms / 1000) + "s"
+                                   : std::to_string(ms) + "ms";
+    }
+    return out;
+}
+
 std::string show_public_rate_limit(const ServerConfig& config) {
     const RateLimit& limit = config.public_rate_limit;
     if (limit.refill_per_second <= 0) return "0 (no limit)";
@@ -405,9 +472,20 @@ const Setting kSettings[] = {
     {"--public-rate-limit", "HILT_PUBLIC_RATE_LIMIT", "public_rate_limit", "RPS",
      "public requests/s per client (burst 4x); 0: off", apply_public_rate_limit,
      show_public_rate_limit},
+    {"--webhook-urls", "HILT_WEBHOOK_URLS", "webhook_urls", "POLICY",
+     "public (https, public addresses) or loopback (tests, dev)", apply_webhook_urls,
+     [](const ServerConfig& c) { return std::string(c.webhooks.allow_loopback ? "loopback" : "public"); }},
+    {"--webhook-retry-schedule", "HILT_WEBHOOK_RETRY_SCHEDULE", "webhook_retry_schedule", "LIST",
+     "webhook retry delays, e.g. 5s,5m,2h", apply_webhook_retry_schedule,
+     show_webhook_retry_schedule},
     {"--http-threads", "HILT_HTTP_THREADS", "http_threads", "N",
      "HTTP worker threads, 1..1024: one per open connection", apply_http_threads,
      show_http_threads},
+    {"--view-report-port", "HILT_VIEW_REPORT_PORT", "view_report_port", "N",
+     "UDP port on 127.0.0.1 for nginx's view reports; 0: off", apply_view_report_port,
+     [](const ServerConfig& c) {
+         return c.view_report_port == 0 ? std::string("0 (off)") : std::to_string(c.view_report_port);
+     }},
 };
 
 const Setting* find_setting(std::string_view flag) {

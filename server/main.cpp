@@ -34,7 +34,7 @@ using hilt::server::ServerConfig;
 using hilt::server::SystemClock;
 
 // A merchant and a product to look at: prints the key, the public payload and the checkout URL.
-bool create_demo(App& app, const SystemClock& clock) {
+bool create_demo(App& app, const hilt::server::Clock& clock) {
     auto merchant = app.merchants().create_merchant("Demo merchant", clock.now_seconds());
     if (!merchant) {
         std::cerr << "hiltd: " << hilt::describe(merchant.error()) << "\n";
@@ -114,7 +114,11 @@ int main(int argc, char** argv) {
         return 0;
     }
     const ServerConfig& config = parsed->config;
-    SystemClock clock;
+    // The sandbox runs on a test clock its routes can move forward; a real chain on the system's time.
+    SystemClock system_clock;
+    hilt::server::SandboxClock sandbox_clock;
+    const hilt::server::Clock& clock =
+        config.chain == "sandbox" ? static_cast<const hilt::server::Clock&>(sandbox_clock) : system_clock;
 
     if (parsed->command == Command::MerchantCreate) {
         auto app = App::open(config, clock);

@@ -857,7 +857,10 @@ Result<models::Payment> PaymentService::api_view(const PaymentRecord& payment) {
 Result<models::Payment> PaymentService::status(const std::string& payment_id) {
     auto payment = payments_.get(payment_id);
     if (!payment) return payment.error();
-    return api_view(*payment);
+    auto view = api_view(*payment);
+    // The merchant's note on a failed delivery is theirs: the buyer reads delivery_status only.
+    if (view) view->delivery_failure.reset();
+    return view;
 }
 
 std::size_t PaymentService::watch_once() {
@@ -868,6 +871,9 @@ std::size_t PaymentService::watch_once() {
     }
     if (auto expired = payments_.expire_due(t.unix_seconds); !expired) {
         std::cerr << "hiltd watcher: " << describe(expired.error()) << "\n";
+    }
+    if (auto lapsed = payments_.announce_membership_changes(t.unix_seconds, kWatchBatch); !lapsed) {
+        std::cerr << "hiltd watcher: " << describe(lapsed.error()) << "\n";
     }
     auto open = payments_.watch_list(t.unix_seconds, kLateWatchSeconds, kWatchBatch);
     if (!open) {

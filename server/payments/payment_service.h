@@ -129,6 +129,7 @@ public:
                                                               const std::string& signed_base64);
     [[nodiscard]] Result<models::ConfirmResponse> confirm(const std::string& payment_id,
                                                           const std::optional<std::string>& tx_signature);
+    // The buyer's read (GET /v1/payments/{id}): never the merchant's delivery_failure.
     [[nodiscard]] Result<models::Payment> status(const std::string& payment_id);
     // The session connect started, as connect answered it (status as of now): how a page opened on
     // `?payment={id}` (Phantom's in-app browser after an app switch) continues the same payment.

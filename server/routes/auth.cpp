@@ -53,10 +53,14 @@ Result<Merchant> authenticate_merchant(const HttpRequest& request, AppContext& c
     return fail(ErrorCode::Unauthorized, "send X-Hilt-Key or Authorization: Bearer <token>");
 }
 
-std::string client_address(const HttpRequest& request, const ServerConfig& config) {
+bool from_trusted_proxy(const HttpRequest& request, const ServerConfig& config) {
     const bool loopback_peer = request.remote_addr == "127.0.0.1" || request.remote_addr == "::1" ||
                                request.remote_addr.rfind("127.", 0) == 0;
-    if (config.trust_loopback_proxy && loopback_peer) {
+    return config.trust_loopback_proxy && loopback_peer;
+}
+
+std::string client_address(const HttpRequest& request, const ServerConfig& config) {
+    if (from_trusted_proxy(request, config)) {
         if (auto real = request.header("X-Real-IP"); real && !real->empty() && real->size() <= 64) return *real;
     }
     return request.remote_addr;

@@ -17,6 +17,9 @@ namespace hilt::server {
 // deploy/nginx.conf) and config.trust_loopback_proxy is set, the X-Real-IP it sends.
 std::string client_address(const HttpRequest& request, const ServerConfig& config);
 
+// Is the peer a proxy on this host that hiltd trusts (config.trust_loopback_proxy; deploy/nginx.conf)?
+bool from_trusted_proxy(const HttpRequest& request, const ServerConfig& config);
+
 // A 429 response (with Retry-After) when the client is over its budget; nothing otherwise.
 std::optional<HttpResponse> limit_public(const HttpRequest& request, AppContext& context);
 

@@ -2,6 +2,7 @@
 #include "routes/payments.h"
 
 #include "models/handoff.h"
+#include "models/support.h"
 #include "routes/auth.h"
 #include "routes/respond.h"
 
@@ -25,11 +26,20 @@ void register_payment_routes(HttpServer& http, AppContext& context) {
         }
         auto page = context.payments.list_for_product(merchant->merchant_id, product->product_id, query);
         if (!page) return HttpResponse::error(page.error(), request.request_id);
+        // The page's support history in one read; only here, never on the buyer's payment read.
+        std::vector<std::string> ids;
+        for (const auto& record : page->data) ids.push_back(record.payment_id);
+        auto cases = context.support->summaries_for_payments(merchant->merchant_id, ids);
+        if (!cases) return HttpResponse::error(cases.error(), request.request_id);
         models::Json data = models::Json::array();
         for (const auto& record : page->data) {
             auto view = service.api_view(record);
             if (!view) return HttpResponse::error(view.error(), request.request_id);
-            data.push_back(to_json(*view));
+            auto item = to_json(*view);
+            const auto found = cases->find(record.payment_id);
+            item["support_cases"] =
+                found == cases->end() ? models::Json::array() : models::to_wire(found->second);
+            data.push_back(std::move(item));
         }
         return json_response(200, {{"data", data}, {"has_more", page->has_more}});
     });

@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "analytics/view_counter.h"
 #include "crypto/sodium.h"
 #include "encoding/base64.h"
 #include "routes/auth.h"
@@ -44,6 +45,7 @@ public:
         std::int64_t second = 0;
         std::string body;
         std::string etag;
+        std::string product_id;  // whose views the answers count
     };
 
     std::optional<Entry> find(const std::string& slug, std::uint64_t revision, std::int64_t second) {
@@ -68,6 +70,13 @@ private:
     std::unordered_map<std::string, Entry> entries_;
 };
 
+// deploy/nginx.conf answers most payload GETs from its micro-cache, where hiltd never sees them, so it
+// reports every payload view it answers over UDP instead (analytics/view_reports.h, --view-report-port)
+// and marks the requests it forwards `X-Hilt-View: forwarded`: answered as usual, not counted again. The
+// mark counts only from a trusted proxy on this host (from_trusted_proxy).
+constexpr std::string_view kViewHeader = "X-Hilt-View";
+constexpr std::string_view kViewForwarded = "forwarded";
+
 // The payload's entry, rendered afresh; not_found or product_archived for slugs not on sale.
 Result<PayloadCache::Entry> render_payload(AppContext& context, const std::string& slug) {
     PayloadCache::Entry entry;
@@ -83,6 +92,7 @@ Result<PayloadCache::Entry> render_payload(AppContext& context, const std::strin
     if (!payload) return payload.error();
     entry.body = models::dump(*payload);
     entry.etag = "\"" + hex_encode(ByteView(sha256(as_bytes(entry.body))).first(16)) + "\"";
+    entry.product_id = product->product_id;
     return entry;
 }
 
@@ -183,6 +193,12 @@ void register_product_routes(HttpServer& http, AppContext& context) {
         }
         const auto& etag = cached->etag;
         HttpResponse response;
+        // A view for the merchant's analytics: every payload served, 200 or 304 (in memory; flushed
+        // to the store in the background, analytics/view_counter.h). Behind the proxy, its UDP report
+        // counts instead of the request it forwards (kViewHeader).
+        const bool forwarded =
+            from_trusted_proxy(request, context.config) && request.header(kViewHeader) == kViewForwarded;
+        if (context.views && !forwarded) context.views->count(cached->product_id, context.clock.now_seconds());
         if (request.header("If-None-Match") == etag) {
             response.status = 304;
         } else {

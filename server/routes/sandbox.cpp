@@ -1,5 +1,8 @@
-// server/routes/sandbox.cpp: the sandbox faucet and fault switches.
+// server/routes/sandbox.cpp: the sandbox faucet, fault switches, test clock, and a wallet's direct send.
 #include "routes/sandbox.h"
+
+#include "encoding/base64.h"
+#include "solana/message.h"
 
 #include "routes/auth.h"
 #include "routes/respond.h"
@@ -49,6 +52,26 @@ Status from_json(const models::Json& json, FaultsRequest& out) {
     return reader.finish();
 }
 
+struct ClockRequest {
+    std::int64_t advance_seconds = 0;
+};
+
+Status from_json(const models::Json& json, ClockRequest& out) {
+    models::ObjectReader reader(json);
+    reader.required("advance_seconds", out.advance_seconds, models::integer(1, kSandboxMaxClockAdvanceSeconds));
+    return reader.finish();
+}
+
+struct SendRequest {
+    std::string transaction;  // base64 wire bytes, signed
+};
+
+Status from_json(const models::Json& json, SendRequest& out) {
+    models::ObjectReader reader(json);
+    reader.required("transaction", out.transaction, models::base64(solana::kMaxTransactionBytes));
+    return reader.finish();
+}
+
 }  // namespace
 
 void register_sandbox_routes(HttpServer& http, AppContext& context) {
@@ -87,6 +110,34 @@ void register_sandbox_routes(HttpServer& http, AppContext& context) {
         }
         if (body->expire_blockhashes.value_or(false)) sandbox.expire_blockhashes();
         return json_response(200, {{"slot", sandbox.slot()}});
+    });
+
+    // The test clock: moves hiltd's time forward (sessions expire, memberships reach grace and lapse,
+    // webhook retries fall due) without waiting. Forward only; it lasts until the process stops.
+    http.route("POST", "/v1/sandbox/clock", [&context](const HttpRequest& request) {
+        auto merchant = authenticate_merchant(request, context);
+        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        auto body = read_body<ClockRequest>(request);
+        if (!body) return HttpResponse::error(body.error(), request.request_id);
+        if (!context.clock.advance_ms(body->advance_seconds * 1000)) {
+            return HttpResponse::error(fail(ErrorCode::Conflict, "this server runs on the system's clock"),
+                                       request.request_id);
+        }
+        context.webhook_worker->poke();
+        return json_response(200, {{"now", models::format_timestamp(models::Timestamp{context.clock.now_seconds()})}});
+    });
+
+    // What a wallet does with a Solana Pay transfer or its own transaction: send it straight to the
+    // cluster, past hiltd's checks (the watcher finds it by its reference, as on a real cluster).
+    http.route("POST", "/v1/sandbox/send-transaction", [&context](const HttpRequest& request) {
+        if (auto limited = limit_public(request, context)) return *limited;
+        auto body = read_body<SendRequest>(request);
+        if (!body) return HttpResponse::error(body.error(), request.request_id);
+        auto wire = base64_decode(body->transaction);
+        if (!wire) return HttpResponse::error(at("transaction", wire.error()), request.request_id);
+        auto signature = context.sandbox->send(*wire);
+        if (!signature) return HttpResponse::error(signature.error(), request.request_id);
+        return json_response(200, {{"signature", *signature}});
     });
 }
 

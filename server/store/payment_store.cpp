@@ -213,8 +213,12 @@ models::Payment to_api_payment(const PaymentRecord& p,
     if (p.status == models::PaymentStatus::Confirmed) {
         out.confirmed_at = p.confirmed_at;
         out.delivery_type = p.quote.delivery_type;
-        out.delivery_value = p.quote.delivery_value;
+        // A value the merchant supplied after a failed delivery replaces the quote's everywhere.
+        out.delivery_value = p.delivery_override ? p.delivery_override : p.quote.delivery_value;
         out.delivery_status = p.delivery_status;
+        if (p.delivery_status == models::DeliveryStatus::Failed) {
+            out.delivery_failure = p.delivery_failure;
+        }
         if (membership) {
             out.membership_id = membership->membership_id;
             out.membership_status = membership_status_at(*membership, now);

@@ -70,6 +70,11 @@ struct PaymentRecord {
     std::int64_t fee_outstanding_minor_units = 0;
     PaymentQuote quote;
     std::optional<models::DeliveryStatus> delivery_status;
+    // Delivery recovery (POST /v1/payments/{id}/delivery): why the merchant reported the
+    // delivery FAILED, and the value the merchant supplied instead of the quote's, which the buyer
+    // then sees.
+    std::optional<std::string> delivery_failure;
+    std::optional<std::string> delivery_override;
     std::optional<std::string> membership_id;
     // The first transaction handed out (from then on the watcher follows its reference).
     std::optional<models::Timestamp> built_at;
@@ -105,6 +110,12 @@ struct Settlement {
     std::int64_t overpaid_minor_units = 0;
     std::int64_t fee_outstanding_minor_units = 0;
     models::Timestamp confirmed_at;
+};
+
+// A merchant's delivery recovery: exactly one of the two is set.
+struct DeliveryUpdate {
+    std::optional<std::string> failure;  // the delivered access does not work: FAILED, this reason
+    std::optional<std::string> value;    // a new delivery value: DELIVERED again, failure cleared
 };
 
 struct PaymentListQuery {
@@ -196,6 +207,15 @@ public:
     // CONFIRMED (nothing written): exactly one settlement wins.
     [[nodiscard]] virtual Result<bool> settle(const Settlement& settlement,
                                               const Ed25519Keypair& receipt_key) = 0;
+    // Delivery recovery on one of this merchant's CONFIRMED payments, in one store transaction: a
+    // failure (delivery_status FAILED, the reason kept, a delivery.failed event) or a new value
+    // (delivery_status DELIVERED, the failure cleared). Returns the payment after. not_found for
+    // another merchant's payment; payment_not_confirmed unless CONFIRMED; delivery_not_required
+    // when its delivery_type is NONE. The caller checks a new value against the delivery_type.
+    [[nodiscard]] virtual Result<PaymentRecord> update_delivery(const std::string& merchant_id,
+                                                                const std::string& payment_id,
+                                                                const DeliveryUpdate& update,
+                                                                std::int64_t now) = 0;
 
     [[nodiscard]] virtual Result<models::Receipt> receipt_for(const std::string& merchant_id,
                                                               const std::string& payment_id) = 0;
@@ -213,6 +233,11 @@ public:
     // Newest first; starting_after must name one of this merchant's memberships.
     [[nodiscard]] virtual Result<models::ListPage<models::Membership>> list_memberships(
         const std::string& merchant_id, const MembershipListQuery& query) = 0;
+    // The membership lifecycle's announcements: a membership whose status now (membership_status_at) moved on
+    // from the one last announced gets membership.grace_started (ACTIVE -> GRACE) or membership.expired (-> EXPIRED),
+    // once, in the transaction that records the change; one renewed back to ACTIVE is simply recorded. At most
+    // `limit` memberships; returns how many events were written.
+    [[nodiscard]] virtual Result<std::size_t> announce_membership_changes(std::int64_t now, std::size_t limit) = 0;
     // A merchant's events, newest first (webhook delivery and GET /v1/events arrive with a later
     // issue).
     [[nodiscard]] virtual Result<std::vector<models::Event>> events_for(

@@ -6,11 +6,14 @@
 
 #include <memory>
 
+#include "store/analytics_store.h"
 #include "store/idempotency_store.h"
 #include "store/merchant_store.h"
 #include "store/payment_store.h"
 #include "store/product_store.h"
 #include "store/secrets.h"
+#include "store/support_store.h"
+#include "store/webhook_store.h"
 
 namespace hilt::server {
 
@@ -23,6 +26,9 @@ struct Stores {
     std::unique_ptr<IdempotencyStore> idempotency;
     std::unique_ptr<PaymentStore> payments;
     std::unique_ptr<SecretStore> secrets;
+    std::unique_ptr<AnalyticsStore> analytics;
+    std::unique_ptr<SupportStore> support;
+    std::unique_ptr<WebhookStore> webhooks;
 };
 
 }  // namespace hilt::server

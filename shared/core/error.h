@@ -28,6 +28,7 @@ namespace hilt {
     X(InvalidValue, "invalid_value", 422)                                                          \
     X(InvalidEnum, "invalid_enum", 422)                                                            \
     X(InvalidUrl, "invalid_url", 422)                                                              \
+    X(UrlNotAllowed, "url_not_allowed", 422)                                                       \
     X(InvalidTimestamp, "invalid_timestamp", 422)                                                  \
     /* encodings */                                                                                \
     X(InvalidBase58, "invalid_base58", 422)                                                        \
@@ -71,11 +72,15 @@ namespace hilt {
     X(HandoffInvalid, "handoff_invalid", 401)                                                      \
     X(HandoffExpired, "handoff_expired", 410)                                                      \
     X(HandoffUsed, "handoff_used", 409)                                                            \
+    X(PaymentNotConfirmed, "payment_not_confirmed", 409)                                           \
+    X(DeliveryNotRequired, "delivery_not_required", 409)                                           \
+    X(TooManyOpenCases, "too_many_open_cases", 409)                                                \
     X(PayloadTooLarge, "payload_too_large", 413)                                                   \
     X(UnsupportedMediaType, "unsupported_media_type", 415)                                         \
     X(RateLimited, "rate_limited", 429)                                                            \
     X(Internal, "internal_error", 500)                                                             \
-    X(ChainUnavailable, "chain_unavailable", 503)
+    X(ChainUnavailable, "chain_unavailable", 503)                                                  \
+    X(EndpointUnreachable, "endpoint_unreachable", 502)
 
 enum class ErrorCode : std::uint8_t {
 #define HILT_X(name, wire, status) name,

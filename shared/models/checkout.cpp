@@ -220,6 +220,8 @@ Status from_json(const Json& json, Payment& out) {
     r.optional("delivery_type", out.delivery_type, enumeration<DeliveryType>());
     r.optional("delivery_value", out.delivery_value, delivery_value());
     r.optional("delivery_status", out.delivery_status, enumeration<DeliveryStatus>());
+    r.optional("delivery_failure", out.delivery_failure,
+               text({.min_chars = 1, .max_chars = kMaxDeliveryFailureChars}));
     r.optional("membership_id", out.membership_id, id(kMembershipIdPrefix));
     r.optional("membership_status", out.membership_status, enumeration<MembershipStatus>());
     r.optional("membership_period_end_at", out.membership_period_end_at, timestamp());
@@ -250,6 +252,7 @@ Json to_json(const Payment& value) {
     put_optional(json, "delivery_type", value.delivery_type);
     put_optional(json, "delivery_value", value.delivery_value);
     put_optional(json, "delivery_status", value.delivery_status);
+    put_optional(json, "delivery_failure", value.delivery_failure);
     put_optional(json, "membership_id", value.membership_id);
     put_optional(json, "membership_status", value.membership_status);
     put_optional(json, "membership_period_end_at", value.membership_period_end_at);

@@ -34,6 +34,7 @@ inline constexpr std::size_t kMaxHandoffTokenBytes = 4096;    // a signed claims
 inline constexpr std::size_t kMaxTransactionBase64Bytes = 1644;  // base64 of a 1232-byte packet
 inline constexpr std::size_t kSignatureBytes = 64;            // ed25519 signature (tx_signature)
 inline constexpr std::size_t kMaxDeliveryValueChars = 2000;   // a MESSAGE as long as a description
+inline constexpr std::size_t kMaxDeliveryFailureChars = 500;  // why a delivery failed, one line
 inline constexpr std::size_t kMaxBuyerRefChars = 200;         // a merchant's own buyer reference
 
 // ---- GET /v1/products/p/{slug} ----------------------------------------------------------------------
@@ -155,6 +156,9 @@ struct Payment {
     std::optional<DeliveryType> delivery_type;
     std::optional<std::string> delivery_value;
     std::optional<DeliveryStatus> delivery_status;
+    // Merchant views only: why the merchant reported the delivery FAILED (POST …/delivery). The
+    // buyer's GET /v1/payments/{id} never carries it.
+    std::optional<std::string> delivery_failure;
     std::optional<std::string> membership_id;
     std::optional<MembershipStatus> membership_status;
     std::optional<Timestamp> membership_period_end_at;

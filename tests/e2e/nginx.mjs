@@ -33,11 +33,12 @@ export function findNginx() {
 
 // deploy/nginx.conf with its placeholders filled (deploy/README.md lists them). As root the workers
 // run as root too: the temp folders a test creates are 0700 and `nobody` could not read them.
-export function renderNginxConf({ listen, hiltd, assetsDir, runtimeDir, user }) {
+export function renderNginxConf({ listen, hiltd, views, assetsDir, runtimeDir, user }) {
   const values = {
     '@USER@': user ?? (process.getuid?.() === 0 ? 'root' : userInfo().username),
     '@LISTEN@': listen,
     '@HILTD@': hiltd,
+    '@VIEWS@': views,
     '@ASSETS_DIR@': assetsDir,
     '@RUNTIME_DIR@': runtimeDir,
   };
@@ -48,8 +49,10 @@ export function renderNginxConf({ listen, hiltd, assetsDir, runtimeDir, user }) 
   return text;
 }
 
-// Starts nginx in front of `hiltdBase` (http://127.0.0.1:PORT) in `dir`; returns { base, stop(), log() }.
-export async function startNginx({ dir, hiltdBase, assetsDir }) {
+// Starts nginx in front of `hiltdBase` (http://127.0.0.1:PORT) in `dir`, reporting payload views to
+// hiltd's --view-report-port `viewReportPort`; returns { base, stop(), log() }.
+export async function startNginx({ dir, hiltdBase, viewReportPort, assetsDir }) {
+  if (!viewReportPort) throw new Error('startNginx needs hiltd\'s --view-report-port (deploy/nginx.conf @VIEWS@)');
   const binary = findNginx();
   if (!binary) {
     throw new Error('nginx is not installed (looked at $HILT_NGINX, PATH and /usr/sbin/nginx): ' +
@@ -63,6 +66,7 @@ export async function startNginx({ dir, hiltdBase, assetsDir }) {
   writeFileSync(conf, renderNginxConf({
     listen: `127.0.0.1:${port}`,
     hiltd: new URL(hiltdBase).host,
+    views: `127.0.0.1:${viewReportPort}`,
     assetsDir,
     runtimeDir,
   }));

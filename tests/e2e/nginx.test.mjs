@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import web3 from '@solana/web3.js';
 import bs58 from 'bs58';
-import { jsonClient, startHiltd, waitFor } from './hiltd.mjs';
+import { freePort, jsonClient, startHiltd, waitFor } from './hiltd.mjs';
 import { startNginx } from './nginx.mjs';
 
 const { Keypair, Transaction } = web3;
@@ -40,11 +40,13 @@ writeFileSync(join(assetsDir, 'checkout.3f2a9c1d.js.gz'), SCRIPT_GZ);
 writeFileSync(join(assetsDir, 'icon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
 writeFileSync(join(assetsDir, '.env'), 'SECRET=1');
 
-const hiltd = await startHiltd(['--assets-dir', assetsDir]);
+// nginx reports payload views to hiltd over UDP (deploy/nginx.conf @VIEWS@).
+const viewReportPort = await freePort();
+const hiltd = await startHiltd(['--assets-dir', assetsDir, '--view-report-port', String(viewReportPort)]);
 let nginx;
 let via; // fetch through nginx + JSON: (method, path, body?, headers?) -> { status, body, text, headers }
 try {
-  nginx = await startNginx({ dir, hiltdBase: hiltd.base, assetsDir });
+  nginx = await startNginx({ dir, hiltdBase: hiltd.base, viewReportPort, assetsDir });
   via = jsonClient(nginx.base);
 } catch (error) {
   await hiltd.cleanup();
@@ -240,6 +242,36 @@ test('a price change and an archive show through the micro-cache within its boun
   assert.ok(pageGoneMs <= CHANGE_VISIBLE_MS, `the page answered 410 after ${pageGoneMs} ms`);
   console.log(`# micro-cache: price visible after ${priceSeenMs} ms, archive after ${goneMs} ms ` +
               `(page ${pageGoneMs} ms); bound ${CHANGE_VISIBLE_MS} ms`);
+});
+
+test('every payload view counts in the analytics, those answered from the micro-cache too', async () => {
+  const product = await createProduct('Nginx counted views');
+  const payloadPath = `/v1/products/p/${product.slug}`;
+  const VIEWS = 12;
+  let hits = 0;
+  let etag;
+  for (let i = 0; i < VIEWS; ++i) {
+    // Some revalidate with the ETag (a 304 is a view too); a client's own X-Hilt-View is replaced.
+    const headers = i % 3 === 2 && etag ? { 'if-none-match': etag } : { 'x-hilt-view': 'forwarded' };
+    const res = await via('GET', payloadPath, undefined, headers);
+    assert.equal(res.status, i % 3 === 2 && etag ? 304 : 200, res.text);
+    etag ??= res.headers.get('etag');
+    if (res.headers.get('x-hilt-cache') === 'HIT') ++hits;
+    // At hiltd's sustained public rate (10/s per client): a forwarded GET over it would be a 429.
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(hits > 0, 'some views were answered from the micro-cache, never reaching hiltd as a payload GET');
+  await via('GET', `/p/${product.slug}`);  // the page is not a payload view
+  await via('GET', `${payloadPath}-gone`);  // a 404 is not a view (nginx does not report it)
+  const analyticsPath = `/v1/products/${product.product_id}/analytics`;
+  // A report is a UDP datagram sent after the answer: wait for the last one, then check none counts twice.
+  await waitFor(async () => (await via('GET', analyticsPath, undefined, merchant)).body.funnel.payload_views === VIEWS,
+                `${VIEWS} payload views in the analytics`, 5_000);
+  await new Promise((r) => setTimeout(r, 300));
+  const res = await via('GET', analyticsPath, undefined, merchant);
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.funnel.payload_views, VIEWS, 'each view counts exactly once');
+  console.log(`# views: ${VIEWS} counted, ${hits} of them answered from the micro-cache`);
 });
 
 // Last: it spends this test's rate-limit budget (every request through nginx is 127.0.0.1).

@@ -213,6 +213,18 @@ CREATE TABLE product_views (
     PRIMARY KEY (product_id, hour)
 ) WITHOUT ROWID;
 )sql"},
+        {9, "membership lifecycle announcements", R"sql(
+-- What the membership lifecycle last announced (membership.grace_started, membership.expired), and the current
+-- period's ends read from the membership's body, indexed: the watcher finds the memberships whose state moved
+-- without reading the others.
+ALTER TABLE memberships ADD COLUMN announced_status TEXT NOT NULL DEFAULT 'ACTIVE';
+ALTER TABLE memberships ADD COLUMN period_end_at INTEGER GENERATED ALWAYS AS
+    (CAST(strftime('%s', json_extract(body, '$.current_period_end_at')) AS INTEGER)) VIRTUAL;
+ALTER TABLE memberships ADD COLUMN grace_end_at INTEGER GENERATED ALWAYS AS
+    (CAST(strftime('%s', json_extract(body, '$.grace_period_end_at')) AS INTEGER)) VIRTUAL;
+CREATE INDEX memberships_by_period_end ON memberships(announced_status, period_end_at);
+CREATE INDEX memberships_by_grace_end ON memberships(announced_status, grace_end_at);
+)sql"},
     };
     return migrations;
 }

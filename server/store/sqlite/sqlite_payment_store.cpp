@@ -3,6 +3,7 @@
 
 #include "auth/api_keys.h"
 #include "store/sqlite/event_rows.h"
+#include "store/sqlite/rows.h"
 
 namespace hilt::server {
 
@@ -11,19 +12,13 @@ namespace {
 constexpr std::string_view kPaymentColumns =
     "payment_id, merchant_id, product_id, slug, status, failure_reason, reference, buyer_wallet, "
     "tx_signature, late, quote, delivery_status, membership_id, built_at, created_at, expires_at, "
-    "confirmed_at, overpaid_minor_units, fee_outstanding_minor_units";
+    "confirmed_at, overpaid_minor_units, fee_outstanding_minor_units, delivery_failure, "
+    "delivery_override";
 
-Error damaged(std::string_view what, const Error& error) {
-    return fail(ErrorCode::Internal,
-                "stored " + std::string(what) + " does not parse: " + describe(error));
-}
-
-template <typename E>
-Result<E> enum_column(const std::string& text, std::string_view what) {
-    auto value = models::parse_enum<E>(text);
-    if (!value) return damaged(what, value.error());
-    return *value;
-}
+using rows::cursor_seq;
+using rows::damaged;
+using rows::enum_column;
+using rows::json_column;
 
 Result<solana::PublicKey> key_column(const std::string& text) {
     auto key = solana::PublicKey::parse(text);
@@ -36,12 +31,6 @@ std::optional<models::Timestamp> optional_time(const std::optional<std::int64_t>
     return models::Timestamp{*value};
 }
 
-template <typename T>
-Result<T> json_column(const std::string& text, std::string_view what) {
-    auto parsed = models::parse<T>(text);
-    if (!parsed) return damaged(what, parsed.error());
-    return std::move(*parsed);
-}
 
 Result<PaymentRecord> payment_from_row(const Statement& s) {
     PaymentRecord p;
@@ -82,6 +71,8 @@ Result<PaymentRecord> payment_from_row(const Statement& s) {
     p.confirmed_at = optional_time(s.column_optional_int(16));
     p.overpaid_minor_units = s.column_int(17);
     p.fee_outstanding_minor_units = s.column_int(18);
+    p.delivery_failure = s.column_optional_text(19);
+    p.delivery_override = s.column_optional_text(20);
     return p;
 }
 
@@ -123,22 +114,6 @@ std::optional<std::string> optional_enum_text(const auto& value) {
     return std::string(to_string(*value));
 }
 
-// seq of the row named by a starting_after cursor within the caller's scope; INT64_MAX without one.
-Result<std::int64_t> cursor_seq(Database& db, std::string_view sql,
-                                const std::optional<std::string>& id,
-                                const std::string& merchant_id, std::string_view what) {
-    if (!id) return INT64_MAX;
-    auto cursor = db.prepare(sql);
-    if (!cursor) return cursor.error();
-    cursor->bind(1, std::string_view(*id)).bind(2, std::string_view(merchant_id));
-    auto row = cursor->step();
-    if (!row) return row.error();
-    if (*row != StepResult::Row) {
-        return fail(ErrorCode::InvalidValue,
-                    "starting_after names no " + std::string(what) + " of yours", "starting_after");
-    }
-    return cursor->column_int(0);
-}
 
 }  // namespace
 
@@ -633,6 +608,121 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
     }
     HILT_TRY(tx->commit());
     return true;
+}
+
+// ---- delivery recovery --------------------------------------------------------------------------
+
+Result<PaymentRecord> SqlitePaymentStore::update_delivery(const std::string& merchant_id,
+                                                          const std::string& payment_id,
+                                                          const DeliveryUpdate& update,
+                                                          std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto payment = get_locked(payment_id);
+    if (!payment) return payment.error();
+    if (payment->merchant_id != merchant_id) return fail(ErrorCode::NotFound, "no such payment");
+    if (payment->status != models::PaymentStatus::Confirmed) {
+        const auto shown = to_api_payment(*payment, std::nullopt, models::Timestamp{now}).status;
+        return fail(ErrorCode::PaymentNotConfirmed,
+                    "only a CONFIRMED payment has a delivery to recover; this one is " +
+                        std::string(to_string(shown)));
+    }
+    if (payment->quote.delivery_type == models::DeliveryType::None) {
+        return fail(ErrorCode::DeliveryNotRequired,
+                    "this payment's product delivers nothing (delivery_type NONE)");
+    }
+    auto write = db_.prepare(
+        update.value ? "UPDATE payments SET delivery_status = 'DELIVERED', delivery_override = ?1,"
+                       " delivery_failure = NULL, updated_at = ?2"
+                       " WHERE payment_id = ?3 AND status = 'CONFIRMED'"
+                     : "UPDATE payments SET delivery_status = 'FAILED', delivery_failure = ?1,"
+                       " updated_at = ?2 WHERE payment_id = ?3 AND status = 'CONFIRMED'");
+    if (!write) return write.error();
+    write->bind(1, update.value ? *update.value : update.failure.value_or(std::string()))
+        .bind(2, now)
+        .bind(3, std::string_view(payment_id));
+    HILT_TRY(write->run());
+    if (db_.changes() != 1) {
+        return fail(ErrorCode::Internal, "payment changed during delivery update");
+    }
+    auto updated = get_locked(payment_id);
+    if (!updated) return updated.error();
+    if (!update.value) {
+        // The event carries the payment as its merchant reads it, membership included.
+        std::optional<models::Membership> membership;
+        if (updated->membership_id) {
+            auto find = db_.prepare("SELECT body FROM memberships WHERE membership_id = ?");
+            if (!find) return find.error();
+            find->bind(1, std::string_view(*updated->membership_id));
+            auto row = find->step();
+            if (!row) return row.error();
+            if (*row == StepResult::Row) {
+                auto parsed = json_column<models::Membership>(find->column_text(0), "membership");
+                if (!parsed) return parsed.error();
+                membership = std::move(*parsed);
+            }
+        }
+        const auto view = to_api_payment(*updated, membership, models::Timestamp{now});
+        HILT_TRY(
+            add_event_locked(merchant_id, models::EventType::DeliveryFailed, to_json(view), now));
+    }
+    HILT_TRY(tx->commit());
+    return updated;
+}
+
+// ---- the membership lifecycle -------------------------------------------------------------------
+
+Result<std::size_t> SqlitePaymentStore::announce_membership_changes(std::int64_t now, std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    // Candidates only (the indexes on the period's ends); the status itself is membership_status_at's.
+    auto select = db_.prepare(
+        "SELECT membership_id, merchant_id, announced_status, body FROM memberships"
+        " WHERE (announced_status = 'ACTIVE' AND period_end_at <= ?1)"
+        " OR (announced_status = 'GRACE' AND (grace_end_at <= ?1 OR period_end_at > ?1))"
+        " OR (announced_status = 'EXPIRED' AND grace_end_at > ?1) LIMIT ?2");
+    if (!select) return select.error();
+    select->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+    struct Moved {
+        std::string membership_id;
+        std::string merchant_id;
+        std::string announced;
+        models::Membership membership;
+    };
+    std::vector<Moved> moved;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return row.error();
+        if (*row == StepResult::Done) break;
+        auto membership = json_column<models::Membership>(select->column_text(3), "membership");
+        if (!membership) return membership.error();
+        moved.push_back({select->column_text(0), select->column_text(1), select->column_text(2), std::move(*membership)});
+    }
+    select->reset();
+    std::size_t announced = 0;
+    for (auto& m : moved) {
+        const auto status = membership_status_at(m.membership, models::Timestamp{now});
+        const std::string status_text(to_string(status));
+        if (status_text == m.announced) continue;
+        auto record = db_.prepare("UPDATE memberships SET announced_status = ? WHERE membership_id = ?");
+        if (!record) return record.error();
+        record->bind(1, std::string_view(status_text)).bind(2, std::string_view(m.membership_id));
+        HILT_TRY(record->run());
+        std::optional<models::EventType> type;
+        if (status == models::MembershipStatus::Grace && m.announced == "ACTIVE") {
+            type = models::EventType::MembershipGraceStarted;
+        } else if (status == models::MembershipStatus::Expired) {
+            type = models::EventType::MembershipExpired;
+        }
+        if (!type) continue;  // renewed (ACTIVE again) or cancelled: recorded, nothing to announce
+        m.membership.status = status;
+        HILT_TRY(add_event_locked(m.merchant_id, *type, to_json(m.membership), now));
+        ++announced;
+    }
+    HILT_TRY(tx->commit());
+    return announced;
 }
 
 // ---- post-payment reads -------------------------------------------------------------------------

@@ -57,6 +57,10 @@ public:
                                                                 std::size_t limit) override;
     [[nodiscard]] Result<bool> settle(const Settlement& settlement,
                                       const Ed25519Keypair& receipt_key) override;
+    [[nodiscard]] Result<PaymentRecord> update_delivery(const std::string& merchant_id,
+                                                        const std::string& payment_id,
+                                                        const DeliveryUpdate& update,
+                                                        std::int64_t now) override;
     [[nodiscard]] Result<models::Receipt> receipt_for(const std::string& merchant_id,
                                                       const std::string& payment_id) override;
     [[nodiscard]] Result<models::Receipt> receipt_by_id(const std::string& merchant_id,
@@ -67,6 +71,7 @@ public:
         const std::string& merchant_id, const std::string& membership_id) override;
     [[nodiscard]] Result<models::ListPage<models::Membership>> list_memberships(
         const std::string& merchant_id, const MembershipListQuery& query) override;
+    [[nodiscard]] Result<std::size_t> announce_membership_changes(std::int64_t now, std::size_t limit) override;
     [[nodiscard]] Result<std::vector<models::Event>> events_for(const std::string& merchant_id,
                                                                 std::size_t limit) override;
     [[nodiscard]] Result<models::ListPage<models::Event>> list_events(const std::string& merchant_id,

@@ -7,11 +7,14 @@
 #include "store/sqlite/database.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/read_pool.h"
+#include "store/sqlite/sqlite_analytics_store.h"
 #include "store/sqlite/sqlite_idempotency_store.h"
 #include "store/sqlite/sqlite_merchant_store.h"
 #include "store/sqlite/sqlite_payment_store.h"
 #include "store/sqlite/sqlite_product_store.h"
 #include "store/sqlite/sqlite_secret_store.h"
+#include "store/sqlite/sqlite_support_store.h"
+#include "store/sqlite/sqlite_webhook_store.h"
 
 namespace hilt::server {
 
@@ -50,6 +53,11 @@ Result<Stores> open_sqlite_stores(const std::string& path) {
     stores.payments = std::make_unique<SqlitePaymentStore>(connection->db, connection->mutex,
                                                            *connection->reads);
     stores.secrets = std::make_unique<SqliteSecretStore>(connection->db, connection->mutex);
+    stores.analytics = std::make_unique<SqliteAnalyticsStore>(connection->db, connection->mutex,
+                                                              *connection->reads);
+    stores.support = std::make_unique<SqliteSupportStore>(connection->db, connection->mutex);
+    stores.webhooks = std::make_unique<SqliteWebhookStore>(connection->db, connection->mutex,
+                                                           *connection->reads);
     stores.backend = std::move(connection);
     return stores;
 }

@@ -41,6 +41,9 @@ const Environment kEveryVariable = {
     {"HILT_ASSETS_DIR", "/srv/hilt/assets"},
     {"HILT_PUBLIC_RATE_LIMIT", "25"},
     {"HILT_HTTP_THREADS", "48"},
+    {"HILT_WEBHOOK_URLS", "loopback"},
+    {"HILT_WEBHOOK_RETRY_SCHEDULE", "1s,1m,1h"},
+    {"HILT_VIEW_REPORT_PORT", "8125"},
 };
 
 // ---- commands and defaults ----------------------------------------------------------------------
@@ -103,6 +106,10 @@ TEST(ConfigParse, EveryEnvironmentVariableSetsItsSetting) {
     EXPECT_EQ(c.public_rate_limit.refill_per_second, 25.0);
     EXPECT_EQ(c.public_rate_limit.burst, 100.0) << "burst is four times the rate";
     EXPECT_EQ(c.limits.worker_threads, 48u);
+    EXPECT_TRUE(c.webhooks.allow_loopback);
+    using namespace std::chrono_literals;
+    EXPECT_EQ(c.webhooks.retry_delays, (std::vector<std::chrono::milliseconds>{1s, 1min, 1h}));
+    EXPECT_EQ(c.view_report_port, 8125);
 }
 
 TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
@@ -122,7 +129,10 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
                   "--rpc-rate-limit", "1",
                   "--rpc-ca-file", "node-ca.pem",
                   "--commitment",  "confirmed",
-                  "--cluster",     "devnet"},
+                  "--cluster",     "devnet",
+                  "--webhook-urls", "public",
+                  "--webhook-retry-schedule", "200ms,2s,90m",
+                  "--view-report-port", "0"},
                  kEveryVariable);
     EXPECT_EQ(o.db_path, "flag.sqlite");
     EXPECT_EQ(o.host, "::");
@@ -143,6 +153,10 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
     EXPECT_EQ(o.public_rate_limit.refill_per_second, 0.0) << "0 switches the limit off";
     EXPECT_EQ(o.public_rate_limit.burst, 0.0);
     EXPECT_EQ(o.limits.worker_threads, 1u);
+    EXPECT_FALSE(o.webhooks.allow_loopback);
+    using namespace std::chrono_literals;
+    EXPECT_EQ(o.webhooks.retry_delays, (std::vector<std::chrono::milliseconds>{200ms, 2s, 90min}));
+    EXPECT_EQ(o.view_report_port, 0) << "0 switches the listener off";
 }
 
 TEST(ConfigParse, ChainFlagOverridesTheChainVariable) {
@@ -329,6 +343,14 @@ TEST(ConfigParse, EachBadSettingIsAnErrorNamingItsFlagOrVariable) {
         {{"--http-threads", "0"}, {}, ErrorCode::OutOfRange, "--http-threads"},
         {{"--http-threads", "1025"}, {}, ErrorCode::OutOfRange, "--http-threads"},
         {{}, {{"HILT_HTTP_THREADS", "many"}}, ErrorCode::OutOfRange, "HILT_HTTP_THREADS"},
+        {{"--webhook-urls", "anywhere"}, {}, ErrorCode::InvalidEnum, "--webhook-urls"},
+        {{"--webhook-retry-schedule", "5x"}, {}, ErrorCode::InvalidValue, "--webhook-retry-schedule"},
+        {{"--webhook-retry-schedule", "5s,,5m"}, {}, ErrorCode::InvalidValue, "--webhook-retry-schedule"},
+        {{"--webhook-retry-schedule", "0s"}, {}, ErrorCode::InvalidValue, "--webhook-retry-schedule"},
+        {{"--webhook-retry-schedule", "100h,100h"}, {}, ErrorCode::OutOfRange, "--webhook-retry-schedule"},
+        {{}, {{"HILT_WEBHOOK_RETRY_SCHEDULE", "soon"}}, ErrorCode::InvalidValue, "HILT_WEBHOOK_RETRY_SCHEDULE"},
+        {{"--view-report-port", "65536"}, {}, ErrorCode::OutOfRange, "--view-report-port"},
+        {{}, {{"HILT_VIEW_REPORT_PORT", "-1"}}, ErrorCode::OutOfRange, "HILT_VIEW_REPORT_PORT"},
     };
     for (const auto& bad : cases) {
         std::string shown;
@@ -426,6 +448,13 @@ TEST(ConfigHelp, UsageDocumentsEveryCommandFlagVariableAndDefault) {
                                "HILT_PUBLIC_RATE_LIMIT",
                                "--http-threads",
                                "HILT_HTTP_THREADS",
+                               "--webhook-urls",
+                               "HILT_WEBHOOK_URLS",
+                               "--webhook-retry-schedule",
+                               "HILT_WEBHOOK_RETRY_SCHEDULE",
+                               "--view-report-port",
+                               "HILT_VIEW_REPORT_PORT",
+                               "default: 0 (off)",
                                "default: 10 per second per client, burst 40",
                                "default: max(64, 4 x cores)",
                                "default: hilt.sqlite",
@@ -457,7 +486,7 @@ bool has_line(const std::vector<std::string>& lines, const std::string& line) {
 
 TEST(ConfigDescribe, DefaultsReadAsOneLinePerSetting) {
     const auto lines = describe_config(ServerConfig{});
-    EXPECT_EQ(lines.size(), 17u);
+    EXPECT_EQ(lines.size(), 20u);
     for (const char* line :
          {"db: hilt.sqlite", "host: 127.0.0.1", "port: 8080",
           "public_url: http://127.0.0.1:8080 (from host and port)", "chain: sandbox",
@@ -466,7 +495,8 @@ TEST(ConfigDescribe, DefaultsReadAsOneLinePerSetting) {
           "cluster: devnet", "fee_bps: 100 (1.00 %)", "fee_wallet: (a key of this server)",
           "session_ttl_seconds: 900", "key_dir: (none: in the database)", "assets_dir: (none)",
           "public_rate_limit: 10 per second per client, burst 40",
-          "http_threads: max(64, 4 x cores)"}) {
+          "http_threads: max(64, 4 x cores)", "webhook_urls: public",
+          "webhook_retry_schedule: 5s,5m,30m,2h,5h,10h,14h,20h,20h", "view_report_port: 0 (off)"}) {
         EXPECT_TRUE(has_line(lines, line)) << "missing: " << line;
     }
 }
@@ -477,7 +507,7 @@ TEST(ConfigDescribe, ConfiguredValuesAreShown) {
                "/etc/hilt/rpc-ca.pem", "--fee-bps", "5",
                "--fee-wallet", "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "--key-dir", "/k",
                "--public-url", "https://pay.example.com", "--port", "0", "--public-rate-limit",
-               "0", "--http-threads", "64"});
+               "0", "--http-threads", "64", "--view-report-port", "8125"});
     ASSERT_TRUE(parsed) << describe(parsed.error());
     const auto lines = describe_config(parsed->config);
     for (const char* line :
@@ -485,7 +515,7 @@ TEST(ConfigDescribe, ConfiguredValuesAreShown) {
           "fee_bps: 5 (0.05 %)",
           "fee_wallet: 9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "key_dir: /k",
           "public_url: https://pay.example.com", "port: 0", "public_rate_limit: 0 (no limit)",
-          "http_threads: 64"}) {
+          "http_threads: 64", "view_report_port: 8125"}) {
         EXPECT_TRUE(has_line(lines, line)) << "missing: " << line;
     }
 }

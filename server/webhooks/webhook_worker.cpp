@@ -1,0 +1,248 @@
+// server/webhooks/webhook_worker.cpp: see webhook_worker.h. With chain/rpc_client and server/http, one of
+// the places that include httplib.
+#include "webhooks/webhook_worker.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <random>
+
+#include "app.h"
+#include "http/tls_client.h"
+#include "webhooks/signing.h"
+#include "webhooks/url_policy.h"
+
+namespace hilt::server {
+
+namespace {
+
+using std::chrono::milliseconds;
+using Steady = std::chrono::steady_clock;
+
+constexpr std::size_t kDueBatch = 256;
+constexpr std::string_view kUserAgent = "Hilt-Webhooks/1";
+
+// delay scaled by a factor in [0.75, 1]: receivers that failed together do not all retry together, and the
+// schedule's total is never exceeded.
+std::int64_t jittered(milliseconds delay) {
+    thread_local std::mt19937_64 random = [] {
+        const auto seed = random_array<8>();
+        std::uint64_t value = 0;
+        for (const auto byte : seed) value = (value << 8) | byte;
+        return std::mt19937_64(value);
+    }();
+    std::uniform_real_distribution<double> factor(0.75, 1.0);
+    return static_cast<std::int64_t>(static_cast<double>(delay.count()) * factor(random));
+}
+
+}  // namespace
+
+std::vector<milliseconds> default_webhook_retry_delays() {
+    using namespace std::chrono_literals;
+    return {5s, 5min, 30min, 2h, 5h, 10h, 14h, 20h, 20h};
+}
+
+WebhookWorker::WebhookWorker(WebhookStore& store, const Clock& clock, const Ed25519Keypair& signing_key,
+                             WebhookOptions options)
+    : store_(store), clock_(clock), signing_key_(signing_key), options_(std::move(options)) {}
+
+WebhookWorker::~WebhookWorker() { stop(); }
+
+void WebhookWorker::start() {
+    std::lock_guard lock(mutex_);
+    if (running_) return;
+    running_ = true;
+    stopping_ = false;
+    dispatcher_ = std::thread([this] { dispatch_loop(); });
+    for (std::size_t i = 0; i < std::max<std::size_t>(options_.threads, 1); ++i) {
+        senders_.emplace_back([this] { send_loop(); });
+    }
+}
+
+void WebhookWorker::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (!running_) return;
+        stopping_ = true;
+        for (auto* connection : connections_) connection->stop();
+    }
+    dispatch_wake_.notify_all();
+    send_wake_.notify_all();
+    if (dispatcher_.joinable()) dispatcher_.join();
+    for (auto& sender : senders_) sender.join();
+    std::lock_guard lock(mutex_);
+    senders_.clear();
+    queue_.clear();
+    in_flight_.clear();
+    endpoint_in_flight_.clear();
+    running_ = false;
+}
+
+void WebhookWorker::poke() {
+    {
+        std::lock_guard lock(mutex_);
+        poked_ = true;
+    }
+    dispatch_wake_.notify_one();
+}
+
+std::size_t WebhookWorker::cap_for(const std::string& endpoint_id) const {
+    return failing_endpoints_.contains(endpoint_id) ? 1 : std::max<std::size_t>(options_.per_endpoint, 1);
+}
+
+void WebhookWorker::dispatch_loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        poked_ = false;
+        lock.unlock();
+        auto due = store_.due(clock_.now_ms(), std::max<std::size_t>(options_.per_endpoint, 1), kDueBatch);
+        lock.lock();
+        if (due) {
+            bool queued = false;
+            for (auto& delivery : *due) {
+                auto key = std::make_pair(delivery.event_id, delivery.endpoint_id);
+                if (in_flight_.contains(key)) continue;
+                auto& busy = endpoint_in_flight_[delivery.endpoint_id];
+                if (busy >= cap_for(delivery.endpoint_id)) continue;
+                ++busy;
+                in_flight_.insert(std::move(key));
+                queue_.push_back(std::move(delivery));
+                queued = true;
+            }
+            if (queued) send_wake_.notify_all();
+        }
+        dispatch_wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_ || poked_; });
+    }
+}
+
+void WebhookWorker::send_loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        send_wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return;
+        DueDelivery delivery = std::move(queue_.front());
+        queue_.pop_front();
+        lock.unlock();
+        const auto record = attempt(delivery);
+        lock.lock();
+        // An attempt stop() aborted is not the receiver's failure: it stays due, as it was.
+        if (!stopping_) {
+            lock.unlock();
+            const auto recorded = store_.record_attempt(record, clock_.now_ms());
+            (void)recorded;  // a failed write leaves the delivery PENDING and due: it is simply tried again
+            lock.lock();
+        }
+        const bool failed = record.next_status != models::WebhookDeliveryStatus::Delivered;
+        if (failed) {
+            failing_endpoints_.insert(delivery.endpoint_id);
+        } else {
+            failing_endpoints_.erase(delivery.endpoint_id);
+        }
+        in_flight_.erase({delivery.event_id, delivery.endpoint_id});
+        if (auto busy = endpoint_in_flight_.find(delivery.endpoint_id); busy != endpoint_in_flight_.end()) {
+            if (--busy->second == 0) endpoint_in_flight_.erase(busy);
+        }
+        poked_ = true;
+        dispatch_wake_.notify_one();
+    }
+}
+
+AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery) {
+    AttemptRecord record;
+    record.event_id = delivery.event_id;
+    record.endpoint_id = delivery.endpoint_id;
+    record.attempts_before = delivery.attempts;
+    auto& attempt = record.attempt;
+    attempt.attempted_at_ms = clock_.now_ms();
+    const auto started = Steady::now();
+
+    const auto send = [&]() -> Status {
+        auto target = parse_webhook_url(delivery.url, options_.allow_loopback);
+        if (!target) return target.error();
+        auto address = resolve_webhook_target(*target, options_.allow_loopback);
+        if (!address) return address.error();
+        // Wall-clock time, whatever clock schedules the attempts: receivers compare it with their own to
+        // refuse replays, and a sandbox test clock runs ahead of theirs.
+        const std::int64_t timestamp = std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count();
+        auto signature =
+            webhook_signature_header(delivery.event_id, timestamp, delivery.body, delivery.secrets, signing_key_);
+        if (!signature) return signature.error();
+
+        std::unique_ptr<httplib::ClientImpl> connection;
+        if (target->https) {
+            auto tls = std::make_unique<httplib::SSLClient>(target->host, target->port);
+            configure_tls(*tls, target->host, options_.ca_file);
+            connection = std::move(tls);
+        } else {
+            connection = std::make_unique<httplib::ClientImpl>(target->host, target->port);
+        }
+        connection->set_hostname_addr_map({{target->host, *address}});
+        connection->set_follow_location(false);
+        connection->set_keep_alive(false);
+        const auto seconds = [](milliseconds ms) { return std::make_pair(ms.count() / 1000, (ms.count() % 1000) * 1000); };
+        const auto [connect_s, connect_us] = seconds(options_.connect_timeout);
+        const auto [io_s, io_us] = seconds(options_.timeout);
+        connection->set_connection_timeout(connect_s, connect_us);
+        connection->set_read_timeout(io_s, io_us);
+        connection->set_write_timeout(io_s, io_us);
+
+        httplib::Request request;
+        request.method = "POST";
+        request.path = target->path;
+        request.headers = {{"Content-Type", "application/json"},
+                           {"User-Agent", std::string(kUserAgent)},
+                           {"webhook-id", delivery.event_id},
+                           {"webhook-timestamp", std::to_string(timestamp)},
+                           {"webhook-signature", *signature}};
+        request.body = delivery.body;
+        std::optional<int> status;
+        std::string excerpt;
+        request.response_handler = [&](const httplib::Response& response) {
+            status = response.status;
+            return true;
+        };
+        request.content_receiver = [&](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
+            const std::size_t room = models::kMaxResponseExcerptBytes - excerpt.size();
+            excerpt.append(data, std::min(room, length));
+            // Enough of the answer, or too long spent on it: the status is already known.
+            return excerpt.size() < models::kMaxResponseExcerptBytes && Steady::now() - started < options_.timeout;
+        };
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) return fail(ErrorCode::EndpointUnreachable, "stopping");
+            connections_.insert(connection.get());
+        }
+        httplib::Response response;
+        httplib::Error error = httplib::Error::Success;
+        const bool sent = connection->send(request, response, error);
+        {
+            std::lock_guard lock(mutex_);
+            connections_.erase(connection.get());
+        }
+        if (status) {
+            attempt.status_code = *status;
+            if (!excerpt.empty()) attempt.response_excerpt = std::move(excerpt);
+            return {};
+        }
+        return fail(ErrorCode::EndpointUnreachable,
+                    sent ? std::string("no answer") : "no answer: " + httplib::to_string(error));
+    };
+    if (auto sent = send(); !sent) attempt.error = sent.error().message;
+    attempt.latency_ms = std::chrono::duration_cast<milliseconds>(Steady::now() - started).count();
+
+    const bool delivered = attempt.status_code && *attempt.status_code >= 200 && *attempt.status_code < 300;
+    if (delivered) {
+        record.next_status = models::WebhookDeliveryStatus::Delivered;
+    } else if (static_cast<std::size_t>(delivery.attempts) < options_.retry_delays.size()) {
+        record.next_status = models::WebhookDeliveryStatus::Pending;
+        record.next_attempt_at =
+            clock_.now_ms() + jittered(options_.retry_delays[static_cast<std::size_t>(delivery.attempts)]);
+    } else {
+        record.next_status = models::WebhookDeliveryStatus::Failed;
+    }
+    return record;
+}
+
+}  // namespace hilt::server

@@ -1,0 +1,94 @@
+// server/webhooks/webhook_worker.h: sends the webhook outbox (store/webhook_store.h).
+//
+// One dispatcher thread reads what is due and hands it to a pool of sender threads, at most
+// `per_endpoint` in flight per endpoint (one while the endpoint's last attempt failed), so a slow or dead
+// endpoint holds at most that many senders for at most `timeout` each and never the whole pool. Each attempt
+// is signed afresh (webhooks/signing.h; the webhook-id is the event id, the same on every attempt), posted to
+// the address its URL policy allowed (webhooks/url_policy.h) and logged; a 2xx answer delivers, anything else
+// retries after the next delay of the schedule, jittered down by up to a quarter, and after the last one the
+// delivery is FAILED (a merchant can redeliver it by hand).
+// At-least-once: an attempt in flight when the process dies is due again after a restart, with the same
+// webhook-id, so receivers deduplicate on it.
+// Must never: follow a redirect, send to an address the policy refuses, or hold its mutex during I/O.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "crypto/sodium.h"
+#include "store/webhook_store.h"
+
+namespace httplib {
+class ClientImpl;
+}
+
+namespace hilt::server {
+
+class Clock;
+
+// The default schedule: attempts at once, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and
+// 20 h: ten attempts over 71 h 35 min (jitter only shortens it), i.e. up to three days.
+std::vector<std::chrono::milliseconds> default_webhook_retry_delays();
+
+struct WebhookOptions {
+    bool allow_loopback = false;  // tests and local development: loopback endpoints, http too
+    std::vector<std::chrono::milliseconds> retry_delays = default_webhook_retry_delays();
+    std::size_t threads = 16;
+    std::size_t per_endpoint = 4;
+    std::chrono::milliseconds connect_timeout{5'000};
+    std::chrono::milliseconds timeout{10'000};  // reading the answer, and the whole attempt
+    std::chrono::milliseconds poll_interval{250};
+    std::string ca_file;  // trust only these PEM CAs for https endpoints; empty: the system's store
+};
+
+class WebhookWorker {
+public:
+    WebhookWorker(WebhookStore& store, const Clock& clock, const Ed25519Keypair& signing_key,
+                  WebhookOptions options);
+    ~WebhookWorker();
+    WebhookWorker(const WebhookWorker&) = delete;
+    WebhookWorker& operator=(const WebhookWorker&) = delete;
+
+    void start();
+    // Aborts attempts in flight (they stay due: nothing is recorded for them) and joins the threads.
+    void stop();
+    // Something may have become due (an event written, a redelivery): look now rather than at the next poll.
+    void poke();
+
+    // One attempt at `delivery`, without recording it (the senders record it; tests call it directly).
+    AttemptRecord attempt(const DueDelivery& delivery);
+
+private:
+    void dispatch_loop();
+    void send_loop();
+    std::size_t cap_for(const std::string& endpoint_id) const;
+
+    WebhookStore& store_;
+    const Clock& clock_;
+    const Ed25519Keypair& signing_key_;
+    const WebhookOptions options_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable dispatch_wake_;
+    std::condition_variable send_wake_;
+    bool running_ = false;
+    bool stopping_ = false;
+    bool poked_ = false;
+    std::deque<DueDelivery> queue_;
+    std::set<std::pair<std::string, std::string>> in_flight_;  // (event, endpoint)
+    std::map<std::string, std::size_t> endpoint_in_flight_;
+    std::set<std::string> failing_endpoints_;  // last attempt failed: one at a time
+    std::set<httplib::ClientImpl*> connections_;  // open attempts, aborted by stop()
+    std::thread dispatcher_;
+    std::vector<std::thread> senders_;
+};
+
+}  // namespace hilt::server
