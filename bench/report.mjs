@@ -113,6 +113,16 @@ if (f) {
   row('    click to CONFIRMED ms (sandbox, median)', fmt(f.click_to_confirmed_ms, 0), '', '', '', null);
 }
 
+// (g) webhook deliveries (bench/webhook_deliveries.mjs).
+const [g] = runs('g', 'webhook_deliveries');
+if (g) {
+  row(`(g) webhook deliveries per s (${g.endpoints} endpoints, loopback sink)`, `${g.throughput.per_second}`,
+      `rounds ${g.throughput.per_round.join(' / ')}`, '', '>= 200', g.throughput.per_second >= 200);
+  row('    public GET p99 ms while delivering vs idle', fmt(g.public_get.busy.p99_ms, 2),
+      `idle ${fmt(g.public_get.idle.p99_ms, 2)}`, `x${g.public_get.ratio_p99}`, '<= x1.10',
+      g.public_get.ratio_p99 <= 1.10);
+}
+
 const header = ['figure', 'measured', 'baseline (same run)', 'ratio', 'target', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
 const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ').trimEnd();
