@@ -22,11 +22,12 @@
 //          [--seconds 5] [--connections 8] [--rate 200]
 // Prints progress on stderr and one JSON line on stdout:
 //   {"bench":"webhook_deliveries", "endpoints", "events", "deliveries_per_round",
-//    "throughput": {rounds, deliveries, seconds, per_second, per_round: [...]},
+//    "throughput": {rounds, deliveries, seconds, per_second, per_round: [...], hiltd_cpu_ms_per_delivery (the
+//                   redelivery calls included), get_cpu_ms_per_request (hiltd's, for one payload GET)},
 //    "public_get": {idle: {p99_ms, rps}, busy: {p99_ms, rps, deliveries_per_second}, ratio_p99}}
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +114,12 @@ for (let ready = false, deadline = Date.now() + 30_000; !ready;) {
   ready = await fetch(`${base}/v1/health`).then((r) => r.ok, () => false);
   if (!ready) await new Promise((r) => setTimeout(r, 50));
 }
+// hiltd's CPU time so far (user + system, ms): a cost per delivery that the machine's noise does not change
+// the way it changes latencies.
+const cpuMs = () => {
+  const fields = readFileSync(`/proc/${hiltd.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;  // utime, stime in USER_HZ (100)
+};
 const api = async (method, path, body, headers = {}) => {
   const res = await fetch(base + path, {
     method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -169,12 +176,15 @@ try {
   // Throughput.
   const perRoundRates = [];
   let totalSeconds = 0;
+  const cpuBefore = cpuMs();
   for (let r = 0; r < rounds; r++) {
     const s = await redeliverAll();
     totalSeconds += s;
     perRoundRates.push(Math.round(perRound / s));
     log(`round ${r + 1}: ${perRound} deliveries in ${s.toFixed(2)} s`);
   }
+
+  const cpuPerDelivery = (cpuMs() - cpuBefore) / (perRound * rounds);
 
   // The public GET, idle and busy, interleaved.
   const payloadUrl = `${base}/v1/products/p/${product.slug}`;
@@ -207,13 +217,18 @@ try {
   };
   const idleRuns = [];
   const busyRuns = [];
+  const idleCpu = async () => {
+    const before = cpuMs();
+    const result = await wrk();
+    return { ...result, cpu_ms_per_request: (cpuMs() - before) / result.requests };
+  };
   for (let r = 0; r < rounds; r++) {
     if (r % 2 === 0) {
-      idleRuns.push(await wrk());
+      idleRuns.push(await idleCpu());
       busyRuns.push(await busy());
     } else {
       busyRuns.push(await busy());
-      idleRuns.push(await wrk());
+      idleRuns.push(await idleCpu());
     }
     log(`get round ${r + 1}: idle p99 ${idleRuns.at(-1).p99_ms} ms, busy p99 ${busyRuns.at(-1).p99_ms} ms`);
   }
@@ -223,7 +238,9 @@ try {
   console.log(JSON.stringify({
     bench: 'webhook_deliveries', endpoints, events: events.length, deliveries_per_round: perRound,
     throughput: { rounds, deliveries: perRound * rounds, seconds: +totalSeconds.toFixed(3),
-                  per_second: Math.round((perRound * rounds) / totalSeconds), per_round: perRoundRates },
+                  per_second: Math.round((perRound * rounds) / totalSeconds), per_round: perRoundRates,
+                  hiltd_cpu_ms_per_delivery: +cpuPerDelivery.toFixed(4),
+                  get_cpu_ms_per_request: +median(idleRuns.map((x) => x.cpu_ms_per_request)).toFixed(4) },
     public_get: {
       idle: { p99_ms: idleP99, rps: Math.round(median(idleRuns.map((x) => x.rps))) },
       busy: { p99_ms: busyP99, rps: Math.round(median(busyRuns.map((x) => x.rps))),

@@ -98,7 +98,7 @@ void WebhookWorker::dispatch_loop() {
         auto due = store_.due(clock_.now_ms(), std::max<std::size_t>(options_.per_endpoint, 1), kDueBatch);
         lock.lock();
         if (due) {
-            bool queued = false;
+            std::size_t queued = 0;
             for (auto& delivery : *due) {
                 auto key = std::make_pair(delivery.event_id, delivery.endpoint_id);
                 if (in_flight_.contains(key)) continue;
@@ -107,9 +107,10 @@ void WebhookWorker::dispatch_loop() {
                 ++busy;
                 in_flight_.insert(std::move(key));
                 queue_.push_back(std::move(delivery));
-                queued = true;
+                ++queued;
             }
-            if (queued) send_wake_.notify_all();
+            // One sender per delivery queued: waking them all would cost every idle sender a context switch.
+            for (std::size_t i = 0; i < queued; ++i) send_wake_.notify_one();
         }
         dispatch_wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_ || poked_; });
     }
