@@ -74,6 +74,7 @@ void WebhookWorker::stop() {
     senders_.clear();
     queue_.clear();
     in_flight_.clear();
+    finished_at_.clear();
     endpoint_in_flight_.clear();
     running_ = false;
 }
@@ -94,6 +95,11 @@ void WebhookWorker::dispatch_loop() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
         poked_ = false;
+        // The outbox is read without the lock, so a sender may finish one of the rows read meanwhile: its
+        // row as read is stale (still due), and sending it again would deliver twice. Rows that finished
+        // after this point are skipped below; those that finished before it are read as they now are.
+        const std::uint64_t read_from = finished_seq_;
+        std::erase_if(finished_at_, [read_from](const auto& entry) { return entry.second <= read_from; });
         lock.unlock();
         auto due = store_.due(clock_.now_ms(), std::max<std::size_t>(options_.per_endpoint, 1), kDueBatch);
         lock.lock();
@@ -101,7 +107,7 @@ void WebhookWorker::dispatch_loop() {
             std::size_t queued = 0;
             for (auto& delivery : *due) {
                 auto key = std::make_pair(delivery.event_id, delivery.endpoint_id);
-                if (in_flight_.contains(key)) continue;
+                if (in_flight_.contains(key) || finished_at_.contains(key)) continue;
                 auto& busy = endpoint_in_flight_[delivery.endpoint_id];
                 if (busy >= cap_for(delivery.endpoint_id)) continue;
                 ++busy;
@@ -140,6 +146,7 @@ void WebhookWorker::send_loop() {
             failing_endpoints_.erase(delivery.endpoint_id);
         }
         in_flight_.erase({delivery.event_id, delivery.endpoint_id});
+        finished_at_[{delivery.event_id, delivery.endpoint_id}] = ++finished_seq_;
         if (auto busy = endpoint_in_flight_.find(delivery.endpoint_id); busy != endpoint_in_flight_.end()) {
             if (--busy->second == 0) endpoint_in_flight_.erase(busy);
         }

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -84,6 +85,9 @@ private:
     bool poked_ = false;
     std::deque<DueDelivery> queue_;
     std::set<std::pair<std::string, std::string>> in_flight_;  // (event, endpoint)
+    // Attempts finished (recorded) since the dispatcher's last read of the outbox, by when they finished.
+    std::uint64_t finished_seq_ = 0;
+    std::map<std::pair<std::string, std::string>, std::uint64_t> finished_at_;
     std::map<std::string, std::size_t> endpoint_in_flight_;
     std::set<std::string> failing_endpoints_;  // last attempt failed: one at a time
     std::set<httplib::ClientImpl*> connections_;  // open attempts, aborted by stop()
