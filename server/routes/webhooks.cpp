@@ -27,6 +27,16 @@ HttpResponse not_found(const HttpRequest& request, std::string_view what) {
     return HttpResponse::error(fail(ErrorCode::NotFound, "no such " + std::string(what)), request.request_id);
 }
 
+// The event's deliveries with their attempts, as a list page (one page: an event has few endpoints).
+HttpResponse deliveries_page(const HttpRequest& request, WebhookStore& store, const std::string& merchant_id,
+                             const std::string& event_id, int status) {
+    auto deliveries = store.deliveries(merchant_id, event_id);
+    if (!deliveries) return HttpResponse::error(deliveries.error(), request.request_id);
+    models::Json data = models::Json::array();
+    for (const auto& delivery : *deliveries) data.push_back(to_json(delivery));
+    return json_response(status, {{"data", data}, {"has_more", false}});
+}
+
 }  // namespace
 
 void register_webhook_routes(HttpServer& http, AppContext& context) {
@@ -122,11 +132,7 @@ void register_webhook_routes(HttpServer& http, AppContext& context) {
         if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
         const auto id = request.path_param("event_id");
         if (!models::validate_id(id, models::kEventIdPrefix)) return not_found(request, "event");
-        auto deliveries = store.deliveries(merchant->merchant_id, id);
-        if (!deliveries) return HttpResponse::error(deliveries.error(), request.request_id);
-        models::Json data = models::Json::array();
-        for (const auto& delivery : *deliveries) data.push_back(to_json(delivery));
-        return json_response(200, {{"data", data}, {"has_more", false}});
+        return deliveries_page(request, store, merchant->merchant_id, id, 200);
     });
 
     http.route("POST", "/v1/events/{event_id}/redeliver", [&context, &store](const HttpRequest& request) {
@@ -142,11 +148,7 @@ void register_webhook_routes(HttpServer& http, AppContext& context) {
                 return HttpResponse::error(again.error(), request.request_id);
             }
             context.webhook_worker->poke();
-            auto deliveries = store.deliveries(merchant->merchant_id, id);
-            if (!deliveries) return HttpResponse::error(deliveries.error(), request.request_id);
-            models::Json data = models::Json::array();
-            for (const auto& delivery : *deliveries) data.push_back(to_json(delivery));
-            return json_response(202, {{"data", data}, {"has_more", false}});
+            return deliveries_page(request, store, merchant->merchant_id, id, 202);
         });
     });
 

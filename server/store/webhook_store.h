@@ -3,6 +3,7 @@
 // Events fill the outbox in their own transaction (store/sqlite/event_rows.h); the delivery worker
 // (webhooks/webhook_worker.h) reads what is due and records each attempt here. Times in this interface
 // are milliseconds (the retry schedule is compressed to milliseconds in tests) unless named _seconds.
+// to_api_endpoint (webhook_store.cpp) is shared by every backend.
 // Must never: return another merchant's endpoint or delivery (not_found, as for an unknown id), or lose
 // a PENDING delivery (an attempt in flight when the process dies is simply due again).
 #pragma once
@@ -82,8 +83,6 @@ public:
     [[nodiscard]] virtual Result<std::vector<DueDelivery>> due(std::int64_t now_ms,
                                                                std::size_t per_endpoint,
                                                                std::size_t limit) = 0;
-    // The next time a PENDING delivery to a live endpoint falls due (ms), if any.
-    [[nodiscard]] virtual Result<std::optional<std::int64_t>> next_due() = 0;
     // Logs the attempt and moves the delivery on, unless a redelivery restarted it meanwhile.
     [[nodiscard]] virtual Status record_attempt(const AttemptRecord& record, std::int64_t now_ms) = 0;
 

@@ -53,20 +53,6 @@ Status check_event(Database& db, const std::string& merchant_id, const std::stri
 
 }  // namespace
 
-models::WebhookEndpoint to_api_endpoint(const WebhookEndpointRecord& record, std::int64_t now_seconds) {
-    models::WebhookEndpoint out;
-    out.id = record.endpoint_id;
-    out.url = record.url;
-    out.events = record.events;
-    out.description = record.description;
-    out.created_at = models::Timestamp{record.created_at};
-    if (record.previous_secret && record.previous_secret_expires_at &&
-        *record.previous_secret_expires_at > now_seconds) {
-        out.previous_secret_expires_at = models::Timestamp{*record.previous_secret_expires_at};
-    }
-    return out;
-}
-
 // ---- endpoints ----------------------------------------------------------------------------------
 
 Status SqliteWebhookStore::create_endpoint(const WebhookEndpointRecord& e) {
@@ -223,15 +209,6 @@ Result<std::vector<DueDelivery>> SqliteWebhookStore::due(std::int64_t now_ms, st
         due.push_back(std::move(d));
     }
     return due;
-}
-
-Result<std::optional<std::int64_t>> SqliteWebhookStore::next_due() {
-    auto reader = reads_.lease();
-    auto stmt = reader.db().prepare("SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'PENDING'");
-    if (!stmt) return stmt.error();
-    auto row = stmt->step();
-    if (!row) return row.error();
-    return stmt->column_optional_int(0);
 }
 
 Status SqliteWebhookStore::record_attempt(const AttemptRecord& r, std::int64_t now_ms) {

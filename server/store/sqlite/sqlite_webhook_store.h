@@ -33,7 +33,6 @@ public:
                                                               std::int64_t now_seconds) override;
     [[nodiscard]] Result<std::vector<DueDelivery>> due(std::int64_t now_ms, std::size_t per_endpoint,
                                                        std::size_t limit) override;
-    [[nodiscard]] Result<std::optional<std::int64_t>> next_due() override;
     [[nodiscard]] Status record_attempt(const AttemptRecord& record, std::int64_t now_ms) override;
     [[nodiscard]] Result<std::vector<models::WebhookDelivery>> deliveries(const std::string& merchant_id,
                                                                           const std::string& event_id) override;
