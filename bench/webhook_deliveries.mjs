@@ -1,7 +1,7 @@
 // bench/webhook_deliveries.mjs: how many webhook deliveries per second hiltd's worker sends to a loopback
 // sink, and what they cost the public payload GET (issue 6, "Measured"). A measurement, not a test: it
 // asserts nothing, it prints figures (scripts/bench's part g).
-// Owns: one sink (a node HTTP server in a child process that answers 200 and counts), one hiltd (sandbox chain,
+// Owns: one sink (bench/webhook_sink.cpp, a native process that answers 200 and counts), one hiltd (sandbox chain,
 // --webhook-urls loopback, --public-rate-limit 0, a fresh SQLite file in a temp folder, removed at the end).
 // Must never: reach anything but loopback.
 //
@@ -13,24 +13,34 @@
 //     every endpoint, due now), timed from the first redelivery call to the sink's last expected arrival:
 //     deliveries per second (the issue's target: >= 200/s). Each delivery is a fresh signed POST (v1 + v1a),
 //     its attempt logged and the outbox row moved on, durably.
-//  3. the public GET while deliveries run: wrk (2 threads, --connections, --seconds) on the payload URL, once
-//     with the worker idle and once while deliveries go out at --rate per second (200, the issue's target
-//     throughput; paced redeliveries), alternating which goes first, for --rounds rounds; median p99 of the busy
-//     runs over the idle ones (target <= 1.10). The sink is its own process; on 2 shared cores it and this
-//     driver take CPU that wrk and hiltd would otherwise have, so the ratio is an upper bound of hiltd's cost.
-// Usage: node bench/webhook_deliveries.mjs --hiltd PATH [--endpoints 8] [--payments 25] [--rounds 4]
-//          [--seconds 5] [--connections 8] [--rate 200]
+//  3. the public GET while deliveries run, two ways, for --rounds rounds, each round's runs in a rotated order:
+//     - paced (the target): bench/paced_get.cpp GETs the payload at a fixed --get-rate per second, below
+//       saturation, as buyers arrive: once quiet, once while a driver (paced_get too) sends an authenticated
+//       GET /v1/events/{id}/deliveries every endpoints/rate seconds (the control: the driver's own requests,
+//       answered with the same delivery log a redelivery answers with) and once while it sends
+//       POST /v1/events/{id}/redeliver at the same pace instead (deliveries at --rate per second, 200 by
+//       default: the issue's target throughput). The ratio that matters is busy over control (target
+//       <= 1.10): only the redelivery and its deliveries differ. Busy over quiet is printed beside it.
+//     - saturated: wrk (2 threads, --connections) idle and while delivering: requests per second lost to
+//       deliveries, and the p99 of a saturated server, where any other work waits for a core.
+//     The sink is its own process: on 2 shared cores it takes CPU that hiltd and the load would otherwise
+//     have, so every ratio is an upper bound of hiltd's cost.
+// Usage: node bench/webhook_deliveries.mjs --hiltd PATH [--paced PATH] [--endpoints 8] [--payments 25]
+//          [--sink PATH] [--rounds 4] [--seconds 5] [--connections 8] [--rate 200] [--get-rate 4000]
+//        (--paced and --sink default to the bench/ binaries of the build hiltd is in)
 // Prints progress on stderr and one JSON line on stdout:
 //   {"bench":"webhook_deliveries", "endpoints", "events", "deliveries_per_round",
 //    "throughput": {rounds, deliveries, seconds, per_second, per_round: [...], hiltd_cpu_ms_per_delivery (the
 //                   redelivery calls included), get_cpu_ms_per_request (hiltd's, for one payload GET)},
-//    "public_get": {idle: {p99_ms, rps}, busy: {p99_ms, rps, deliveries_per_second}, ratio_p99}}
+//    "public_get": {rate, quiet: {p50_ms, p99_ms}, control: {...}, busy: {..., deliveries_per_second},
+//                   ratio_p99 (busy / control), ratio_p99_quiet (busy / quiet),
+//                   saturated: {idle: {p99_ms, rps}, busy: {p99_ms, rps, deliveries_per_second},
+//                               ratio_p99, ratio_rps}}}
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import web3 from '@solana/web3.js';
 
 const { Keypair, Transaction } = web3;
@@ -45,32 +55,13 @@ const rounds = Number(args.rounds ?? 4);
 const seconds = Number(args.seconds ?? 5);
 const connections = Number(args.connections ?? 8);
 const rate = Number(args.rate ?? 200);
+const getRate = Number(args['get-rate'] ?? 4000);
+const pacedPath = args.paced ?? join(dirname(hiltdPath), '../bench/hilt_bench_paced_get');
+const sinkPath = args.sink ?? join(dirname(hiltdPath), '../bench/hilt_bench_webhook_sink');
 const log = (...m) => console.error('webhook_deliveries:', ...m);
 
-// ---- the sink: the merchants' servers, in a process of its own -----------------------------------------
-if (process.argv.includes('--sink')) {
-  let received = 0;
-  const sink = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (req.method === 'GET') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ received }));
-      }
-      received += 1;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
-    });
-  });
-  sink.listen(0, '127.0.0.1', () => console.log(`sink ${sink.address().port}`));
-  process.on('SIGTERM', () => process.exit(0));
-} else {
-  await main();
-}
-
-async function main() {
-const sinkChild = spawn(process.execPath, [fileURLToPath(import.meta.url), '--sink'],
-                        { stdio: ['ignore', 'pipe', 'inherit'] });
+// ---- the sink: the merchants' servers, a native process of its own (bench/webhook_sink.cpp) ------------
+const sinkChild = spawn(sinkPath, [], { stdio: ['ignore', 'pipe', 'inherit'] });
 const sinkBase = await new Promise((resolve) => {
   let out = '';
   sinkChild.stdout.on('data', (d) => {
@@ -186,71 +177,88 @@ try {
 
   const cpuPerDelivery = (cpuMs() - cpuBefore) / (perRound * rounds);
 
-  // The public GET, idle and busy, interleaved.
+  // The public GET, quiet, beside the driver's control requests, and while delivering.
   const payloadUrl = `${base}/v1/products/p/${product.slug}`;
-  const wrk = () => new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s',
-                                'bench/wrk_report.lua', payloadUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const run = (command, argv) => new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout.on('data', (d) => (text += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(text.trim().split('\n').at(-1))) : reject(new Error(`wrk ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(text.trim().split('\n').at(-1)))
+                                           : reject(new Error(`${command} ${code}`))));
   });
-  // Deliveries at --rate per second: one event redelivered (to every endpoint) every endpoints/rate seconds.
-  const busy = async () => {
-    let running = true;
+  const wrk = () => run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s',
+                                'bench/wrk_report.lua', payloadUrl]);
+  const paced = () => run(pacedPath, ['--url', payloadUrl, '--rate', String(getRate), '--seconds', String(seconds)]);
+  // The driver: bench/paced_get.cpp again (a native process, light next to a node one), one request every
+  // endpoints/rate seconds, the events in turn: a redelivery (an event to every endpoint: deliveries at
+  // --rate per second), or, for the control, a read of the same event's delivery log.
+  const pathsFile = (suffix) => {
+    const file = join(dir, `paths-${suffix}.txt`);
+    writeFileSync(file, events.map((e) => `/v1/events/${e.id}/${suffix}`).join('\n'));
+    return file;
+  };
+  const drivers = { redeliver: pathsFile('redeliver'), deliveries: pathsFile('deliveries') };
+  const driven = async (measure, redeliver) => {
     const before = await received();
     const started = process.hrtime.bigint();
-    const load = (async () => {
-      const interval = (1000 * endpoints) / rate;
-      let next = Date.now();
-      for (let i = 0; running; i++) {
-        await api('POST', `/v1/events/${events[i % events.length].id}/redeliver`, {}, merchant);
-        next += interval;
-        await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
-      }
-    })();
-    const result = await wrk();
-    running = false;
-    await load;
+    const driver = run(pacedPath, ['--url', base, '--paths', redeliver ? drivers.redeliver : drivers.deliveries,
+                                   '--method', redeliver ? 'POST' : 'GET', ...(redeliver ? ['--body', '{}'] : []),
+                                   '--header', `x-hilt-key: ${merchant['x-hilt-key']}`, '--connections', '1',
+                                   '--rate', String(rate / endpoints), '--seconds', String(seconds)]);
+    const [result, driverResult] = await Promise.all([measure(), driver]);
+    if (driverResult.errors > 0) throw new Error(`driver: ${JSON.stringify(driverResult)}`);
     const busySeconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { ...result, deliveries_per_second: ((await received()) - before) / busySeconds };
   };
-  const idleRuns = [];
-  const busyRuns = [];
-  const idleCpu = async () => {
+  const withCpu = async (measure) => {
     const before = cpuMs();
-    const result = await wrk();
+    const result = await measure();
     return { ...result, cpu_ms_per_request: (cpuMs() - before) / result.requests };
   };
+  const kinds = {
+    quiet: () => paced(),
+    control: () => driven(paced, false),
+    busy: () => driven(paced, true),
+    saturated_idle: () => withCpu(wrk),
+    saturated_busy: () => driven(wrk, true),
+  };
+  const order = Object.keys(kinds);
+  const results = Object.fromEntries(order.map((k) => [k, []]));
   for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) {
-      idleRuns.push(await idleCpu());
-      busyRuns.push(await busy());
-    } else {
-      busyRuns.push(await busy());
-      idleRuns.push(await idleCpu());
+    for (let i = 0; i < order.length; i++) {
+      const kind = order[(i + r) % order.length];
+      results[kind].push(await kinds[kind]());
     }
-    log(`get round ${r + 1}: idle p99 ${idleRuns.at(-1).p99_ms} ms, busy p99 ${busyRuns.at(-1).p99_ms} ms`);
+    log(`get round ${r + 1}: paced p99 quiet ${results.quiet.at(-1).p99_ms} ms, control ${results.control.at(-1).p99_ms} ms,`
+        + ` busy ${results.busy.at(-1).p99_ms} ms; saturated p99 idle ${results.saturated_idle.at(-1).p99_ms} ms,`
+        + ` busy ${results.saturated_busy.at(-1).p99_ms} ms`);
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const idleP99 = median(idleRuns.map((x) => x.p99_ms));
-  const busyP99 = median(busyRuns.map((x) => x.p99_ms));
+  const summary = (kind, ...fields) =>
+    Object.fromEntries(fields.map((f) => [f, +median(results[kind].map((x) => x[f])).toFixed(3)]));
+  const quiet = summary('quiet', 'p50_ms', 'p99_ms');
+  const control = summary('control', 'p50_ms', 'p99_ms');
+  const busy = { ...summary('busy', 'p50_ms', 'p99_ms'),
+                 deliveries_per_second: Math.round(median(results.busy.map((x) => x.deliveries_per_second))) };
+  const idle = summary('saturated_idle', 'p99_ms', 'rps');
+  const saturatedBusy = { ...summary('saturated_busy', 'p99_ms', 'rps'),
+                          deliveries_per_second: Math.round(median(results.saturated_busy.map((x) => x.deliveries_per_second))) };
   console.log(JSON.stringify({
     bench: 'webhook_deliveries', endpoints, events: events.length, deliveries_per_round: perRound,
     throughput: { rounds, deliveries: perRound * rounds, seconds: +totalSeconds.toFixed(3),
                   per_second: Math.round((perRound * rounds) / totalSeconds), per_round: perRoundRates,
                   hiltd_cpu_ms_per_delivery: +cpuPerDelivery.toFixed(4),
-                  get_cpu_ms_per_request: +median(idleRuns.map((x) => x.cpu_ms_per_request)).toFixed(4) },
+                  get_cpu_ms_per_request: +median(results.saturated_idle.map((x) => x.cpu_ms_per_request)).toFixed(4) },
     public_get: {
-      idle: { p99_ms: idleP99, rps: Math.round(median(idleRuns.map((x) => x.rps))) },
-      busy: { p99_ms: busyP99, rps: Math.round(median(busyRuns.map((x) => x.rps))),
-              deliveries_per_second: Math.round(median(busyRuns.map((x) => x.deliveries_per_second))) },
-      ratio_p99: +(busyP99 / idleP99).toFixed(3),
+      rate: getRate, quiet, control, busy,
+      ratio_p99: +(busy.p99_ms / control.p99_ms).toFixed(3),
+      ratio_p99_quiet: +(busy.p99_ms / quiet.p99_ms).toFixed(3),
+      saturated: { idle, busy: saturatedBusy, ratio_p99: +(saturatedBusy.p99_ms / idle.p99_ms).toFixed(3),
+                   ratio_rps: +(saturatedBusy.rps / idle.rps).toFixed(3) },
     },
   }));
   finish(0);
 } catch (error) {
   console.error(error, output);
   finish(1);
-}
 }

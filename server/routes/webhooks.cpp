@@ -102,6 +102,7 @@ void register_webhook_routes(HttpServer& http, AppContext& context) {
         if (auto deleted = store.delete_endpoint(merchant->merchant_id, id, context.clock.now_seconds()); !deleted) {
             return HttpResponse::error(deleted.error(), request.request_id);
         }
+        context.webhook_worker->poke();  // its backlog drops the endpoint's rows
         return json_response(200, {{"id", id}, {"deleted", true}});
     });
 
@@ -117,6 +118,7 @@ void register_webhook_routes(HttpServer& http, AppContext& context) {
             const auto overlap = body->expires_in_seconds.value_or(models::kDefaultSecretOverlapSeconds);
             auto rotated = store.rotate_secret(merchant->merchant_id, id, new_webhook_secret(), now + overlap, now);
             if (!rotated) return HttpResponse::error(rotated.error(), request.request_id);
+            context.webhook_worker->poke();  // its backlog takes the new secret
             auto shown = to_api_endpoint(*rotated, now);
             shown.secret = rotated->secret;
             if (rotated->previous_secret_expires_at) {

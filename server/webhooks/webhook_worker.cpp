@@ -20,7 +20,13 @@ using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 
 constexpr std::size_t kDueBatch = 256;
+// Rows read per endpoint: its cap in flight and the rest in its backlog.
+constexpr std::size_t kReadPerEndpoint = 32;
 constexpr std::string_view kUserAgent = "Hilt-Webhooks/1";
+// A sender keeps its last few connections open for the next delivery to the same endpoint, for a while
+// shorter than common servers' keep-alive timeouts (node 5 s, Apache 5 s, nginx 75 s).
+constexpr std::size_t kKeptPerSender = 4;
+constexpr auto kKeptIdle = std::chrono::seconds(2);
 
 // delay scaled by a factor in [0.75, 1]: receivers that failed together do not all retry together, and the
 // schedule's total is never exceeded.
@@ -36,6 +42,30 @@ std::int64_t jittered(milliseconds delay) {
 }
 
 }  // namespace
+
+// One sender's open connections, by where they go: scheme, host, port and the address the URL policy
+// allowed (a name that now resolves elsewhere gets a new connection). Most recently used last.
+struct WebhookWorker::Connections {
+    struct Kept {
+        std::string key;
+        std::unique_ptr<httplib::ClientImpl> client;
+        Steady::time_point last_used;
+    };
+    std::vector<Kept> kept;
+
+    std::unique_ptr<httplib::ClientImpl> take(const std::string& key, Steady::time_point now) {
+        std::erase_if(kept, [now](const Kept& k) { return now - k.last_used >= kKeptIdle; });
+        const auto found = std::find_if(kept.begin(), kept.end(), [&key](const Kept& k) { return k.key == key; });
+        if (found == kept.end()) return nullptr;
+        auto client = std::move(found->client);
+        kept.erase(found);
+        return client;
+    }
+    void keep(std::string key, std::unique_ptr<httplib::ClientImpl> client, Steady::time_point now) {
+        kept.push_back({std::move(key), std::move(client), now});
+        if (kept.size() > kKeptPerSender) kept.erase(kept.begin());
+    }
+};
 
 std::vector<milliseconds> default_webhook_retry_delays() {
     using namespace std::chrono_literals;
@@ -73,6 +103,8 @@ void WebhookWorker::stop() {
     std::lock_guard lock(mutex_);
     senders_.clear();
     queue_.clear();
+    backlog_.clear();
+    unread_.clear();
     in_flight_.clear();
     finished_at_.clear();
     endpoint_in_flight_.clear();
@@ -101,20 +133,24 @@ void WebhookWorker::dispatch_loop() {
         const std::uint64_t read_from = finished_seq_;
         std::erase_if(finished_at_, [read_from](const auto& entry) { return entry.second <= read_from; });
         lock.unlock();
-        auto due = store_.due(clock_.now_ms(), std::max<std::size_t>(options_.per_endpoint, 1), kDueBatch);
+        const std::size_t window = std::max<std::size_t>(kReadPerEndpoint, options_.per_endpoint);
+        auto due = store_.due(clock_.now_ms(), window, kDueBatch);
         lock.lock();
         if (due) {
-            std::size_t queued = 0;
+            // The backlog is rebuilt from what the outbox says now: rows of deleted endpoints, rows already
+            // sent, and old secrets drop out of it here.
+            backlog_.clear();
+            unread_.clear();
+            read_cut_ = due->size() >= kDueBatch;
+            std::map<std::string, std::size_t> read;
             for (auto& delivery : *due) {
-                auto key = std::make_pair(delivery.event_id, delivery.endpoint_id);
+                if (++read[delivery.endpoint_id] >= window) unread_.insert(delivery.endpoint_id);
+                const auto key = std::make_pair(delivery.event_id, delivery.endpoint_id);
                 if (in_flight_.contains(key) || finished_at_.contains(key)) continue;
-                auto& busy = endpoint_in_flight_[delivery.endpoint_id];
-                if (busy >= cap_for(delivery.endpoint_id)) continue;
-                ++busy;
-                in_flight_.insert(std::move(key));
-                queue_.push_back(std::move(delivery));
-                ++queued;
+                backlog_[delivery.endpoint_id].push_back(std::move(delivery));
             }
+            std::size_t queued = 0;
+            for (const auto& [endpoint_id, count] : read) queued += start_backlog_locked(endpoint_id, nullptr);
             // One sender per delivery queued: waking them all would cost every idle sender a context switch.
             for (std::size_t i = 0; i < queued; ++i) send_wake_.notify_one();
         }
@@ -122,15 +158,43 @@ void WebhookWorker::dispatch_loop() {
     }
 }
 
+std::size_t WebhookWorker::start_backlog_locked(const std::string& endpoint_id, std::optional<DueDelivery>* next) {
+    const auto pending = backlog_.find(endpoint_id);
+    if (pending == backlog_.end()) return 0;
+    std::size_t queued = 0;
+    auto& busy = endpoint_in_flight_[endpoint_id];
+    while (!pending->second.empty() && busy < cap_for(endpoint_id)) {
+        DueDelivery delivery = std::move(pending->second.front());
+        pending->second.pop_front();
+        ++busy;
+        in_flight_.emplace(delivery.event_id, delivery.endpoint_id);
+        if (next && !*next) {
+            *next = std::move(delivery);
+        } else {
+            queue_.push_back(std::move(delivery));
+            ++queued;
+        }
+    }
+    if (busy == 0) endpoint_in_flight_.erase(endpoint_id);
+    if (pending->second.empty()) backlog_.erase(pending);
+    return queued;
+}
+
 void WebhookWorker::send_loop() {
+    Connections connections;
     std::unique_lock lock(mutex_);
+    std::optional<DueDelivery> next;
     for (;;) {
-        send_wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (stopping_) return;
-        DueDelivery delivery = std::move(queue_.front());
-        queue_.pop_front();
+        if (!next) {
+            send_wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (stopping_) return;
+            next = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        const DueDelivery delivery = std::move(*next);
+        next.reset();
         lock.unlock();
-        const auto record = attempt(delivery);
+        const auto record = attempt(delivery, &connections);
         lock.lock();
         // An attempt stop() aborted is not the receiver's failure: it stays due, as it was.
         if (!stopping_) {
@@ -150,12 +214,24 @@ void WebhookWorker::send_loop() {
         if (auto busy = endpoint_in_flight_.find(delivery.endpoint_id); busy != endpoint_in_flight_.end()) {
             if (--busy->second == 0) endpoint_in_flight_.erase(busy);
         }
-        poked_ = true;
-        dispatch_wake_.notify_one();
+        if (stopping_) return;
+        // The endpoint's next due row, from the backlog: this sender sends it, others take any the cap now
+        // allows besides (a recovered endpoint goes from one in flight back to per_endpoint).
+        const auto queued = start_backlog_locked(delivery.endpoint_id, &next);
+        for (std::size_t i = 0; i < queued; ++i) send_wake_.notify_one();
+        // Its backlog ran dry and the last read may have left some unread: read the outbox again.
+        if (!backlog_.contains(delivery.endpoint_id) && (read_cut_ || unread_.contains(delivery.endpoint_id))) {
+            unread_.erase(delivery.endpoint_id);
+            read_cut_ = false;
+            poked_ = true;
+            dispatch_wake_.notify_one();
+        }
     }
 }
 
-AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery) {
+AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery) { return attempt(delivery, nullptr); }
+
+AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, Connections* connections) {
     AttemptRecord record;
     record.event_id = delivery.event_id;
     record.endpoint_id = delivery.endpoint_id;
@@ -178,23 +254,37 @@ AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery) {
             webhook_signature_header(delivery.event_id, timestamp, delivery.body, delivery.secrets, signing_key_);
         if (!signature) return signature.error();
 
+        const auto open = [&] {
+            std::unique_ptr<httplib::ClientImpl> connection;
+            if (target->https) {
+                auto tls = std::make_unique<httplib::SSLClient>(target->host, target->port);
+                configure_tls(*tls, target->host, options_.ca_file);
+                connection = std::move(tls);
+            } else {
+                connection = std::make_unique<httplib::ClientImpl>(target->host, target->port);
+            }
+            connection->set_hostname_addr_map({{target->host, *address}});
+            connection->set_follow_location(false);
+            connection->set_keep_alive(connections != nullptr);
+            // Headers and body go out in separate writes: without this, a kept connection's body waits
+            // for the receiver's delayed ACK of the headers (40 ms on Linux).
+            connection->set_tcp_nodelay(true);
+            const auto seconds = [](milliseconds ms) {
+                return std::make_pair(ms.count() / 1000, (ms.count() % 1000) * 1000);
+            };
+            const auto [connect_s, connect_us] = seconds(options_.connect_timeout);
+            const auto [io_s, io_us] = seconds(options_.timeout);
+            connection->set_connection_timeout(connect_s, connect_us);
+            connection->set_read_timeout(io_s, io_us);
+            connection->set_write_timeout(io_s, io_us);
+            return connection;
+        };
+        const std::string key =
+            (target->https ? "https://" : "http://") + target->host + ":" + std::to_string(target->port) + "@" + *address;
         std::unique_ptr<httplib::ClientImpl> connection;
-        if (target->https) {
-            auto tls = std::make_unique<httplib::SSLClient>(target->host, target->port);
-            configure_tls(*tls, target->host, options_.ca_file);
-            connection = std::move(tls);
-        } else {
-            connection = std::make_unique<httplib::ClientImpl>(target->host, target->port);
-        }
-        connection->set_hostname_addr_map({{target->host, *address}});
-        connection->set_follow_location(false);
-        connection->set_keep_alive(false);
-        const auto seconds = [](milliseconds ms) { return std::make_pair(ms.count() / 1000, (ms.count() % 1000) * 1000); };
-        const auto [connect_s, connect_us] = seconds(options_.connect_timeout);
-        const auto [io_s, io_us] = seconds(options_.timeout);
-        connection->set_connection_timeout(connect_s, connect_us);
-        connection->set_read_timeout(io_s, io_us);
-        connection->set_write_timeout(io_s, io_us);
+        if (connections) connection = connections->take(key, started);
+        bool reused = connection != nullptr;
+        if (!connection) connection = open();
 
         httplib::Request request;
         request.method = "POST";
@@ -217,25 +307,37 @@ AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery) {
             // Enough of the answer, or too long spent on it: the status is already known.
             return excerpt.size() < models::kMaxResponseExcerptBytes && Steady::now() - started < options_.timeout;
         };
-        {
-            std::lock_guard lock(mutex_);
-            if (stopping_) return fail(ErrorCode::EndpointUnreachable, "stopping");
-            connections_.insert(connection.get());
+        for (;;) {
+            {
+                std::lock_guard lock(mutex_);
+                if (stopping_) return fail(ErrorCode::EndpointUnreachable, "stopping");
+                connections_.insert(connection.get());
+            }
+            httplib::Response response;
+            httplib::Error error = httplib::Error::Success;
+            const bool sent = connection->send(request, response, error);
+            {
+                std::lock_guard lock(mutex_);
+                connections_.erase(connection.get());
+            }
+            if (status) {
+                attempt.status_code = *status;
+                if (!excerpt.empty()) attempt.response_excerpt = std::move(excerpt);
+                // Read to its end: the connection can carry the endpoint's next delivery.
+                if (connections && sent) connections->keep(key, std::move(connection), Steady::now());
+                return {};
+            }
+            // A kept connection the server closed as this request went out: once more on a new one
+            // (receivers deduplicate on webhook-id, as for any retry).
+            if (reused && (error == httplib::Error::Write || error == httplib::Error::Read ||
+                           error == httplib::Error::Connection)) {
+                reused = false;
+                connection = open();
+                continue;
+            }
+            return fail(ErrorCode::EndpointUnreachable,
+                        sent ? std::string("no answer") : "no answer: " + httplib::to_string(error));
         }
-        httplib::Response response;
-        httplib::Error error = httplib::Error::Success;
-        const bool sent = connection->send(request, response, error);
-        {
-            std::lock_guard lock(mutex_);
-            connections_.erase(connection.get());
-        }
-        if (status) {
-            attempt.status_code = *status;
-            if (!excerpt.empty()) attempt.response_excerpt = std::move(excerpt);
-            return {};
-        }
-        return fail(ErrorCode::EndpointUnreachable,
-                    sent ? std::string("no answer") : "no answer: " + httplib::to_string(error));
     };
     if (auto sent = send(); !sent) attempt.error = sent.error().message;
     attempt.latency_ms = std::chrono::duration_cast<milliseconds>(Steady::now() - started).count();

@@ -1,10 +1,14 @@
 // server/webhooks/webhook_worker.h: sends the webhook outbox (store/webhook_store.h).
 //
-// One dispatcher thread reads what is due and hands it to a pool of sender threads, at most
-// `per_endpoint` in flight per endpoint (one while the endpoint's last attempt failed), so a slow or dead
-// endpoint holds at most that many senders for at most `timeout` each and never the whole pool. Each attempt
-// is signed afresh (webhooks/signing.h; the webhook-id is the event id, the same on every attempt), posted to
-// the address its URL policy allowed (webhooks/url_policy.h) and logged; a 2xx answer delivers, anything else
+// One dispatcher thread reads what is due and hands it to a pool of sender threads, at most `per_endpoint` in
+// flight per endpoint (one while the endpoint's last attempt failed), so a slow or dead endpoint holds at
+// most that many senders for at most `timeout` each and never the whole pool. What is due beyond an
+// endpoint's cap waits in memory (its backlog); a sender that finishes takes the next one of its endpoint
+// from there itself, so the outbox is read once per poll, poke or drained backlog rather than once per
+// delivery, and the backlog is rebuilt from the outbox at every read (never more stale than a poll). Each
+// attempt is signed afresh (webhooks/signing.h; the webhook-id is the event id, the same on every attempt),
+// posted to the address its URL policy allowed (webhooks/url_policy.h; a sender keeps a connection open for
+// its next delivery to the same address for up to 2 s) and logged; a 2xx answer delivers, anything else
 // retries after the next delay of the schedule, jittered down by up to a quarter, and after the last one the
 // delivery is FAILED (a merchant can redeliver it by hand).
 // At-least-once: an attempt in flight when the process dies is due again after a restart, with the same
@@ -19,6 +23,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -61,16 +66,23 @@ public:
     void start();
     // Aborts attempts in flight (they stay due: nothing is recorded for them) and joins the threads.
     void stop();
-    // Something may have become due (an event written, a redelivery): look now rather than at the next poll.
+    // Something may have become due (an event written, a redelivery) or changed (an endpoint deleted or its
+    // secret rotated): read the outbox now rather than at the next poll.
     void poke();
 
-    // One attempt at `delivery`, without recording it (the senders record it; tests call it directly).
+    // One attempt at `delivery` on a connection of its own, without recording it (the senders record it,
+    // on connections they keep open for the next delivery to the same place; tests call it directly).
     AttemptRecord attempt(const DueDelivery& delivery);
 
 private:
+    struct Connections;  // one sender's kept-alive connections (webhook_worker.cpp)
+    AttemptRecord attempt(const DueDelivery& delivery, Connections* connections);
     void dispatch_loop();
     void send_loop();
     std::size_t cap_for(const std::string& endpoint_id) const;
+    // With the lock held: moves backlog rows of `endpoint_id` in flight while its cap allows; the first
+    // goes to `next` when given (the calling sender sends it), the rest to the queue. Returns how many queued.
+    std::size_t start_backlog_locked(const std::string& endpoint_id, std::optional<DueDelivery>* next);
 
     WebhookStore& store_;
     const Clock& clock_;
@@ -84,6 +96,12 @@ private:
     bool stopping_ = false;
     bool poked_ = false;
     std::deque<DueDelivery> queue_;
+    // Due rows of the last outbox read that wait for their endpoint's cap, in due order, by endpoint.
+    std::map<std::string, std::deque<DueDelivery>> backlog_;
+    // Endpoints whose last read may have left due rows unread (it filled the per-endpoint window, or the
+    // whole read was cut at its limit): when their backlog runs dry the outbox is read again.
+    std::set<std::string> unread_;
+    bool read_cut_ = false;
     std::set<std::pair<std::string, std::string>> in_flight_;  // (event, endpoint)
     // Attempts finished (recorded) since the dispatcher's last read of the outbox, by when they finished.
     std::uint64_t finished_seq_ = 0;

@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "encoding/base64.h"
@@ -166,13 +167,14 @@ public:
         std::string signature;
         std::string body;
         int answered = 0;
+        int remote_port = 0;  // one per connection
     };
 
     Receiver() {
         const auto handle = [this](const httplib::Request& req, httplib::Response& res) {
             std::unique_lock lock(mutex_);
             Delivery d{req.path, req.get_header_value("webhook-id"), req.get_header_value("webhook-timestamp"),
-                       req.get_header_value("webhook-signature"), req.body, 0};
+                       req.get_header_value("webhook-signature"), req.body, 0, req.remote_port};
             if (req.path == "/hang") {
                 ++hanging_;
                 changed_.notify_all();
@@ -203,6 +205,8 @@ public:
         thread_.join();
     }
     std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+    // How long the receiver keeps an idle connection open before closing it (without telling the sender).
+    void keep_alive_timeout(std::chrono::seconds timeout) { server_.set_keep_alive_timeout(timeout.count()); }
     void fail_first(int n) {
         std::lock_guard lock(mutex_);
         fail_first_ = served_ + n;
@@ -248,6 +252,7 @@ protected:
         config.webhooks.retry_delays = {1s, 2s, 4s};  // on the manual clock: tests advance it
         config.webhooks.poll_interval = 10ms;
         config.webhooks.timeout = 30s;
+        config.public_rate_limit.refill_per_second = 0;  // one test client pays for dozens of checkouts
     }
 
     nlohmann::json create_endpoint(const std::string& url, const nlohmann::json& events = {"payment.confirmed"}) {
@@ -448,6 +453,47 @@ TEST_F(WebhooksTest, AHangingEndpointHoldsItsOwnSendersOnlyAndOtherEndpointsStil
     EXPECT_TRUE(receiver_.on("/hang").empty());
     receiver_.release();
     ASSERT_TRUE(wait_until([&] { return receiver_.on("/hang").size() == events.size(); }));
+}
+
+// More deliveries due to one endpoint than the worker reads at once (its window is 32): its senders work through
+// the backlog, the outbox is read again when it runs dry, and every event arrives exactly once, over connections
+// the senders keep open rather than one per delivery.
+TEST_F(WebhooksTest, ABacklogLongerThanOneReadArrivesOnceEachOverKeptConnections) {
+    create_endpoint(receiver_.url("/hang"));
+    std::set<std::string> events;
+    for (int i = 0; i < 40; ++i) events.insert(confirmed_payment_event());
+    ASSERT_TRUE(wait_until([&] { return receiver_.hanging() == static_cast<int>(WebhookOptions{}.per_endpoint); }));
+    receiver_.release();
+    ASSERT_TRUE(wait_until([&] { return receiver_.on("/hang").size() >= events.size(); }));
+    std::set<std::string> arrived;
+    std::set<int> connections;
+    for (const auto& d : receiver_.on("/hang")) {
+        EXPECT_TRUE(arrived.insert(d.id).second) << "twice: " << d.id;
+        connections.insert(d.remote_port);
+    }
+    EXPECT_EQ(arrived, events);
+    // httplib's receiver closes a connection after its fifth request: at least 8 connections, far fewer than 40.
+    EXPECT_LE(connections.size(), events.size() / 2) << connections.size() << " connections";
+}
+
+// A kept connection the receiver closed while it sat idle is replaced: the next delivery still succeeds at its
+// first attempt.
+TEST_F(WebhooksTest, AKeptConnectionTheReceiverClosedIsReplacedWithoutAFailedAttempt) {
+    receiver_.keep_alive_timeout(1s);
+    create_endpoint(receiver_.url("/hook"));
+    const auto first = confirmed_payment_event();
+    ASSERT_TRUE(wait_until([&] { return receiver_.on("/hook").size() == 1; }));
+    // Longer than the receiver keeps it, shorter than the sender would (2 s).
+    std::this_thread::sleep_for(1500ms);
+    const auto second = confirmed_payment_event();
+    ASSERT_TRUE(wait_until([&] { return deliveries(second)[0]["status"] == "DELIVERED"; }));
+    const auto logged = deliveries(second)[0];
+    ASSERT_EQ(logged["attempts"].size(), 1u) << logged.dump();
+    EXPECT_EQ(logged["attempts"][0]["status_code"], 200);
+    const auto got = receiver_.on("/hook");
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[1].id, second);
+    EXPECT_NE(got[0].remote_port, got[1].remote_port);
 }
 
 // The membership lifecycle's events: the watcher announces grace and expiry once each, in order, and a renewal
