@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -83,8 +84,9 @@ public:
     [[nodiscard]] virtual Result<std::vector<DueDelivery>> due(std::int64_t now_ms,
                                                                std::size_t per_endpoint,
                                                                std::size_t limit) = 0;
-    // Logs the attempt and moves the delivery on, unless a redelivery restarted it meanwhile.
-    [[nodiscard]] virtual Status record_attempt(const AttemptRecord& record, std::int64_t now_ms) = 0;
+    // Logs each attempt and moves its delivery on (unless a redelivery restarted it meanwhile), all in one
+    // durable write: all of them or, on an error, none (those deliveries stay due and go again).
+    [[nodiscard]] virtual Status record_attempts(std::span<const AttemptRecord> records, std::int64_t now_ms) = 0;
 
     // The deliveries of one of the merchant's events, each with its attempts; not_found for an unknown
     // event or another merchant's.

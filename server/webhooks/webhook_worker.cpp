@@ -83,7 +83,9 @@ void WebhookWorker::start() {
     if (running_) return;
     running_ = true;
     stopping_ = false;
+    senders_done_ = false;
     dispatcher_ = std::thread([this] { dispatch_loop(); });
+    recorder_ = std::thread([this] { record_loop(); });
     for (std::size_t i = 0; i < std::max<std::size_t>(options_.threads, 1); ++i) {
         senders_.emplace_back([this] { send_loop(); });
     }
@@ -100,12 +102,20 @@ void WebhookWorker::stop() {
     send_wake_.notify_all();
     if (dispatcher_.joinable()) dispatcher_.join();
     for (auto& sender : senders_) sender.join();
+    // Attempts that finished are written before the worker ends: a restart does not send them again.
+    {
+        std::lock_guard lock(mutex_);
+        senders_done_ = true;
+    }
+    record_wake_.notify_all();
+    if (recorder_.joinable()) recorder_.join();
     std::lock_guard lock(mutex_);
     senders_.clear();
     queue_.clear();
     backlog_.clear();
     unread_.clear();
     in_flight_.clear();
+    unrecorded_.clear();
     finished_at_.clear();
     endpoint_in_flight_.clear();
     running_ = false;
@@ -194,23 +204,22 @@ void WebhookWorker::send_loop() {
         const DueDelivery delivery = std::move(*next);
         next.reset();
         lock.unlock();
-        const auto record = attempt(delivery, &connections);
+        auto record = attempt(delivery, &connections);
         lock.lock();
-        // An attempt stop() aborted is not the receiver's failure: it stays due, as it was.
-        if (!stopping_) {
-            lock.unlock();
-            const auto recorded = store_.record_attempt(record, clock_.now_ms());
-            (void)recorded;  // a failed write leaves the delivery PENDING and due: it is simply tried again
-            lock.lock();
-        }
         const bool failed = record.next_status != models::WebhookDeliveryStatus::Delivered;
         if (failed) {
             failing_endpoints_.insert(delivery.endpoint_id);
         } else {
             failing_endpoints_.erase(delivery.endpoint_id);
         }
-        in_flight_.erase({delivery.event_id, delivery.endpoint_id});
-        finished_at_[{delivery.event_id, delivery.endpoint_id}] = ++finished_seq_;
+        if (stopping_) {
+            // An attempt stop() aborted is not the receiver's failure: it stays due, as it was.
+            in_flight_.erase({delivery.event_id, delivery.endpoint_id});
+        } else {
+            // The recorder writes it; the row stays in flight (skipped by outbox reads) until it has.
+            unrecorded_.push_back(std::move(record));
+            record_wake_.notify_one();
+        }
         if (auto busy = endpoint_in_flight_.find(delivery.endpoint_id); busy != endpoint_in_flight_.end()) {
             if (--busy->second == 0) endpoint_in_flight_.erase(busy);
         }
@@ -225,6 +234,26 @@ void WebhookWorker::send_loop() {
             read_cut_ = false;
             poked_ = true;
             dispatch_wake_.notify_one();
+        }
+    }
+}
+
+void WebhookWorker::record_loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        record_wake_.wait(lock, [this] { return senders_done_ || !unrecorded_.empty(); });
+        if (unrecorded_.empty()) return;
+        // Whatever finished meanwhile, in one write (one commit and one flush for the lot).
+        std::vector<AttemptRecord> batch;
+        batch.swap(unrecorded_);
+        lock.unlock();
+        const auto recorded = store_.record_attempts(batch, clock_.now_ms());
+        (void)recorded;  // a failed write leaves the deliveries PENDING and due: they are simply tried again
+        lock.lock();
+        for (const auto& record : batch) {
+            const auto key = std::make_pair(record.event_id, record.endpoint_id);
+            in_flight_.erase(key);
+            finished_at_[key] = ++finished_seq_;
         }
     }
 }

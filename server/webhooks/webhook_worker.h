@@ -8,9 +8,11 @@
 // delivery, and the backlog is rebuilt from the outbox at every read (never more stale than a poll). Each
 // attempt is signed afresh (webhooks/signing.h; the webhook-id is the event id, the same on every attempt),
 // posted to the address its URL policy allowed (webhooks/url_policy.h; a sender keeps a connection open for
-// its next delivery to the same address for up to 2 s) and logged; a 2xx answer delivers, anything else
-// retries after the next delay of the schedule, jittered down by up to a quarter, and after the last one the
-// delivery is FAILED (a merchant can redeliver it by hand).
+// its next delivery to the same address for up to 2 s) and logged by one recorder thread, which writes
+// whatever finished meanwhile in one durable write (the row counts as in flight until then, so no read sees
+// it due again); senders thus never hold the database. A 2xx answer delivers, anything else retries after the
+// next delay of the schedule, jittered down by up to a quarter, and after the last one the delivery is FAILED
+// (a merchant can redeliver it by hand).
 // At-least-once: an attempt in flight when the process dies is due again after a restart, with the same
 // webhook-id, so receivers deduplicate on it.
 // Must never: follow a redirect, send to an address the policy refuses, or hold its mutex during I/O.
@@ -79,6 +81,7 @@ private:
     AttemptRecord attempt(const DueDelivery& delivery, Connections* connections);
     void dispatch_loop();
     void send_loop();
+    void record_loop();
     std::size_t cap_for(const std::string& endpoint_id) const;
     // With the lock held: moves backlog rows of `endpoint_id` in flight while its cap allows; the first
     // goes to `next` when given (the calling sender sends it), the rest to the queue. Returns how many queued.
@@ -92,8 +95,10 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable dispatch_wake_;
     std::condition_variable send_wake_;
+    std::condition_variable record_wake_;
     bool running_ = false;
     bool stopping_ = false;
+    bool senders_done_ = false;  // stop() joined the senders: the recorder writes what is left and ends
     bool poked_ = false;
     std::deque<DueDelivery> queue_;
     // Due rows of the last outbox read that wait for their endpoint's cap, in due order, by endpoint.
@@ -102,7 +107,9 @@ private:
     // whole read was cut at its limit): when their backlog runs dry the outbox is read again.
     std::set<std::string> unread_;
     bool read_cut_ = false;
-    std::set<std::pair<std::string, std::string>> in_flight_;  // (event, endpoint)
+    std::set<std::pair<std::string, std::string>> in_flight_;  // (event, endpoint), until its attempt is recorded
+    // Finished attempts the recorder has yet to write (their rows stay in flight until it has).
+    std::vector<AttemptRecord> unrecorded_;
     // Attempts finished (recorded) since the dispatcher's last read of the outbox, by when they finished.
     std::uint64_t finished_seq_ = 0;
     std::map<std::pair<std::string, std::string>, std::uint64_t> finished_at_;
@@ -110,6 +117,7 @@ private:
     std::set<std::string> failing_endpoints_;  // last attempt failed: one at a time
     std::set<httplib::ClientImpl*> connections_;  // open attempts, aborted by stop()
     std::thread dispatcher_;
+    std::thread recorder_;
     std::vector<std::thread> senders_;
 };
 

@@ -211,33 +211,37 @@ Result<std::vector<DueDelivery>> SqliteWebhookStore::due(std::int64_t now_ms, st
     return due;
 }
 
-Status SqliteWebhookStore::record_attempt(const AttemptRecord& r, std::int64_t now_ms) {
+Status SqliteWebhookStore::record_attempts(std::span<const AttemptRecord> records, std::int64_t now_ms) {
+    if (records.empty()) return {};
     return group_commit_.run([&](Database& db) -> Status {
-        auto log = db.prepare(
-            "INSERT INTO webhook_attempts(event_id, endpoint_id, attempted_at, status_code, latency_ms, error,"
-            " response_excerpt) VALUES(?, ?, ?, ?, ?, ?, ?)");
-        if (!log) return log.error();
-        std::optional<std::int64_t> code;
-        if (r.attempt.status_code) code = *r.attempt.status_code;
-        log->bind(1, std::string_view(r.event_id))
-            .bind(2, std::string_view(r.endpoint_id))
-            .bind(3, r.attempt.attempted_at_ms)
-            .bind(4, code)
-            .bind(5, r.attempt.latency_ms)
-            .bind(6, r.attempt.error)
-            .bind(7, r.attempt.response_excerpt);
-        HILT_TRY(log->run());
-        auto next = db.prepare(
-            "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ?"
-            " WHERE event_id = ? AND endpoint_id = ? AND status = 'PENDING' AND attempts = ?");
-        if (!next) return next.error();
-        next->bind(1, to_string(r.next_status))
-            .bind(2, r.next_attempt_at)
-            .bind(3, now_ms)
-            .bind(4, std::string_view(r.event_id))
-            .bind(5, std::string_view(r.endpoint_id))
-            .bind(6, r.attempts_before);
-        return next->run();
+        for (const auto& r : records) {
+            auto log = db.prepare(
+                "INSERT INTO webhook_attempts(event_id, endpoint_id, attempted_at, status_code, latency_ms, error,"
+                " response_excerpt) VALUES(?, ?, ?, ?, ?, ?, ?)");
+            if (!log) return log.error();
+            std::optional<std::int64_t> code;
+            if (r.attempt.status_code) code = *r.attempt.status_code;
+            log->bind(1, std::string_view(r.event_id))
+                .bind(2, std::string_view(r.endpoint_id))
+                .bind(3, r.attempt.attempted_at_ms)
+                .bind(4, code)
+                .bind(5, r.attempt.latency_ms)
+                .bind(6, r.attempt.error)
+                .bind(7, r.attempt.response_excerpt);
+            HILT_TRY(log->run());
+            auto next = db.prepare(
+                "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?,"
+                " updated_at = ? WHERE event_id = ? AND endpoint_id = ? AND status = 'PENDING' AND attempts = ?");
+            if (!next) return next.error();
+            next->bind(1, to_string(r.next_status))
+                .bind(2, r.next_attempt_at)
+                .bind(3, now_ms)
+                .bind(4, std::string_view(r.event_id))
+                .bind(5, std::string_view(r.endpoint_id))
+                .bind(6, r.attempts_before);
+            HILT_TRY(next->run());
+        }
+        return {};
     });
 }
 
