@@ -1,6 +1,7 @@
 // server/chain/sandbox_ledger.cpp: the sandbox's accounts and its small runtime. The checks and
 // their order follow the programs' processors (system processor.rs, spl-token processor.rs
-// process_transfer / process_approve / process_revoke, associated-token-account processor.rs,
+// process_transfer / process_approve / process_revoke / process_close_account,
+// associated-token-account processor.rs,
 // memo entrypoint.rs, compute-budget instruction_details.rs); error names are the runtime's own
 // (InstructionError / TokenError / TransactionError variant names).
 #include "chain/sandbox_ledger.h"
@@ -25,6 +26,7 @@ constexpr std::uint64_t kCostTokenTransfer = 4'600;
 constexpr std::uint64_t kCostTokenTransferChecked = 6'200;
 constexpr std::uint64_t kCostTokenApprove = 2'900;
 constexpr std::uint64_t kCostTokenRevoke = 2'700;
+constexpr std::uint64_t kCostTokenCloseAccount = 2'900;
 constexpr std::uint64_t kCostAtaCreate = 21'000;
 constexpr std::uint64_t kCostAtaExisting = 4'000;
 constexpr std::uint64_t kCostMemo = 1'000;
@@ -39,6 +41,7 @@ constexpr std::uint64_t kHeapFrameGranularity = 1024;
 constexpr std::uint8_t kTokenTransfer = 3;
 constexpr std::uint8_t kTokenApprove = 4;
 constexpr std::uint8_t kTokenRevoke = 5;
+constexpr std::uint8_t kTokenCloseAccount = 9;
 constexpr std::uint8_t kTokenTransferChecked = 12;
 constexpr std::uint8_t kTokenApproveChecked = 13;
 
@@ -284,6 +287,43 @@ Outcome run_token_revoke(const ResolvedInstruction& ix, Workspace& ws, std::uint
     return std::nullopt;
 }
 
+// CloseAccount: account (w), destination (w), owner (s). Only an empty account closes (a native
+// wSOL account, which may close with a balance, does not exist here); its rent lamports go to the
+// destination and the account is gone (Solana purges an account left with no lamports). No close
+// authority is modelled, so the authority is always the owner.
+Outcome run_token_close_account(const ResolvedInstruction& ix, Workspace& ws, std::uint64_t& cost,
+                                std::vector<std::string>& logs) {
+    cost = kCostTokenCloseAccount;
+    logs.push_back("Program log: Instruction: CloseAccount");
+    if (ix.accounts.size() < 3) {
+        return failure("NotEnoughAccountKeys", "CloseAccount lacks accounts");
+    }
+    const PublicKey& key = *ix.accounts[0].key;
+    const PublicKey& destination_key = *ix.accounts[1].key;
+    if (key == destination_key) {
+        return failure("InvalidAccountData", "CloseAccount: the destination is the account itself");
+    }
+    SandboxAccount* account = nullptr;
+    if (auto failed = load_token_account(ws, key, "closed", account)) return failed;
+    const TokenAccountState& state = *account->token_account;
+    if (state.amount != 0) {
+        return failure("NonNativeHasBalance", "CloseAccount: the account still holds " +
+                                                  std::to_string(state.amount) + " tokens");
+    }
+    if (auto failed = check_owner(state, ix.accounts[2])) return failed;
+    if (!ix.accounts[0].is_writable || !ix.accounts[1].is_writable) {
+        return failure("ReadonlyLamportChange",
+                       "CloseAccount: the account and the destination must be writable");
+    }
+    SandboxAccount& destination = ws.account(destination_key);
+    if (destination.lamports > UINT64_MAX - account->lamports) {
+        return failure("Overflow", "CloseAccount: the destination's lamports would overflow");
+    }
+    destination.lamports += account->lamports;
+    *account = SandboxAccount{};  // no lamports, no data, System-owned: the ledger drops it
+    return std::nullopt;
+}
+
 Outcome run_token(const ResolvedInstruction& ix, Workspace& ws, std::uint64_t& cost,
                   std::vector<std::string>& logs) {
     if (ix.data.empty()) return failure("InvalidInstructionData", "empty Token instruction");
@@ -296,10 +336,12 @@ Outcome run_token(const ResolvedInstruction& ix, Workspace& ws, std::uint64_t& c
             return run_token_approve(ix, ws, cost, logs);
         case kTokenRevoke:
             return run_token_revoke(ix, ws, cost, logs);
+        case kTokenCloseAccount:
+            return run_token_close_account(ix, ws, cost, logs);
         default:
             return failure("UnsupportedInstruction",
                            "the sandbox's Token program runs Transfer, TransferChecked, Approve, "
-                           "ApproveChecked and Revoke, not instruction " +
+                           "ApproveChecked, Revoke and CloseAccount, not instruction " +
                                std::to_string(ix.data[0]));
     }
 }

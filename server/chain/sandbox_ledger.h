@@ -4,9 +4,9 @@
 //
 // Owns: fee computation (base fee per signature plus the ComputeBudget priority fee), fee-payer
 // checks, atomic execution of System transfer, SPL Token Transfer / TransferChecked / Approve /
-// ApproveChecked / Revoke, Associated Token Account Create / CreateIdempotent, Memo and
-// ComputeBudget, the rent rules of created accounts, and the pre/post balances RPC reports. Must
-// never: lock, read a clock, verify signatures or blockhashes (SandboxChain does), or leave a
+// ApproveChecked / Revoke / CloseAccount, Associated Token Account Create / CreateIdempotent, Memo
+// and ComputeBudget, the rent rules of created accounts, and the pre/post balances RPC reports.
+// Must never: lock, read a clock, verify signatures or blockhashes (SandboxChain does), or leave a
 // failed transaction's instruction effects behind (only its fee is charged).
 //
 // Simplifications (documented, deliberate):

@@ -57,8 +57,10 @@ Instruction legacy_token_transfer(const PublicKey& source, const PublicKey& dest
     return ix;
 }
 
-Instruction token_approve(const PublicKey& source, const PublicKey& delegate,
-                          const PublicKey& owner, std::uint64_t amount) {
+// Token instructions written out byte by byte, not with the shared builders, so that the sandbox
+// is checked against an independent encoding (and a builder's name never clashes with these).
+Instruction raw_token_approve(const PublicKey& source, const PublicKey& delegate,
+                              const PublicKey& owner, std::uint64_t amount) {
     Instruction ix{programs::kToken,
                    {{source, false, true}, {delegate, false, false}, {owner, true, false}},
                    {4}};
@@ -66,8 +68,16 @@ Instruction token_approve(const PublicKey& source, const PublicKey& delegate,
     return ix;
 }
 
-Instruction token_revoke(const PublicKey& source, const PublicKey& owner) {
+Instruction raw_token_revoke(const PublicKey& source, const PublicKey& owner) {
     return Instruction{programs::kToken, {{source, false, true}, {owner, true, false}}, {5}};
+}
+
+// CloseAccount (tag 9): account (w), destination (w), owner (s); the data is the tag alone.
+Instruction raw_token_close_account(const PublicKey& account, const PublicKey& destination,
+                                    const PublicKey& owner) {
+    return Instruction{programs::kToken,
+                       {{account, false, true}, {destination, false, true}, {owner, true, false}},
+                       {9}};
 }
 
 class SandboxTest : public ::testing::Test {
@@ -521,8 +531,9 @@ TEST_F(SandboxTest, ADelegateMaySpendUpToItsAllowanceUntilRevoked) {
     const Wallet service = funded(kSol);
     const Wallet merchant = funded(kSol, 1);
     const PublicKey source = ata_of(subscriber.key);
-    EXPECT_EQ(outcome(land({token_approve(source, service.key, subscriber.key, 300)}, subscriber)),
-              "");
+    EXPECT_EQ(
+        outcome(land({raw_token_approve(source, service.key, subscriber.key, 300)}, subscriber)),
+        "");
     auto approved = state(source);
     ASSERT_TRUE(approved && approved->token_account);
     EXPECT_EQ(approved->token_account->delegate, service.key);
@@ -536,12 +547,67 @@ TEST_F(SandboxTest, ADelegateMaySpendUpToItsAllowanceUntilRevoked) {
     EXPECT_EQ(outcome(pull(200)), "");
     EXPECT_EQ(state(source)->token_account->delegated_amount, 100u);
     EXPECT_EQ(outcome(pull(101)), "InsufficientFunds");
-    EXPECT_EQ(outcome(land({token_approve(source, service.key, service.key, 5)}, service)),
+    EXPECT_EQ(outcome(land({raw_token_approve(source, service.key, service.key, 5)}, service)),
               "OwnerMismatch");
-    EXPECT_EQ(outcome(land({token_revoke(source, subscriber.key)}, subscriber)), "");
+    EXPECT_EQ(outcome(land({raw_token_revoke(source, subscriber.key)}, subscriber)), "");
     EXPECT_FALSE(state(source)->token_account->delegate.has_value());
     EXPECT_EQ(outcome(pull(1)), "OwnerMismatch");
     EXPECT_EQ(tokens(source), 800u);
+}
+
+TEST_F(SandboxTest, AnEmptyTokenAccountClosesToItsDestinationAndIsGone) {
+    const Wallet holder = funded(kSol, 250);
+    const Wallet merchant = funded(kSol, 1);
+    const Wallet stranger = funded(kSol);
+    const PublicKey account = ata_of(holder.key);
+    const PublicKey usdc = SandboxChain::usdc_mint();
+
+    EXPECT_EQ(outcome(land({raw_token_close_account(account, holder.key, holder.key)}, holder)),
+              "NonNativeHasBalance")
+        << "a balance of 250 keeps the account open";
+    EXPECT_EQ(tokens(account), 250u);
+    EXPECT_EQ(outcome(land({usdc_transfer(holder, merchant.key, 250)}, holder)), "");
+    EXPECT_EQ(
+        outcome(land({raw_token_close_account(account, stranger.key, stranger.key)}, stranger)),
+        "OwnerMismatch")
+        << "only the owner closes";
+    Instruction unsigned_owner = raw_token_close_account(account, stranger.key, holder.key);
+    unsigned_owner.accounts[2].is_signer = false;
+    EXPECT_EQ(outcome(land({unsigned_owner}, stranger)), "MissingRequiredSignature");
+    EXPECT_EQ(outcome(land({raw_token_close_account(account, account, holder.key)}, holder)),
+              "InvalidAccountData")
+        << "the destination cannot be the account itself";
+    ASSERT_TRUE(state(account).has_value()) << "no failed close may remove the account";
+
+    const std::uint64_t stranger_before = lamports(stranger.key);
+    const std::uint64_t holder_before = lamports(holder.key);
+    chain.advance_slots(1);
+    const std::string closed =
+        land({raw_token_close_account(account, stranger.key, holder.key)}, holder);
+    EXPECT_EQ(outcome(closed), "");
+    EXPECT_EQ(lamports(stranger.key), stranger_before + kRentTokenAccount)
+        << "the account's rent goes to the destination";
+    EXPECT_EQ(lamports(holder.key), holder_before - kFee);
+    EXPECT_FALSE(state(account).has_value()) << "a closed account reads as not found";
+    EXPECT_TRUE(state(account, Commitment::Confirmed).has_value())
+        << "until its slot is confirmed, the confirmed view still has it";
+    chain.advance_slots(1);
+    EXPECT_FALSE(state(account, Commitment::Confirmed).has_value());
+    EXPECT_EQ(outcome(land({raw_token_close_account(account, holder.key, holder.key)}, holder)),
+              "AccountNotFound")
+        << "closing it twice";
+    EXPECT_EQ(outcome(land({usdc_transfer(merchant, holder.key, 1)}, merchant)), "AccountNotFound")
+        << "tokens cannot be sent to a closed account";
+
+    // The same address can be created again, empty, by anyone who pays its rent.
+    auto recreate =
+        solana::create_associated_token_account_idempotent(holder.key, holder.key, usdc);
+    ASSERT_TRUE(recreate) << describe(recreate.error());
+    EXPECT_EQ(outcome(land({*recreate}, holder)), "");
+    auto reopened = state(account);
+    ASSERT_TRUE(reopened && reopened->token_account);
+    EXPECT_EQ(reopened->token_account->amount, 0u);
+    EXPECT_FALSE(reopened->token_account->delegate.has_value());
 }
 
 TEST_F(SandboxTest, AnUnsupportedTokenInstructionOrProgramIsNamed) {
