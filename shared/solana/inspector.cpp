@@ -40,6 +40,49 @@ void set_once(std::optional<T>& slot, T value, bool& duplicate) {
     slot = value;
 }
 
+void mark_unrecognized(InstructionSummary& summary, const Error& error) {
+    summary.kind = InstructionKind::Unrecognized;
+    summary.problem = error.message;
+}
+
+// An SPL Token (or Token-2022) instruction: an approval, a revoke or a transfer; anything else is
+// Unrecognized. A decoder refuses another kind with invalid_value, so the first one that answers
+// otherwise owns the instruction and a malformed approval reports the approval's problem.
+void classify_token(const ResolvedInstruction& instruction, std::size_t index,
+                    InstructionSummary& summary, TransactionReport& report) {
+    if (auto approve = decode_token_approve(instruction);
+        approve || approve.error().code != ErrorCode::InvalidValue) {
+        if (!approve) return mark_unrecognized(summary, approve.error());
+        summary.kind =
+            approve->checked ? InstructionKind::TokenApproveChecked : InstructionKind::TokenApprove;
+        TokenApprovalReport entry{*approve};
+        entry.instruction_index = index;
+        entry.verifiable = entry.source && entry.delegate && entry.owner &&
+                           (!entry.checked || entry.mint.has_value());
+        report.token_approvals.push_back(std::move(entry));
+        return;
+    }
+    if (auto revoke = decode_token_revoke(instruction);
+        revoke || revoke.error().code != ErrorCode::InvalidValue) {
+        if (!revoke) return mark_unrecognized(summary, revoke.error());
+        summary.kind = InstructionKind::TokenRevoke;
+        TokenRevokeReport entry{*revoke};
+        entry.instruction_index = index;
+        report.token_revokes.push_back(std::move(entry));
+        return;
+    }
+    auto transfer = decode_token_transfer(instruction);
+    if (!transfer) return mark_unrecognized(summary, transfer.error());
+    summary.kind =
+        transfer->checked ? InstructionKind::TokenTransferChecked : InstructionKind::TokenTransfer;
+    TokenTransferReport entry{*transfer};
+    entry.instruction_index = index;
+    entry.verifiable = entry.source && entry.destination && entry.authority &&
+                       (!entry.checked || entry.mint.has_value());
+    add_references(entry.extra_accounts, report.references);
+    report.token_transfers.push_back(std::move(entry));
+}
+
 // Fills summary.kind and the report's typed lists for one instruction.
 void classify(const ResolvedInstruction& instruction, std::size_t index,
               InstructionSummary& summary, TransactionReport& report) {
@@ -62,16 +105,7 @@ void classify(const ResolvedInstruction& instruction, std::size_t index,
         add_references(entry.extra_accounts, report.references);
         report.sol_transfers.push_back(std::move(entry));
     } else if (program == programs::kToken || program == programs::kToken2022) {
-        auto transfer = decode_token_transfer(instruction);
-        if (!transfer) return unrecognized(transfer.error());
-        summary.kind = transfer->checked ? InstructionKind::TokenTransferChecked
-                                         : InstructionKind::TokenTransfer;
-        TokenTransferReport entry{*transfer};
-        entry.instruction_index = index;
-        entry.verifiable = entry.source && entry.destination && entry.authority &&
-                           (!entry.checked || entry.mint.has_value());
-        add_references(entry.extra_accounts, report.references);
-        report.token_transfers.push_back(std::move(entry));
+        classify_token(instruction, index, summary, report);
     } else if (program == programs::kAssociatedToken) {
         auto create = decode_create_associated_token_account(instruction);
         if (!create) return unrecognized(create.error());
@@ -110,6 +144,52 @@ void classify(const ResolvedInstruction& instruction, std::size_t index,
     }
 }
 
+// The one ApproveChecked a payment with an expected approval must carry. Plain Approves and
+// Revokes were refused before, as was any approval when none is expected.
+Status check_approval(const TransactionReport& report, const PublicKey& payer,
+                      const ExpectedApproval& want) {
+    const std::string field = "expected.approval";
+    if (report.token_approvals.empty()) {
+        return mismatch("no ApproveChecked for delegate " + want.delegate.to_base58(), field);
+    }
+    if (report.token_approvals.size() > 1) {
+        return mismatch("more than one token approval; a payment grants exactly one",
+                        indexed("token_approvals", 1));
+    }
+    const auto& found = report.token_approvals.front();
+    const std::string what = "the approval of " + show(found.source);
+    if (found.source != want.source) {
+        return mismatch("the approval is of token account " + show(found.source) + ", expected " +
+                            want.source.to_base58(),
+                        field);
+    }
+    if (found.delegate != want.delegate) {
+        return mismatch(what + " names delegate " + show(found.delegate) + ", expected " +
+                            want.delegate.to_base58(),
+                        field);
+    }
+    if (found.mint != want.mint) {
+        return mismatch(
+            what + " names mint " + show(found.mint) + ", expected " + want.mint.to_base58(),
+            field);
+    }
+    if (found.amount != want.amount) {
+        return mismatch(what + " allows " + std::to_string(found.amount) + ", expected " +
+                            std::to_string(want.amount),
+                        field);
+    }
+    if (found.decimals != want.decimals) {
+        return mismatch(what + " states " + std::to_string(found.decimals.value_or(0)) +
+                            " decimals, expected " + std::to_string(want.decimals),
+                        field);
+    }
+    if (found.owner != payer) {
+        return mismatch(what + " is signed by owner " + show(found.owner) + ", not the payer",
+                        field);
+    }
+    return {};
+}
+
 }  // namespace
 
 std::string_view to_string(InstructionKind kind) {
@@ -120,6 +200,12 @@ std::string_view to_string(InstructionKind kind) {
             return "token_transfer";
         case InstructionKind::TokenTransferChecked:
             return "token_transfer_checked";
+        case InstructionKind::TokenApprove:
+            return "token_approve";
+        case InstructionKind::TokenApproveChecked:
+            return "token_approve_checked";
+        case InstructionKind::TokenRevoke:
+            return "token_revoke";
         case InstructionKind::CreateAssociatedTokenAccount:
             return "create_associated_token_account";
         case InstructionKind::CreateAssociatedTokenAccountIdempotent:
@@ -225,6 +311,19 @@ Status check_payment(const TransactionReport& report, const PaymentExpectation& 
                 "token transfers must be TransferChecked (naming the mint and decimals)",
                 indexed("instructions", instruction.index));
         }
+        if (instruction.kind == InstructionKind::TokenApprove) {
+            return mismatch("token approvals must be ApproveChecked (naming the mint and decimals)",
+                            indexed("instructions", instruction.index));
+        }
+        if (instruction.kind == InstructionKind::TokenRevoke) {
+            return mismatch("a payment never revokes a delegate",
+                            indexed("instructions", instruction.index));
+        }
+        if (instruction.kind == InstructionKind::TokenApproveChecked && !expected.approval) {
+            return mismatch("instruction " + std::to_string(instruction.index) +
+                                " approves a delegate, but this payment grants no allowance",
+                            indexed("instructions", instruction.index));
+        }
     }
     if (report.compute_budget.has_duplicates) {
         return mismatch("a compute-budget value is set twice", "compute_budget");
@@ -241,6 +340,13 @@ Status check_payment(const TransactionReport& report, const PaymentExpectation& 
             return fail(ErrorCode::AddressLookupUnsupported,
                         "a SOL transfer uses an account from an address lookup table",
                         indexed("sol_transfers", i));
+        }
+    }
+    for (std::size_t i = 0; i < report.token_approvals.size(); ++i) {
+        if (!report.token_approvals[i].verifiable) {
+            return fail(ErrorCode::AddressLookupUnsupported,
+                        "a token approval uses an account from an address lookup table",
+                        indexed("token_approvals", i));
         }
     }
 
@@ -324,6 +430,11 @@ Status check_payment(const TransactionReport& report, const PaymentExpectation& 
             return mismatch("unexpected SOL transfer to " + show(transfer.to),
                             indexed("sol_transfers", i));
         }
+    }
+
+    if (expected.approval) {
+        auto approved = check_approval(report, expected.payer, *expected.approval);
+        if (!approved) return approved.error();
     }
 
     if (expected.reference) {

@@ -2,8 +2,8 @@
 // check that a wallet signed what the checkout asked for (solana-phantom.md §1.6, §4.4).
 //
 // Owns: TransactionReport (fee payer, signers and their signature state, programs, SOL and token
-// transfers, memos, compute budget, Solana Pay references, unresolved lookup-table accounts) and
-// check_payment, a pure function of a report and a PaymentExpectation.
+// transfers, token approvals and revokes, memos, compute budget, Solana Pay references, unresolved
+// lookup-table accounts) and check_payment, a pure function of a report and a PaymentExpectation.
 // Must never: byte-compare a returned transaction with the one we built (wallets add compute-budget
 // and guard instructions; always re-parse), trust an account loaded from an address lookup table
 // (its key is unknown without RPC, so a transfer touching one is unverifiable), or pass an
@@ -27,6 +27,9 @@ enum class InstructionKind : std::uint8_t {
     SystemTransfer,
     TokenTransfer,
     TokenTransferChecked,
+    TokenApprove,
+    TokenApproveChecked,
+    TokenRevoke,
     CreateAssociatedTokenAccount,
     CreateAssociatedTokenAccountIdempotent,
     Memo,
@@ -63,6 +66,15 @@ struct TokenTransferReport : TokenTransfer {
         true;  // false when source, mint, destination or authority comes from a lookup table
 };
 
+struct TokenApprovalReport : TokenApprove {
+    std::size_t instruction_index = 0;
+    bool verifiable = true;  // false when source, mint, delegate or owner comes from a lookup table
+};
+
+struct TokenRevokeReport : TokenRevoke {
+    std::size_t instruction_index = 0;
+};
+
 struct MemoReport : Memo {
     std::size_t instruction_index = 0;
 };
@@ -88,6 +100,8 @@ struct TransactionReport {
     std::vector<InstructionSummary> instructions;
     std::vector<SolTransferReport> sol_transfers;
     std::vector<TokenTransferReport> token_transfers;
+    std::vector<TokenApprovalReport> token_approvals;  // Approve and ApproveChecked
+    std::vector<TokenRevokeReport> token_revokes;
     std::vector<MemoReport> memos;
     ComputeBudgetReport compute_budget;
     // Readonly non-signer static accounts appended to a transfer (Solana Pay references), distinct,
@@ -118,12 +132,23 @@ struct ExpectedSolTransfer {
     std::uint64_t lamports = 0;
 };
 
+// A delegate allowance the payment grants (a subscription's renewals): one ApproveChecked.
+struct ExpectedApproval {
+    PublicKey source;  // the payer's token account (ATA) the delegate may spend from
+    PublicKey mint;
+    PublicKey delegate;
+    std::uint64_t amount = 0;  // raw units: the whole allowance, not one period
+    std::uint8_t decimals = 0;
+};
+
 struct PaymentExpectation {
     PublicKey payer;  // fee payer, and authority/source of every transfer
     std::vector<ExpectedTokenTransfer> token_transfers;  // distinct destinations
     std::vector<ExpectedSolTransfer> sol_transfers;      // distinct destinations
     std::optional<PublicKey> reference;
     std::optional<std::string> memo;  // when set, a memo with exactly this text must be present
+    // When set, exactly this approval must be present; unset (an ordinary checkout), none at all.
+    std::optional<ExpectedApproval> approval;
     std::vector<PublicKey> allowed_programs;
     bool require_signatures =
         true;  // false to check an unsigned transaction before a wallet signs it
@@ -135,13 +160,18 @@ struct PaymentExpectation {
 //  - every invoked program allowlisted ("programs[i]"), and every instruction of a program we know
 //  decoded
 //    ("instructions[i]"); no duplicate compute-budget setting;
-//  - no transfer involving lookup-table accounts (address_lookup_unsupported,
-//  "token_transfers[i]");
+//  - no plain Approve and no Revoke ever ("instructions[i]"), and no ApproveChecked unless an
+//    approval is expected ("instructions[i]");
+//  - no transfer or approval involving lookup-table accounts (address_lookup_unsupported,
+//  "token_transfers[i]" / "sol_transfers[i]" / "token_approvals[i]");
 //  - for each expected transfer exactly one TransferChecked/System transfer to its destination,
 //  with the same
 //    mint, amount and decimals (or lamports) and the payer as authority/source (field
 //    "expected.token_transfers[k]" / "expected.sol_transfers[k]"); no other transfer at all (field
 //    "token_transfers[i]" / "sol_transfers[i]", the report's index);
+//  - when an approval is expected: exactly one ApproveChecked (a second one: "token_approvals[i]")
+//    with its source, delegate, mint, amount and decimals, and the payer as owner
+//    ("expected.approval");
 //  - the reference among the report's references ("reference"); the memo, if expected ("memo").
 [[nodiscard]] Status check_payment(const TransactionReport& report,
                                    const PaymentExpectation& expected);

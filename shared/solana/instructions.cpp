@@ -1,5 +1,7 @@
 // shared/solana/instructions.cpp: instruction layouts. Sources: solana-sdk system-interface
-// instruction.rs, token interface/src/instruction.rs, associated-token-account
+// instruction.rs, token interface/src/instruction.rs (Approve 4, Revoke 5, CloseAccount 9,
+// TransferChecked 12, ApproveChecked 13; the tags other than 12 are not in solana-phantom.md and
+// are checked against @solana/spl-token by tests/oracle), associated-token-account
 // interface/src/instruction.rs, memo interface/src/instruction.rs,
 // compute-budget-interface/src/lib.rs (solana-phantom.md §3).
 #include "solana/instructions.h"
@@ -11,7 +13,11 @@ namespace {
 
 constexpr std::uint32_t kSystemTransferIndex = 2;
 constexpr std::uint8_t kTokenTransferTag = 3;
+constexpr std::uint8_t kTokenApproveTag = 4;
+constexpr std::uint8_t kTokenRevokeTag = 5;
+constexpr std::uint8_t kTokenCloseAccountTag = 9;
 constexpr std::uint8_t kTokenTransferCheckedTag = 12;
+constexpr std::uint8_t kTokenApproveCheckedTag = 13;
 constexpr std::uint8_t kAtaCreateTag = 0;
 constexpr std::uint8_t kAtaCreateIdempotentTag = 1;
 
@@ -67,6 +73,35 @@ Instruction token_transfer_checked(const PublicKey& source, const PublicKey& min
     put_u64(instruction.data, amount);
     instruction.data.push_back(decimals);
     return instruction;
+}
+
+Instruction token_approve_checked(const PublicKey& source, const PublicKey& mint,
+                                  const PublicKey& delegate, const PublicKey& owner,
+                                  std::uint64_t amount, std::uint8_t decimals,
+                                  const PublicKey& token_program) {
+    Instruction instruction{token_program,
+                            {{source, false, true},
+                             {mint, false, false},
+                             {delegate, false, false},
+                             {owner, true, false}},
+                            {}};
+    instruction.data.push_back(kTokenApproveCheckedTag);
+    put_u64(instruction.data, amount);
+    instruction.data.push_back(decimals);
+    return instruction;
+}
+
+Instruction token_revoke(const PublicKey& source, const PublicKey& owner,
+                         const PublicKey& token_program) {
+    return Instruction{
+        token_program, {{source, false, true}, {owner, true, false}}, {kTokenRevokeTag}};
+}
+
+Instruction token_close_account(const PublicKey& account, const PublicKey& destination,
+                                const PublicKey& owner, const PublicKey& token_program) {
+    return Instruction{token_program,
+                       {{account, false, true}, {destination, false, true}, {owner, true, false}},
+                       {kTokenCloseAccountTag}};
 }
 
 Result<Instruction> create_associated_token_account_idempotent(const PublicKey& funder,
@@ -169,6 +204,54 @@ Result<TokenTransfer> decode_token_transfer(const ResolvedInstruction& instructi
     transfer.extra_accounts.assign(accounts.begin() + static_cast<std::ptrdiff_t>(accounts_needed),
                                    accounts.end());
     return transfer;
+}
+
+Result<TokenApprove> decode_token_approve(const ResolvedInstruction& instruction) {
+    if (!is_token_program(instruction.program_id)) return not_kind("an SPL Token instruction");
+    const auto& data = instruction.data;
+    if (data.empty() || (data[0] != kTokenApproveTag && data[0] != kTokenApproveCheckedTag)) {
+        return not_kind("an SPL Token approval");
+    }
+    TokenApprove approve;
+    approve.token_program = instruction.program_id;
+    approve.checked = data[0] == kTokenApproveCheckedTag;
+    const std::size_t data_needed = approve.checked ? 10 : 9;
+    const std::size_t accounts_needed = approve.checked ? 4 : 3;
+    if (data.size() < data_needed)
+        return malformed("the token approval's data is too short", "data");
+    if (instruction.accounts.size() < accounts_needed) {
+        return malformed("the token approval lacks accounts", "accounts");
+    }
+    approve.amount = get_le(data, 1, 8);
+    const auto& accounts = instruction.accounts;
+    approve.source = accounts[0].key;
+    if (approve.checked) {
+        approve.decimals = data[9];
+        approve.mint = accounts[1].key;
+        approve.delegate = accounts[2].key;
+        approve.owner = accounts[3].key;
+    } else {
+        approve.delegate = accounts[1].key;
+        approve.owner = accounts[2].key;
+    }
+    approve.extra_accounts.assign(accounts.begin() + static_cast<std::ptrdiff_t>(accounts_needed),
+                                  accounts.end());
+    return approve;
+}
+
+Result<TokenRevoke> decode_token_revoke(const ResolvedInstruction& instruction) {
+    if (!is_token_program(instruction.program_id)) return not_kind("an SPL Token instruction");
+    // The tag alone: Revoke carries no data, and unpack ignores anything after the tag.
+    if (instruction.data.empty() || instruction.data[0] != kTokenRevokeTag)
+        return not_kind("an SPL Token revoke");
+    if (instruction.accounts.size() < 2)
+        return malformed("a token revoke needs 2 accounts", "accounts");
+    TokenRevoke revoke;
+    revoke.token_program = instruction.program_id;
+    revoke.source = instruction.accounts[0].key;
+    revoke.owner = instruction.accounts[1].key;
+    revoke.extra_accounts.assign(instruction.accounts.begin() + 2, instruction.accounts.end());
+    return revoke;
 }
 
 Result<CreateAssociatedTokenAccount> decode_create_associated_token_account(

@@ -2,8 +2,10 @@
 // §3.2–§3.7), built as program-level Instructions and decoded back from compiled ones.
 //
 // Owns: System transfer, SPL Token Transfer/TransferChecked (with Solana Pay reference accounts
-// appended), Associated Token Account create (idempotent), Memo and ComputeBudget; and for each, a
-// decoder from a ResolvedInstruction to a typed struct.
+// appended), Approve/ApproveChecked and Revoke (a subscription's delegate), CloseAccount (a builder
+// only: no payment closes an account), Associated Token Account create (idempotent), Memo and
+// ComputeBudget; and for each but CloseAccount, a decoder from a ResolvedInstruction to a typed
+// struct.
 // Must never: decode more strictly than the on-chain program executes. Where a program ignores
 // trailing data (System's bincode, Token's unpack) the decoder ignores it too, so that whatever the
 // runtime would execute as a transfer is seen as one. Where a program rejects it (ComputeBudget,
@@ -38,6 +40,22 @@ Instruction token_transfer_checked(const PublicKey& source, const PublicKey& min
                                    std::uint64_t amount, std::uint8_t decimals,
                                    std::span<const PublicKey> references = {},
                                    const PublicKey& token_program = programs::kToken);
+
+// ApproveChecked(amount, decimals): `owner` lets `delegate` move up to `amount` of `mint` out of
+// `source`. A token account has one delegate: this replaces any earlier delegate and allowance.
+Instruction token_approve_checked(const PublicKey& source, const PublicKey& mint,
+                                  const PublicKey& delegate, const PublicKey& owner,
+                                  std::uint64_t amount, std::uint8_t decimals,
+                                  const PublicKey& token_program = programs::kToken);
+
+// Revoke: `owner` removes the delegate of `source`, whoever it is.
+Instruction token_revoke(const PublicKey& source, const PublicKey& owner,
+                         const PublicKey& token_program = programs::kToken);
+
+// CloseAccount: `owner` closes the empty token account `account`, its rent going to `destination`.
+Instruction token_close_account(const PublicKey& account, const PublicKey& destination,
+                                const PublicKey& owner,
+                                const PublicKey& token_program = programs::kToken);
 
 // CreateIdempotent for the associated token account of (owner, mint), paid by `funder`.
 [[nodiscard]] Result<Instruction> create_associated_token_account_idempotent(
@@ -91,6 +109,25 @@ struct TokenTransfer {
     std::vector<ResolvedAccount> extra_accounts;  // multisig signers or Solana Pay references
 };
 
+struct TokenApprove {
+    PublicKey token_program;
+    bool checked = false;  // ApproveChecked (names the mint and decimals) rather than Approve
+    std::optional<PublicKey> source;
+    std::optional<PublicKey> mint;  // only ApproveChecked names it
+    std::optional<PublicKey> delegate;
+    std::optional<PublicKey> owner;
+    std::uint64_t amount = 0;
+    std::optional<std::uint8_t> decimals;
+    std::vector<ResolvedAccount> extra_accounts;  // multisig signers
+};
+
+struct TokenRevoke {
+    PublicKey token_program;
+    std::optional<PublicKey> source;
+    std::optional<PublicKey> owner;
+    std::vector<ResolvedAccount> extra_accounts;  // multisig signers
+};
+
 struct CreateAssociatedTokenAccount {
     bool idempotent = false;
     std::optional<PublicKey> funder;
@@ -125,6 +162,10 @@ struct ComputeBudgetInstruction {
 [[nodiscard]] Result<SystemTransfer> decode_system_transfer(const ResolvedInstruction& instruction);
 // SPL Token or Token-2022 Transfer (3) and TransferChecked (12).
 [[nodiscard]] Result<TokenTransfer> decode_token_transfer(const ResolvedInstruction& instruction);
+// SPL Token or Token-2022 Approve (4) and ApproveChecked (13).
+[[nodiscard]] Result<TokenApprove> decode_token_approve(const ResolvedInstruction& instruction);
+// SPL Token or Token-2022 Revoke (5).
+[[nodiscard]] Result<TokenRevoke> decode_token_revoke(const ResolvedInstruction& instruction);
 [[nodiscard]] Result<CreateAssociatedTokenAccount> decode_create_associated_token_account(
     const ResolvedInstruction& instruction);
 // Memo (MemoSq4g…) and the legacy Memo v1 program.

@@ -1,5 +1,5 @@
-// tests/oracle/ops_solana.cpp: Solana transaction, PDA and inspector operations for
-// tests/oracle/solana.test.mjs, which compares them with @solana/web3.js and @solana/spl-token.
+// tests/oracle/ops_solana.cpp: Solana transaction, PDA, token instruction and inspector operations
+// for tests/oracle/solana.test.mjs, which compares them with @solana/web3.js and @solana/spl-token.
 #include <array>
 #include <cstdlib>
 #include <string>
@@ -52,6 +52,25 @@ json accounts_json(const std::vector<ResolvedAccount>& accounts) {
     return out;
 }
 
+json approve_json(const TokenApprove& a) {
+    return {{"token_program", a.token_program.to_base58()},
+            {"checked", a.checked},
+            {"source", opt_key(a.source)},
+            {"mint", opt_key(a.mint)},
+            {"delegate", opt_key(a.delegate)},
+            {"owner", opt_key(a.owner)},
+            {"amount", std::to_string(a.amount)},
+            {"decimals", a.decimals ? json(*a.decimals) : json(nullptr)},
+            {"extra_accounts", accounts_json(a.extra_accounts)}};
+}
+
+json revoke_json(const TokenRevoke& r) {
+    return {{"token_program", r.token_program.to_base58()},
+            {"source", opt_key(r.source)},
+            {"owner", opt_key(r.owner)},
+            {"extra_accounts", accounts_json(r.extra_accounts)}};
+}
+
 json report_json(const TransactionReport& report) {
     json out;
     out["version"] = report.version == MessageVersion::V0 ? "v0" : "legacy";
@@ -90,6 +109,10 @@ json report_json(const TransactionReport& report) {
              {"decimals", t.decimals ? json(*t.decimals) : json(nullptr)},
              {"extra_accounts", accounts_json(t.extra_accounts)}});
     }
+    out["token_approvals"] = json::array();
+    for (const auto& a : report.token_approvals) out["token_approvals"].push_back(approve_json(a));
+    out["token_revokes"] = json::array();
+    for (const auto& r : report.token_revokes) out["token_revokes"].push_back(revoke_json(r));
     out["memos"] = json::array();
     for (const auto& memo : report.memos) out["memos"].push_back(memo.text);
     const auto& cb = report.compute_budget;
@@ -117,8 +140,10 @@ json ata_op(const json& request) {
 
 // {"version": "legacy"|"v0", "payer_seed_hex", "blockhash", "cu_limit"?, "cu_price"?, "memo"?,
 //  "references": [...], "sol": {"recipient", "lamports"} | "spl": {"mint", "recipient_owner",
-//  "amount", "decimals", "create_ata"}} -> {"base64", "signature"}
-// Instruction order: [limit, price, create ATA, memo, transfer], each only when requested.
+//  "amount", "decimals", "create_ata", "approve"?: {"delegate", "amount"}}}
+//  -> {"base64", "signature"}
+// Instruction order: [limit, price, create ATA, memo, transfer, approve], each only when requested;
+// the approval is an ApproveChecked of the payer's ATA for the transfer's mint and decimals.
 json build_payment_op(const json& request) {
     Bytes32 seed{};
     auto seed_bytes = hex_decode(request.at("payer_seed_hex").get<std::string>());
@@ -138,6 +163,7 @@ json build_payment_op(const json& request) {
     if (request.contains("cu_price"))
         instructions.push_back(set_compute_unit_price(u64_of(request["cu_price"])));
     Instruction transfer;
+    std::optional<Instruction> approval;
     if (request.contains("sol")) {
         const auto& sol = request["sol"];
         transfer = system_transfer(payer, key_of(sol.at("recipient")), u64_of(sol.at("lamports")));
@@ -158,6 +184,12 @@ json build_payment_op(const json& request) {
         transfer = token_transfer_checked(source->address, mint, destination->address, payer,
                                           u64_of(spl.at("amount")),
                                           spl.at("decimals").get<std::uint8_t>(), references);
+        if (spl.contains("approve")) {
+            const auto& approve = spl["approve"];
+            approval = token_approve_checked(source->address, mint, key_of(approve.at("delegate")),
+                                             payer, u64_of(approve.at("amount")),
+                                             spl.at("decimals").get<std::uint8_t>());
+        }
     }
     if (request.contains("memo")) {
         auto note = memo(request["memo"].get<std::string>());
@@ -165,6 +197,7 @@ json build_payment_op(const json& request) {
         instructions.push_back(*note);
     }
     instructions.push_back(transfer);
+    if (approval) instructions.push_back(*approval);
 
     const auto version = request.value("version", std::string("legacy")) == "v0"
                              ? MessageVersion::V0
@@ -181,6 +214,57 @@ json build_payment_op(const json& request) {
     return {{"base64", base64_encode(*wire)}, {"signature", transaction_id(*transaction)}};
 }
 
+// {"kind": "approve_checked"|"revoke"|"close_account", "token_program"?, "source"|"account",
+//  "mint", "delegate", "destination", "owner", "amount", "decimals"} (each kind reads its own)
+//  -> {"program_id", "keys": [{"pubkey", "isSigner", "isWritable"}], "data_hex"}, web3.js's shape.
+json token_instruction_op(const json& request) {
+    const PublicKey program =
+        request.contains("token_program") ? key_of(request["token_program"]) : programs::kToken;
+    const std::string kind = request.at("kind").get<std::string>();
+    const PublicKey owner = key_of(request.at("owner"));
+    Instruction instruction;
+    if (kind == "approve_checked") {
+        instruction = token_approve_checked(
+            key_of(request.at("source")), key_of(request.at("mint")),
+            key_of(request.at("delegate")), owner, u64_of(request.at("amount")),
+            request.at("decimals").get<std::uint8_t>(), program);
+    } else if (kind == "revoke") {
+        instruction = token_revoke(key_of(request.at("source")), owner, program);
+    } else if (kind == "close_account") {
+        instruction = token_close_account(key_of(request.at("account")),
+                                          key_of(request.at("destination")), owner, program);
+    } else {
+        return {{"error", "bad_request"}};
+    }
+    json keys = json::array();
+    for (const auto& meta : instruction.accounts) {
+        keys.push_back({{"pubkey", meta.pubkey.to_base58()},
+                        {"isSigner", meta.is_signer},
+                        {"isWritable", meta.is_writable}});
+    }
+    return {{"program_id", instruction.program_id.to_base58()},
+            {"keys", keys},
+            {"data_hex", hex_encode(instruction.data)}};
+}
+
+// {"program_id", "keys": [{"pubkey", "isSigner", "isWritable"}], "data_hex"} -> {"approve": …} or
+// {"revoke": …} (each decoder's answer, or its error).
+json decode_token_op(const json& request) {
+    ResolvedInstruction instruction;
+    instruction.program_id = key_of(request.at("program_id"));
+    for (const auto& k : request.at("keys")) {
+        instruction.accounts.push_back(
+            {key_of(k.at("pubkey")), k.at("isSigner").get<bool>(), k.at("isWritable").get<bool>()});
+    }
+    auto data = hex_decode(request.at("data_hex").get<std::string>());
+    if (!data) return error_json(data.error());
+    instruction.data = *data;
+    auto approve = decode_token_approve(instruction);
+    auto revoke = decode_token_revoke(instruction);
+    return {{"approve", approve ? approve_json(*approve) : error_json(approve.error())},
+            {"revoke", revoke ? revoke_json(*revoke) : error_json(revoke.error())}};
+}
+
 // {"base64"} -> {"base64" (re-serialized), "signatures_valid", "report"} or an error.
 json inspect_op(const json& request) {
     auto transaction = parse_transaction_base64(request.at("base64").get<std::string>());
@@ -193,7 +277,8 @@ json inspect_op(const json& request) {
 }
 
 // {"base64", "expect": {"payer", "token_transfers": [{destination, mint, amount, decimals}],
-//  "sol_transfers": [{destination, lamports}], "reference"?, "memo"?, "allowed_programs": [...]}}
+//  "sol_transfers": [{destination, lamports}], "reference"?, "memo"?,
+//  "approval"?: {source, mint, delegate, amount, decimals}, "allowed_programs": [...]}}
 //  -> {"ok": true} or an error.
 json check_payment_op(const json& request) {
     auto transaction = parse_transaction_base64(request.at("base64").get<std::string>());
@@ -211,6 +296,12 @@ json check_payment_op(const json& request) {
     }
     if (expect.contains("reference")) expected.reference = key_of(expect["reference"]);
     if (expect.contains("memo")) expected.memo = expect["memo"].get<std::string>();
+    if (expect.contains("approval")) {
+        const auto& a = expect["approval"];
+        expected.approval =
+            ExpectedApproval{key_of(a.at("source")), key_of(a.at("mint")), key_of(a.at("delegate")),
+                             u64_of(a.at("amount")), a.at("decimals").get<std::uint8_t>()};
+    }
     for (const auto& p : expect.at("allowed_programs"))
         expected.allowed_programs.push_back(key_of(p));
     auto checked = check_payment(inspect_transaction(*transaction), expected);
@@ -220,6 +311,8 @@ json check_payment_op(const json& request) {
 
 HILT_ORACLE_OP("solana_ata", ata_op);
 HILT_ORACLE_OP("solana_build_payment", build_payment_op);
+HILT_ORACLE_OP("solana_token_instruction", token_instruction_op);
+HILT_ORACLE_OP("solana_decode_token", decode_token_op);
 HILT_ORACLE_OP("solana_inspect", inspect_op);
 HILT_ORACLE_OP("solana_check_payment", check_payment_op);
 

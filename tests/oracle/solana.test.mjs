@@ -1,5 +1,6 @@
-// tests/oracle/solana.test.mjs: Hilt's Solana wire format, ATA derivation and transaction inspector
-// against @solana/web3.js v1 and @solana/spl-token, through hilt_oracle_cli (ops_solana.cpp).
+// tests/oracle/solana.test.mjs: Hilt's Solana wire format, ATA derivation, token approval, revoke
+// and close instructions and transaction inspector against @solana/web3.js v1 and
+// @solana/spl-token, through hilt_oracle_cli (ops_solana.cpp).
 //
 //   HILT_ORACLE_CLI=build/solana/tests/hilt_oracle_cli node --test tests/oracle/solana.test.mjs
 //
@@ -22,7 +23,11 @@ import {
   ASSOCIATED_TOKEN_PROGRAM_ID,
   TOKEN_2022_PROGRAM_ID,
   TOKEN_PROGRAM_ID,
+  createApproveCheckedInstruction,
+  createApproveInstruction,
   createAssociatedTokenAccountIdempotentInstruction,
+  createCloseAccountInstruction,
+  createRevokeInstruction,
   createTransferCheckedInstruction,
   getAssociatedTokenAddressSync,
 } from '@solana/spl-token';
@@ -110,6 +115,9 @@ function request(spec) {
   if (spec.memo !== undefined) r.memo = spec.memo;
   if (spec.sol) r.sol = { recipient: spec.sol.recipient, lamports: spec.sol.lamports.toString() };
   if (spec.spl) r.spl = { ...spec.spl, amount: spec.spl.amount.toString() };
+  if (spec.spl?.approve) {
+    r.spl.approve = { ...spec.spl.approve, amount: spec.spl.approve.amount.toString() };
+  }
   return r;
 }
 
@@ -158,6 +166,11 @@ function makeWeb3Instructions(spec) {
       { programId: MEMO_PROGRAM_ID, keys: [], data: Buffer.from(spec.memo, 'utf8') }));
   }
   ixs.push(transfer);
+  if (spec.spl?.approve) {
+    ixs.push(createApproveCheckedInstruction(
+      expected.source, expected.mint, new PublicKey(spec.spl.approve.delegate), payer.publicKey,
+      spec.spl.approve.amount, spec.spl.decimals));
+  }
   return { payer, ixs, expected };
 }
 
@@ -375,3 +388,182 @@ test('whatever we accept from mutated bytes, web3.js parses and re-serializes as
   });
   assert.ok(accepted > 0, 'no mutated transaction was accepted; the property was not exercised');
 });
+
+// ---- token approvals, revokes and closes (a subscription's delegate) ---------------------------
+
+const tokenProgram = () => (rng.chance(0.2) ? TOKEN_2022_PROGRAM_ID : TOKEN_PROGRAM_ID);
+const metas = (keys) => keys.map((m) =>
+  ({ pubkey: m.pubkey.toBase58(), isSigner: m.isSigner, isWritable: m.isWritable }));
+
+test('ApproveChecked, Revoke and CloseAccount equal @solana/spl-token', async () => {
+  const cases = Array.from({ length: CASES }, () => {
+    const kind = rng.pick(['approve_checked', 'revoke', 'close_account']);
+    const c = {
+      kind, program: tokenProgram(), source: randomKey(), mint: randomKey(),
+      delegate: randomKey(), destination: randomKey(), owner: randomKey(), amount: rng.u64(),
+      decimals: rng.int(256),
+    };
+    if (kind === 'approve_checked') {
+      c.theirs = createApproveCheckedInstruction(
+        c.source, c.mint, c.delegate, c.owner, c.amount, c.decimals, [], c.program);
+    } else if (kind === 'revoke') {
+      c.theirs = createRevokeInstruction(c.source, c.owner, [], c.program);
+    } else {
+      c.theirs = createCloseAccountInstruction(c.source, c.destination, c.owner, [], c.program);
+    }
+    return c;
+  });
+  const answers = await callAll(cases.map((c) => ({
+    op: 'solana_token_instruction',
+    kind: c.kind,
+    token_program: c.program.toBase58(),
+    source: c.source.toBase58(),
+    account: c.source.toBase58(),
+    mint: c.mint.toBase58(),
+    delegate: c.delegate.toBase58(),
+    destination: c.destination.toBase58(),
+    owner: c.owner.toBase58(),
+    amount: c.amount.toString(),
+    decimals: c.decimals,
+  })));
+  cases.forEach((c, i) => {
+    const ctx = `${c.kind} ${show({ amount: c.amount, decimals: c.decimals })}`;
+    assert.equal(answers[i].error, undefined, `${ctx}: ${JSON.stringify(answers[i])}`);
+    assert.equal(answers[i].program_id, c.theirs.programId.toBase58(), ctx);
+    assert.deepEqual(answers[i].keys, metas(c.theirs.keys), ctx);
+    assert.equal(answers[i].data_hex, c.theirs.data.toString('hex'), ctx);
+  });
+});
+
+test('our approval and revoke decoders read what @solana/spl-token encodes', async () => {
+  const cases = Array.from({ length: CASES }, () => {
+    const kind = rng.pick(['approve', 'approve_checked', 'revoke']);
+    const c = {
+      kind, program: tokenProgram(), source: randomKey(), mint: randomKey(),
+      delegate: randomKey(), owner: randomKey(), amount: rng.u64(), decimals: rng.int(256),
+      // A multisig owner's signers follow the owner.
+      signers: Array.from({ length: rng.chance(0.3) ? 1 + rng.int(3) : 0 }, randomKey),
+    };
+    if (kind === 'approve') {
+      c.ix = createApproveInstruction(
+        c.source, c.delegate, c.owner, c.amount, c.signers, c.program);
+    } else if (kind === 'approve_checked') {
+      c.ix = createApproveCheckedInstruction(
+        c.source, c.mint, c.delegate, c.owner, c.amount, c.decimals, c.signers, c.program);
+    } else {
+      c.ix = createRevokeInstruction(c.source, c.owner, c.signers, c.program);
+    }
+    return c;
+  });
+  const answers = await callAll(cases.map((c) => ({
+    op: 'solana_decode_token',
+    program_id: c.ix.programId.toBase58(),
+    keys: metas(c.ix.keys),
+    data_hex: c.ix.data.toString('hex'),
+  })));
+  cases.forEach((c, i) => {
+    const ctx = `${c.kind} ${show({ amount: c.amount, decimals: c.decimals })}`;
+    const { approve, revoke } = answers[i];
+    const signerKeys = c.signers.map((k) => k.toBase58());
+    if (c.kind === 'revoke') {
+      assert.equal(approve.error, 'invalid_value', ctx);
+      assert.equal(revoke.error, undefined, `${ctx}: ${JSON.stringify(revoke)}`);
+      assert.equal(revoke.token_program, c.program.toBase58(), ctx);
+      assert.equal(revoke.source, c.source.toBase58(), ctx);
+      assert.equal(revoke.owner, c.owner.toBase58(), ctx);
+      assert.deepEqual(revoke.extra_accounts.map((a) => a.key), signerKeys, ctx);
+      return;
+    }
+    assert.equal(revoke.error, 'invalid_value', ctx);
+    assert.equal(approve.error, undefined, `${ctx}: ${JSON.stringify(approve)}`);
+    const checked = c.kind === 'approve_checked';
+    assert.equal(approve.checked, checked, ctx);
+    assert.equal(approve.token_program, c.program.toBase58(), ctx);
+    assert.equal(approve.source, c.source.toBase58(), ctx);
+    assert.equal(approve.mint, checked ? c.mint.toBase58() : '', ctx);
+    assert.equal(approve.delegate, c.delegate.toBase58(), ctx);
+    assert.equal(approve.owner, c.owner.toBase58(), ctx);
+    assert.equal(approve.amount, c.amount.toString(), ctx);
+    assert.equal(approve.decimals, checked ? c.decimals : null, ctx);
+    assert.deepEqual(approve.extra_accounts.map((a) => a.key), signerKeys, ctx);
+  });
+});
+
+function randomSubscriptionSpec() {
+  const spec = randomSpec();
+  delete spec.sol;
+  spec.spl ??= {
+    mint: randomKey().toBase58(),
+    recipient_owner: randomKey().toBase58(),
+    amount: rng.u64(),
+    decimals: rng.int(256),
+    create_ata: rng.chance(0.3),
+  };
+  spec.spl.approve = { delegate: randomKey().toBase58(), amount: rng.u64() };
+  return spec;
+}
+
+function approvalOf(spec) {
+  const { expected } = web3Instructions(spec);
+  return {
+    source: expected.source.toBase58(), mint: spec.spl.mint, delegate: spec.spl.approve.delegate,
+    amount: spec.spl.approve.amount.toString(), decimals: spec.spl.decimals,
+  };
+}
+
+test('a checkout with an ApproveChecked equals web3.js and passes only the check expecting it',
+  async () => {
+    const specs = Array.from({ length: 300 }, randomSubscriptionSpec);
+    const built = await callAll(specs.map(request));
+    specs.forEach((spec, i) => {
+      const ctx = show(spec);
+      assert.equal(built[i].error, undefined, `${ctx}: ${JSON.stringify(built[i])}`);
+      assert.equal(built[i].base64, web3Versioned(spec).toString('base64'), ctx);
+    });
+    const reports = await callAll(specs.map((spec) => ({
+      op: 'solana_inspect', base64: web3Versioned(spec).toString('base64'),
+    })));
+    specs.forEach((spec, i) => {
+      const ctx = show(spec);
+      const approval = approvalOf(spec);
+      const ours = reports[i].report.token_approvals;
+      assert.equal(ours.length, 1, ctx);
+      assert.equal(ours[0].checked, true, ctx);
+      assert.equal(ours[0].source, approval.source, ctx);
+      assert.equal(ours[0].mint, approval.mint, ctx);
+      assert.equal(ours[0].delegate, approval.delegate, ctx);
+      assert.equal(ours[0].owner, web3Instructions(spec).payer.publicKey.toBase58(), ctx);
+      assert.equal(ours[0].amount, approval.amount, ctx);
+      assert.equal(ours[0].decimals, approval.decimals, ctx);
+      assert.ok(reports[i].report.instructions.includes('token_approve_checked'), ctx);
+    });
+
+    // Expected: accepted. Not expected, or expected with one field changed: refused.
+    const cases = specs.flatMap((spec) => {
+      const base = expectation(spec);
+      const mutated = { ...approvalOf(spec) };
+      const field = rng.pick(['source', 'mint', 'delegate', 'amount', 'decimals']);
+      if (field === 'amount') mutated.amount = (spec.spl.approve.amount ^ 1n).toString();
+      else if (field === 'decimals') mutated.decimals = (spec.spl.decimals + 1) % 256;
+      else mutated[field] = randomKey().toBase58();
+      return [
+        { spec, expect: { ...base, approval: approvalOf(spec) }, want: { ok: true } },
+        { spec, expect: base, want: 'instructions' },
+        { spec, expect: { ...base, approval: mutated }, want: 'expected.approval' },
+      ];
+    });
+    const checks = await callAll(cases.map((c) => ({
+      op: 'solana_check_payment', base64: web3Versioned(c.spec).toString('base64'),
+      expect: c.expect,
+    })));
+    checks.forEach((answer, i) => {
+      const c = cases[i];
+      const ctx = `${show(c.spec)} expect ${JSON.stringify(c.expect)}: ${JSON.stringify(answer)}`;
+      if (c.want.ok) {
+        assert.deepEqual(answer, c.want, ctx);
+      } else {
+        assert.equal(answer.error, 'transaction_mismatch', ctx);
+        assert.ok(answer.field.startsWith(c.want), ctx);
+      }
+    });
+  });

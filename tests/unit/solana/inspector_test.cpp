@@ -319,6 +319,172 @@ TEST(PaymentCheck, RefusesUnknownInstructionsOfKnownProgramsAndPlainTransfers) {
     EXPECT_EQ(duplicate.field, "compute_budget");
 }
 
+// ---- approvals (a subscription's first checkout grants the renewal delegate an allowance)
+
+const PublicKey kDelegate = key("CiDwVBFgWV9E5MvXWoLgnEgn2hK7rJikbvfWavzAQz3");
+constexpr std::uint64_t kAllowance = 12 * 1'500'000;
+
+Instruction usdc_approve(std::uint64_t amount = kAllowance, std::uint8_t decimals = 6,
+                         const PublicKey& delegate = kDelegate,
+                         std::string_view mint = test::kUsdcMainnet,
+                         std::string_view source = test::kV11PayerAta) {
+    return token_approve_checked(key(source), key(mint), delegate, payer_key(), amount, decimals);
+}
+
+PaymentExpectation subscription_expectation() {
+    PaymentExpectation expected = checkout_expectation();
+    expected.approval = ExpectedApproval{key(test::kV11PayerAta), key(test::kUsdcMainnet),
+                                         kDelegate, kAllowance, 6};
+    return expected;
+}
+
+std::vector<Instruction> subscription_instructions() {
+    auto instructions = checkout_instructions();
+    instructions.push_back(usdc_approve());
+    return instructions;
+}
+
+TEST(Inspector, ReportsApprovalsAndRevokesAsTheirOwnKinds) {
+    auto instructions = subscription_instructions();
+    instructions.push_back(token_revoke(key(test::kV11PayerAta), payer_key()));
+    Instruction plain = usdc_approve(7);
+    plain.accounts.erase(plain.accounts.begin() + 1);  // Approve: source, delegate, owner
+    plain.data = hex("040700000000000000");
+    instructions.push_back(plain);
+    const auto report = inspect_transaction(signed_transaction(instructions));
+    ASSERT_EQ(report.instructions.size(), 8u);
+    EXPECT_EQ(report.instructions[5].kind, InstructionKind::TokenApproveChecked);
+    EXPECT_EQ(report.instructions[6].kind, InstructionKind::TokenRevoke);
+    EXPECT_EQ(report.instructions[7].kind, InstructionKind::TokenApprove);
+    EXPECT_EQ(to_string(InstructionKind::TokenApproveChecked), "token_approve_checked");
+
+    ASSERT_EQ(report.token_approvals.size(), 2u);
+    const auto& approval = report.token_approvals[0];
+    EXPECT_EQ(approval.instruction_index, 5u);
+    EXPECT_TRUE(approval.checked);
+    EXPECT_TRUE(approval.verifiable);
+    EXPECT_EQ(approval.source, key(test::kV11PayerAta));
+    EXPECT_EQ(approval.mint, key(test::kUsdcMainnet));
+    EXPECT_EQ(approval.delegate, kDelegate);
+    EXPECT_EQ(approval.owner, payer_key());
+    EXPECT_EQ(approval.amount, kAllowance);
+    EXPECT_EQ(approval.decimals, 6);
+    EXPECT_FALSE(report.token_approvals[1].checked);
+    EXPECT_EQ(report.token_approvals[1].delegate, kDelegate);
+    EXPECT_EQ(report.token_approvals[1].amount, 7u);
+    ASSERT_EQ(report.token_revokes.size(), 1u);
+    EXPECT_EQ(report.token_revokes[0].instruction_index, 6u);
+    EXPECT_EQ(report.token_revokes[0].source, key(test::kV11PayerAta));
+    EXPECT_EQ(report.token_revokes[0].owner, payer_key());
+    // Approvals are not transfers, and their accounts are not Solana Pay references.
+    EXPECT_EQ(report.token_transfers.size(), 1u);
+    EXPECT_EQ(report.references, (std::vector<PublicKey>{key(test::kV11Reference)}));
+}
+
+TEST(Inspector, ReportsAMalformedApprovalAsUnrecognizedWithItsProblem) {
+    auto instructions = checkout_instructions();
+    Instruction approve = usdc_approve();
+    approve.data.resize(9);  // ApproveChecked without its decimals
+    instructions.push_back(approve);
+    const auto report = inspect_transaction(signed_transaction(instructions));
+    EXPECT_EQ(report.instructions[5].kind, InstructionKind::Unrecognized);
+    EXPECT_NE(report.instructions[5].problem.find("approval"), std::string::npos)
+        << report.instructions[5].problem;
+    EXPECT_TRUE(report.token_approvals.empty());
+}
+
+TEST(PaymentCheck, AnOrdinaryCheckoutRefusesEveryApprovalAndRevoke) {
+    const Error checked = check_error(subscription_instructions(), checkout_expectation());
+    EXPECT_EQ(checked.code, ErrorCode::TransactionMismatch);
+    EXPECT_EQ(checked.field, "instructions[5]");
+    EXPECT_NE(checked.message.find("delegate"), std::string::npos) << checked.message;
+
+    auto instructions = checkout_instructions();
+    instructions.push_back(token_revoke(key(test::kV11PayerAta), payer_key()));
+    const Error revoke = check_error(instructions, checkout_expectation());
+    EXPECT_EQ(revoke.field, "instructions[5]");
+    EXPECT_NE(revoke.message.find("revoke"), std::string::npos) << revoke.message;
+}
+
+TEST(PaymentCheck, AcceptsTheExpectedApproval) {
+    const auto report = inspect_transaction(signed_transaction(subscription_instructions()));
+    auto checked = check_payment(report, subscription_expectation());
+    EXPECT_TRUE(checked) << describe(checked.error());
+}
+
+TEST(PaymentCheck, NamesEachWayAnApprovalDiffersFromTheExpectedOne) {
+    auto with_approval = [](Instruction approve) {
+        auto instructions = checkout_instructions();
+        instructions.push_back(std::move(approve));
+        return check_error(instructions, subscription_expectation());
+    };
+    const PublicKey stranger = key("4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU");
+    const Error delegate = with_approval(usdc_approve(kAllowance, 6, stranger));
+    EXPECT_EQ(delegate.code, ErrorCode::TransactionMismatch);
+    EXPECT_EQ(delegate.field, "expected.approval");
+    EXPECT_NE(delegate.message.find("delegate " + stranger.to_base58()), std::string::npos)
+        << delegate.message;
+    const Error amount = with_approval(usdc_approve(kAllowance + 1));
+    EXPECT_EQ(amount.field, "expected.approval");
+    EXPECT_NE(amount.message.find("18000001"), std::string::npos) << amount.message;
+    const Error mint = with_approval(
+        usdc_approve(kAllowance, 6, kDelegate, "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"));
+    EXPECT_EQ(mint.field, "expected.approval");
+    EXPECT_NE(mint.message.find("mint"), std::string::npos) << mint.message;
+    const Error source = with_approval(
+        usdc_approve(kAllowance, 6, kDelegate, test::kUsdcMainnet, test::kV11MerchantAta));
+    EXPECT_EQ(source.field, "expected.approval");
+    EXPECT_NE(source.message.find(std::string(test::kV11MerchantAta)), std::string::npos)
+        << source.message;
+    const Error decimals = with_approval(usdc_approve(kAllowance, 9));
+    EXPECT_EQ(decimals.field, "expected.approval");
+    EXPECT_NE(decimals.message.find("decimals"), std::string::npos) << decimals.message;
+}
+
+TEST(PaymentCheck, RequiresThePayerToOwnTheApproval) {
+    auto instructions = checkout_instructions();
+    const PublicKey other_owner = key(test::kMerchant);
+    instructions.push_back(token_approve_checked(key(test::kV11PayerAta), key(test::kUsdcMainnet),
+                                                 kDelegate, other_owner, kAllowance, 6));
+    PaymentExpectation expected = subscription_expectation();
+    expected.require_signatures = false;  // the other owner's signature is not ours to make
+    const Error error = check_error(instructions, expected, false);
+    EXPECT_EQ(error.field, "expected.approval");
+    EXPECT_NE(error.message.find("not the payer"), std::string::npos) << error.message;
+}
+
+TEST(PaymentCheck, RefusesAPlainApproveEvenWhenAnApprovalIsExpected) {
+    auto instructions = checkout_instructions();
+    Instruction plain = usdc_approve();
+    plain.accounts.erase(plain.accounts.begin() + 1);  // Approve: source, delegate, owner
+    plain.data = hex("0480a8120100000000");
+    instructions.push_back(plain);
+    const Error error = check_error(instructions, subscription_expectation());
+    EXPECT_EQ(error.field, "instructions[5]");
+    EXPECT_NE(error.message.find("ApproveChecked"), std::string::npos) << error.message;
+
+    // Next to the expected ApproveChecked too.
+    instructions = subscription_instructions();
+    instructions.push_back(plain);
+    EXPECT_EQ(check_error(instructions, subscription_expectation()).field, "instructions[6]");
+}
+
+TEST(PaymentCheck, RequiresExactlyOneApprovalAndNoRevoke) {
+    auto instructions = subscription_instructions();
+    instructions.push_back(usdc_approve());
+    const Error twice = check_error(instructions, subscription_expectation());
+    EXPECT_EQ(twice.field, "token_approvals[1]");
+    EXPECT_NE(twice.message.find("more than one"), std::string::npos) << twice.message;
+
+    const Error missing = check_error(checkout_instructions(), subscription_expectation());
+    EXPECT_EQ(missing.field, "expected.approval");
+    EXPECT_NE(missing.message.find("no ApproveChecked"), std::string::npos) << missing.message;
+
+    instructions = subscription_instructions();
+    instructions.push_back(token_revoke(key(test::kV11PayerAta), payer_key()));
+    EXPECT_EQ(check_error(instructions, subscription_expectation()).field, "instructions[6]");
+}
+
 TEST(PaymentCheck, TreatsTransfersThroughLookupTablesAsUnverifiable) {
     // A v0 transfer whose destination comes from an address lookup table (index 4 ≥ 4 static keys).
     Message message;
@@ -351,6 +517,41 @@ TEST(PaymentCheck, TreatsTransfersThroughLookupTablesAsUnverifiable) {
     ASSERT_FALSE(checked);
     EXPECT_EQ(checked.error().code, ErrorCode::AddressLookupUnsupported);
     EXPECT_EQ(checked.error().field, "token_transfers[0]");
+}
+
+TEST(PaymentCheck, TreatsApprovalsThroughLookupTablesAsUnverifiable) {
+    // A v0 ApproveChecked whose delegate comes from an address lookup table (index 4 ≥ 4 static
+    // keys).
+    Message message;
+    message.version = MessageVersion::V0;
+    message.header = {1, 0, 2};
+    message.account_keys = {payer_key(), key(test::kV11PayerAta), key(test::kUsdcMainnet),
+                            programs::kToken};
+    message.recent_blockhash = key(test::kV4Blockhash);
+    message.instructions = {{3, {1, 2, 4, 0}, hex("0d80a812010000000006")}};
+    message.address_table_lookups = {{kDelegate, {}, {7}}};  // any table address will do
+    auto transaction = make_unsigned_transaction(message);
+    ASSERT_TRUE(transaction);
+    const auto keypair = test::v1_keypair();
+    const std::array<const Ed25519Keypair*, 1> signers{&keypair};
+    ASSERT_TRUE(sign_transaction(*transaction, signers));
+    auto wire = serialize_transaction(*transaction);
+    ASSERT_TRUE(wire);
+    auto parsed = parse_transaction(*wire);
+    ASSERT_TRUE(parsed) << describe(parsed.error());
+
+    const auto report = inspect_transaction(*parsed);
+    ASSERT_EQ(report.token_approvals.size(), 1u);
+    EXPECT_FALSE(report.token_approvals[0].delegate.has_value());
+    EXPECT_FALSE(report.token_approvals[0].verifiable);
+    PaymentExpectation expected = subscription_expectation();
+    expected.token_transfers.clear();
+    expected.reference.reset();
+    expected.memo.reset();
+    auto checked = check_payment(report, expected);
+    ASSERT_FALSE(checked);
+    EXPECT_EQ(checked.error().code, ErrorCode::AddressLookupUnsupported);
+    EXPECT_EQ(checked.error().field, "token_approvals[0]");
 }
 
 }  // namespace

@@ -130,6 +130,140 @@ TEST(Instructions, DecodersRefuseOtherProgramsKindsAndShortInput) {
     EXPECT_EQ(decode_token_transfer(three_accounts).error().code, ErrorCode::MalformedTransaction);
 }
 
+TEST(Instructions, ApproveCheckedMatchesTheTokenProgramTestVector) {
+    // token interface/src/instruction.rs test_instruction_packing: amount 1, decimals 2
+    const Instruction approve = token_approve_checked(kA, kB, kC, kD, 1, 2);
+    EXPECT_EQ(approve.program_id, programs::kToken);
+    EXPECT_EQ(hex_encode(approve.data), "0d010000000000000002");
+    EXPECT_EQ(approve.accounts,
+              (std::vector<AccountMeta>{
+                  {kA, false, true}, {kB, false, false}, {kC, false, false}, {kD, true, false}}));
+    // 12 periods of 1.5 USDC: 18 000 000 = 0x0112a880, little-endian.
+    EXPECT_EQ(hex_encode(token_approve_checked(kA, kB, kC, kD, 18'000'000, 6).data),
+              "0d80a812010000000006");
+    EXPECT_EQ(hex_encode(token_approve_checked(kA, kB, kC, kD, UINT64_MAX, 255).data),
+              "0dffffffffffffffffff");
+    EXPECT_EQ(token_approve_checked(kA, kB, kC, kD, 1, 2, programs::kToken2022).program_id,
+              programs::kToken2022);
+}
+
+TEST(Instructions, RevokeAndCloseAccountAreTheTagAlone) {
+    const Instruction revoke = token_revoke(kA, kD);
+    EXPECT_EQ(revoke.program_id, programs::kToken);
+    EXPECT_EQ(hex_encode(revoke.data), "05");
+    EXPECT_EQ(revoke.accounts, (std::vector<AccountMeta>{{kA, false, true}, {kD, true, false}}));
+
+    const Instruction close = token_close_account(kA, kB, kD);
+    EXPECT_EQ(close.program_id, programs::kToken);
+    EXPECT_EQ(hex_encode(close.data), "09");
+    EXPECT_EQ(close.accounts,
+              (std::vector<AccountMeta>{{kA, false, true}, {kB, false, true}, {kD, true, false}}));
+    EXPECT_EQ(token_revoke(kA, kD, programs::kToken2022).program_id, programs::kToken2022);
+    EXPECT_EQ(token_close_account(kA, kB, kD, programs::kToken2022).program_id,
+              programs::kToken2022);
+}
+
+TEST(Instructions, DecodesApproveCheckedBackToItsFields) {
+    auto decoded = decode_token_approve(
+        resolved(token_approve_checked(kA, kB, kC, kD, 18'000'000, 6, programs::kToken2022)));
+    ASSERT_TRUE(decoded) << describe(decoded.error());
+    EXPECT_TRUE(decoded->checked);
+    EXPECT_EQ(decoded->token_program, programs::kToken2022);
+    EXPECT_EQ(decoded->source, kA);
+    EXPECT_EQ(decoded->mint, kB);
+    EXPECT_EQ(decoded->delegate, kC);
+    EXPECT_EQ(decoded->owner, kD);
+    EXPECT_EQ(decoded->amount, 18'000'000u);
+    EXPECT_EQ(decoded->decimals, 6);
+    EXPECT_TRUE(decoded->extra_accounts.empty());
+}
+
+TEST(Instructions, DecodesThePlainApproveWithoutMint) {
+    // Approve: source, delegate, owner; 04 + u64 amount.
+    const ResolvedInstruction plain{programs::kToken,
+                                    {{kA, false, true}, {kC, false, false}, {kD, true, false}},
+                                    hex("04e803000000000000")};
+    auto decoded = decode_token_approve(plain);
+    ASSERT_TRUE(decoded) << describe(decoded.error());
+    EXPECT_FALSE(decoded->checked);
+    EXPECT_EQ(decoded->source, kA);
+    EXPECT_EQ(decoded->delegate, kC);
+    EXPECT_EQ(decoded->owner, kD);
+    EXPECT_EQ(decoded->amount, 1000u);
+    EXPECT_FALSE(decoded->mint.has_value());
+    EXPECT_FALSE(decoded->decimals.has_value());
+}
+
+TEST(Instructions, DecodesRevokeBackToItsAccounts) {
+    auto decoded = decode_token_revoke(resolved(token_revoke(kA, kD)));
+    ASSERT_TRUE(decoded) << describe(decoded.error());
+    EXPECT_EQ(decoded->token_program, programs::kToken);
+    EXPECT_EQ(decoded->source, kA);
+    EXPECT_EQ(decoded->owner, kD);
+    EXPECT_TRUE(decoded->extra_accounts.empty());
+}
+
+TEST(Instructions, ApproveAndRevokeDecodersIgnoreTrailingDataAndExtraAccountsLikeTheProgram) {
+    // Token's unpack reads what it needs; accounts after the owner are multisig signers.
+    ResolvedInstruction approve = resolved(token_approve_checked(kA, kB, kC, kD, 5, 2));
+    approve.data.push_back(0xee);
+    approve.accounts.push_back({kA, true, false});
+    auto decoded_approve = decode_token_approve(approve);
+    ASSERT_TRUE(decoded_approve) << describe(decoded_approve.error());
+    EXPECT_EQ(decoded_approve->amount, 5u);
+    EXPECT_EQ(decoded_approve->decimals, 2);
+    ASSERT_EQ(decoded_approve->extra_accounts.size(), 1u);
+    EXPECT_EQ(decoded_approve->extra_accounts[0].key, kA);
+
+    ResolvedInstruction revoke = resolved(token_revoke(kA, kD));
+    revoke.data.push_back(0xee);
+    revoke.accounts.push_back({kB, true, false});
+    auto decoded_revoke = decode_token_revoke(revoke);
+    ASSERT_TRUE(decoded_revoke) << describe(decoded_revoke.error());
+    ASSERT_EQ(decoded_revoke->extra_accounts.size(), 1u);
+    EXPECT_EQ(decoded_revoke->extra_accounts[0].key, kB);
+}
+
+TEST(Instructions, ApproveAndRevokeDecodersRefuseOtherKindsAndShortInput) {
+    const ResolvedInstruction system = resolved(system_transfer(kA, kB, 7));
+    EXPECT_EQ(decode_token_approve(system).error().code, ErrorCode::InvalidValue);
+    EXPECT_EQ(decode_token_revoke(system).error().code, ErrorCode::InvalidValue);
+    const ResolvedInstruction transfer = resolved(token_transfer_checked(kA, kB, kC, kD, 5, 2));
+    EXPECT_EQ(decode_token_approve(transfer).error().code, ErrorCode::InvalidValue);
+    EXPECT_EQ(decode_token_revoke(transfer).error().code, ErrorCode::InvalidValue);
+    const ResolvedInstruction close = resolved(token_close_account(kA, kB, kD));
+    EXPECT_EQ(decode_token_approve(close).error().code, ErrorCode::InvalidValue);
+    EXPECT_EQ(decode_token_revoke(close).error().code, ErrorCode::InvalidValue);
+    const ResolvedInstruction approve = resolved(token_approve_checked(kA, kB, kC, kD, 5, 2));
+    EXPECT_EQ(decode_token_revoke(approve).error().code, ErrorCode::InvalidValue);
+    EXPECT_EQ(decode_token_transfer(approve).error().code, ErrorCode::InvalidValue);
+    const ResolvedInstruction revoke = resolved(token_revoke(kA, kD));
+    EXPECT_EQ(decode_token_approve(revoke).error().code, ErrorCode::InvalidValue);
+    ResolvedInstruction empty = revoke;
+    empty.data.clear();
+    EXPECT_EQ(decode_token_approve(empty).error().code, ErrorCode::InvalidValue);
+    EXPECT_EQ(decode_token_revoke(empty).error().code, ErrorCode::InvalidValue);
+
+    ResolvedInstruction no_decimals = approve;
+    no_decimals.data.resize(9);
+    EXPECT_EQ(decode_token_approve(no_decimals).error().code, ErrorCode::MalformedTransaction);
+    ResolvedInstruction three_accounts = approve;
+    three_accounts.accounts.resize(3);
+    EXPECT_EQ(decode_token_approve(three_accounts).error().code, ErrorCode::MalformedTransaction);
+    const ResolvedInstruction short_plain{
+        programs::kToken,
+        {{kA, false, true}, {kC, false, false}, {kD, true, false}},
+        hex("04e8030000000000")};
+    EXPECT_EQ(decode_token_approve(short_plain).error().code, ErrorCode::MalformedTransaction);
+    ResolvedInstruction two_accounts = short_plain;
+    two_accounts.data = hex("04e803000000000000");
+    two_accounts.accounts.resize(2);
+    EXPECT_EQ(decode_token_approve(two_accounts).error().code, ErrorCode::MalformedTransaction);
+    ResolvedInstruction one_account = revoke;
+    one_account.accounts.resize(1);
+    EXPECT_EQ(decode_token_revoke(one_account).error().code, ErrorCode::MalformedTransaction);
+}
+
 TEST(Instructions, CreateIdempotentTargetsTheDerivedAta) {
     // solana-phantom.md §3.5 and §6 V6/V11.
     const PublicKey payer = PublicKey::from_bytes(test::v1_keypair().public_key);
