@@ -24,6 +24,10 @@ constexpr std::string_view kMasked = "***";
 // Far above any provider's plan; a cap is there to protect the node, not to be tuned to zero.
 constexpr std::int64_t kMaxRpcRequestsPerSecond = 1000;
 constexpr std::string_view kNameFlag = "--name";
+// `hiltd merchant subscriptions --id MERCHANT_ID on|off`: the workspace whose switch is set.
+constexpr std::string_view kIdFlag = "--id";
+// `hiltd merchant create --subscriptions`: a switch, the one flag that takes no value.
+constexpr std::string_view kSubscriptionsFlag = "--subscriptions";
 constexpr std::size_t kMaxWebhookRetries = 20;
 
 // ---- small parsers ------------------------------------------------------------------------------
@@ -497,16 +501,29 @@ const Setting* find_setting(std::string_view flag) {
 
 bool is_help(std::string_view arg) { return arg == "--help" || arg == "-h"; }
 
+ParsedCommand help_command() {
+    ParsedCommand help;
+    help.command = Command::Help;
+    return help;
+}
+
 struct Flags {
-    std::map<std::string, std::string> values;  // "--port" -> "8080"
+    std::map<std::string, std::string> values;  // "--port" -> "8080"; "--subscriptions" -> "on"
+    std::vector<std::string> positionals;       // "on" of `merchant subscriptions ... on`
 };
 
 // Splits the flags after the command into name -> value; knows nothing about what a value means.
-Result<Flags> tokenize(const std::vector<std::string>& args, std::size_t from) {
+// Bare words are kept in order only when the command takes them (`takes_positionals`).
+Result<Flags> tokenize(const std::vector<std::string>& args, std::size_t from,
+                       bool takes_positionals) {
     Flags flags;
     for (std::size_t i = from; i < args.size(); ++i) {
         const std::string_view arg = args[i];
         if (!arg.starts_with("-")) {
+            if (takes_positionals) {
+                flags.positionals.emplace_back(arg);
+                continue;
+            }
             return fail(ErrorCode::InvalidValue, "unexpected argument " + shown(arg),
                         safe_text(arg));
         }
@@ -515,11 +532,17 @@ Result<Flags> tokenize(const std::vector<std::string>& args, std::size_t from) {
         }
         const std::size_t equals = arg.find('=');
         const std::string name(arg.substr(0, equals));
-        if (name != kNameFlag && !find_setting(name)) {
+        if (name != kNameFlag && name != kIdFlag && name != kSubscriptionsFlag &&
+            !find_setting(name)) {
             return fail(ErrorCode::UnknownField, "unknown flag " + name, name);
         }
         std::string value;
-        if (equals != std::string_view::npos) {
+        if (name == kSubscriptionsFlag) {
+            if (equals != std::string_view::npos) {
+                return fail(ErrorCode::InvalidValue, name + " takes no value", name);
+            }
+            value = "on";
+        } else if (equals != std::string_view::npos) {
             value = std::string(arg.substr(equals + 1));
         } else if (i + 1 < args.size() && !args[i + 1].starts_with("--")) {
             value = args[++i];
@@ -553,34 +576,82 @@ Result<ParsedCommand> parse_command_line(const std::vector<std::string>& args,
         } else if (command == "merchant" && args.size() >= 2 && args[1] == "create") {
             parsed.command = Command::MerchantCreate;
             from = 2;
+        } else if (command == "merchant" && args.size() >= 2 && args[1] == "subscriptions") {
+            parsed.command = Command::MerchantSubscriptions;
+            from = 2;
         } else if (command == "merchant") {
-            if (args.size() >= 2 && is_help(args[1])) return ParsedCommand{Command::Help, {}, {}};
+            if (args.size() >= 2 && is_help(args[1])) return help_command();
             return fail(ErrorCode::InvalidValue,
-                        "the merchant command is `hiltd merchant create --name NAME`", "merchant");
+                        "the merchant commands are `hiltd merchant create --name NAME "
+                        "[--subscriptions]` and `hiltd merchant subscriptions --id MERCHANT_ID "
+                        "on|off`",
+                        "merchant");
         } else {
             return fail(ErrorCode::InvalidValue,
                         "unknown command " + shown(command) +
-                            " (commands: serve, demo, merchant create, help)",
+                            " (commands: serve, demo, merchant create, merchant subscriptions, "
+                            "help)",
                         safe_text(command));
         }
     }
     const bool wants_help =
         std::any_of(args.begin() + static_cast<std::ptrdiff_t>(from), args.end(),
                     [](const std::string& arg) { return is_help(arg); });
-    if (wants_help) return ParsedCommand{Command::Help, {}, {}};
-    auto flags = tokenize(args, from);
+    if (wants_help) return help_command();
+    auto flags = tokenize(args, from,
+                          /*takes_positionals=*/parsed.command == Command::MerchantSubscriptions);
     if (!flags) return flags.error();
 
-    const auto name = flags->values.find(std::string(kNameFlag));
+    // The merchant commands' own flags, each refused elsewhere (`hiltd serve --name x` is a
+    // mistake, not something to ignore).
+    const auto own_flag = [&](std::string_view flag, Command command,
+                              std::string_view usage) -> Result<const std::string*> {
+        const auto found = flags->values.find(std::string(flag));
+        if (found == flags->values.end()) return static_cast<const std::string*>(nullptr);
+        if (parsed.command != command) {
+            return fail(ErrorCode::InvalidValue,
+                        std::string(flag) + " is only for `" + std::string(usage) + "`",
+                        std::string(flag));
+        }
+        return &found->second;
+    };
+    auto name = own_flag(kNameFlag, Command::MerchantCreate, "hiltd merchant create");
+    if (!name) return name.error();
+    auto subscriptions =
+        own_flag(kSubscriptionsFlag, Command::MerchantCreate, "hiltd merchant create");
+    if (!subscriptions) return subscriptions.error();
+    auto id = own_flag(kIdFlag, Command::MerchantSubscriptions, "hiltd merchant subscriptions");
+    if (!id) return id.error();
     if (parsed.command == Command::MerchantCreate) {
-        if (name == flags->values.end()) {
+        if (*name == nullptr) {
             return fail(ErrorCode::MissingField, "merchant create needs --name NAME",
                         std::string(kNameFlag));
         }
-        parsed.merchant_name = name->second;
-    } else if (name != flags->values.end()) {
-        return fail(ErrorCode::InvalidValue, "--name is only for `hiltd merchant create`",
-                    std::string(kNameFlag));
+        parsed.merchant_name = **name;
+        parsed.subscriptions_enabled = *subscriptions != nullptr;
+    }
+    if (parsed.command == Command::MerchantSubscriptions) {
+        if (*id == nullptr) {
+            return fail(ErrorCode::MissingField, "merchant subscriptions needs --id MERCHANT_ID",
+                        std::string(kIdFlag));
+        }
+        parsed.merchant_id = **id;
+        const auto& words = flags->positionals;
+        if (words.empty()) {
+            return fail(ErrorCode::MissingField,
+                        "merchant subscriptions needs on|off (on enables, off disables)", "on|off");
+        }
+        if (words.size() > 1) {
+            return fail(ErrorCode::InvalidValue,
+                        "unexpected argument " + shown(words[1]) + " (give on or off once)",
+                        safe_text(words[1]));
+        }
+        if (words[0] != "on" && words[0] != "off") {
+            return fail(ErrorCode::InvalidValue,
+                        "merchant subscriptions takes on or off, not " + shown(words[0]),
+                        safe_text(words[0]));
+        }
+        parsed.subscriptions_enabled = words[0] == "on";
     }
 
     std::map<std::string_view, std::string> source;  // flag -> where its value came from
@@ -633,8 +704,19 @@ std::string usage_text() {
         "  hiltd [serve] [SETTINGS]                      serve the API and the hosted checkout\n"
         "  hiltd demo [SETTINGS]                         create a demo merchant and product, then "
         "serve\n"
-        "  hiltd merchant create --name NAME [SETTINGS]  create a workspace and print its first "
-        "API key\n"
+        "  hiltd merchant create --name NAME [--subscriptions] [SETTINGS]\n"
+        "                                                create a workspace and print its first "
+        "API key;\n"
+        "                                                --subscriptions also enables it for "
+        "subscriptions\n"
+        "  hiltd merchant subscriptions --id MERCHANT_ID on|off [SETTINGS]\n"
+        "                                                enable (on) or disable (off) a "
+        "workspace's\n"
+        "                                                subscriptions: only an enabled one may "
+        "create\n"
+        "                                                products with AUTOMATIC renewal (off "
+        "stops new\n"
+        "                                                ones; memberships that exist are kept)\n"
         "  hiltd help | --help | -h                      print this text\n"
         "\n"
         "Settings (every command reads them). A flag overrides its environment variable, which "

@@ -27,16 +27,20 @@
 namespace hilt::server {
 
 enum class Command : std::uint8_t {
-    Serve,           // hiltd [serve]
-    Demo,            // hiltd demo
-    MerchantCreate,  // hiltd merchant create --name NAME
-    Help,            // hiltd help | --help | -h
+    Serve,                  // hiltd [serve]
+    Demo,                   // hiltd demo
+    MerchantCreate,         // hiltd merchant create --name NAME [--subscriptions]
+    MerchantSubscriptions,  // hiltd merchant subscriptions --id MERCHANT_ID on|off
+    Help,                   // hiltd help | --help | -h
 };
 
 struct ParsedCommand {
     Command command = Command::Serve;
     ServerConfig config;
     std::string merchant_name;  // only for Command::MerchantCreate
+    std::string merchant_id;    // only for Command::MerchantSubscriptions
+    // MerchantCreate: --subscriptions was given; MerchantSubscriptions: on (true) or off (false).
+    bool subscriptions_enabled = false;
 };
 
 using Environment = std::map<std::string, std::string>;

@@ -2,7 +2,12 @@
 // runs one command. `hiltd --help` lists every setting with its environment variable and default.
 //   hiltd [serve] [SETTINGS]                      serve the API and the hosted checkout
 //   hiltd demo [SETTINGS]                         serve, after creating a demo merchant and product
-//   hiltd merchant create --name NAME [SETTINGS]  create a workspace and print its first API key
+//   hiltd merchant create --name NAME [--subscriptions] [SETTINGS]
+//                                                 create a workspace and print its first API key
+//                                                 (--subscriptions: enabled for subscriptions)
+//   hiltd merchant subscriptions --id MERCHANT_ID on|off [SETTINGS]
+//                                                 enable or disable a workspace's subscriptions
+//                                                 (AUTOMATIC renewal): Hilt's decision, no API route
 //   hiltd help | --help | -h                      print the usage text
 // SETTINGS: every one a flag and a HILT_* environment variable (the table in config.cpp; `hiltd --help`
 // prints it): the database, address and public URL, the chain (sandbox, or rpc with its URL, CA file, rate
@@ -132,9 +137,44 @@ int main(int argc, char** argv) {
             std::cerr << "hiltd: " << hilt::describe(created.error()) << "\n";
             return 1;
         }
-        std::cout << "merchant_id: " << created->first.merchant_id << "\n"
+        const std::string& merchant_id = created->first.merchant_id;
+        // A second step, not part of the creation: if it fails, the workspace exists without
+        // subscriptions, so its key is still printed (shown once) along with the way to retry.
+        auto enabled = parsed->subscriptions_enabled
+                           ? (*app)->merchants().set_subscriptions_enabled(merchant_id, true)
+                           : hilt::Result<hilt::server::Merchant>(created->first);
+        std::cout << "merchant_id: " << merchant_id << "\n"
                   << "api_key: " << created->second.secret << "\n"
                   << "(the key is shown once; store it now)\n";
+        if (!enabled) {
+            std::cerr << "hiltd: the workspace was created but subscriptions are off: "
+                      << hilt::describe(enabled.error()) << "\n"
+                      << "run `hiltd merchant subscriptions --id " << merchant_id << " on`\n";
+            return 1;
+        }
+        std::cout << "subscriptions: " << (enabled->subscriptions_enabled ? "on" : "off") << "\n";
+        return 0;
+    }
+
+    if (parsed->command == Command::MerchantSubscriptions) {
+        auto app = App::open(config, clock);
+        if (!app) {
+            std::cerr << "hiltd: " << hilt::describe(app.error()) << "\n";
+            return 1;
+        }
+        auto merchant = (*app)->merchants().set_subscriptions_enabled(
+            parsed->merchant_id, parsed->subscriptions_enabled);
+        if (!merchant) {
+            if (merchant.error().code == hilt::ErrorCode::NotFound) {
+                std::cerr << "hiltd: no merchant " << parsed->merchant_id << " in " << config.db_path
+                          << " (nothing changed; is --db the right store?)\n";
+            } else {
+                std::cerr << "hiltd: " << hilt::describe(merchant.error()) << "\n";
+            }
+            return 1;
+        }
+        std::cout << "merchant_id: " << merchant->merchant_id << "\n"
+                  << "subscriptions: " << (merchant->subscriptions_enabled ? "on" : "off") << "\n";
         return 0;
     }
 

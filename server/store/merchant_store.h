@@ -55,6 +55,11 @@ public:
     [[nodiscard]] virtual Result<std::pair<Merchant, CreatedKey>> create_merchant(
         const std::string& name, std::int64_t now) = 0;
     [[nodiscard]] virtual Result<Merchant> find_merchant(const std::string& merchant_id) = 0;
+    // Turns subscriptions (AUTOMATIC renewal) on or off for a workspace and returns the merchant as
+    // stored; not_found (and nothing changed) for an unknown merchant_id. Idempotent. Off stops new
+    // AUTOMATIC products only; products and memberships that exist are left as they are.
+    [[nodiscard]] virtual Result<Merchant> set_subscriptions_enabled(const std::string& merchant_id,
+                                                                     bool enabled) = 0;
     [[nodiscard]] virtual Result<CreatedKey> create_key(const std::string& merchant_id,
                                                         const std::optional<std::string>& label,
                                                         std::int64_t now) = 0;

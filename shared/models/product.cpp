@@ -73,6 +73,16 @@ Status validate_token_mint(const PublicKey& mint) {
     return {};
 }
 
+Status validate_renewal_asset(const std::optional<MembershipConfig>& config, const PublicKey& mint) {
+    if (!config || !config->enabled || config->renewal_mode != RenewalMode::Automatic) return {};
+    auto asset = money::find_asset_by_mint(mint);
+    if (!asset || !asset->asset->native) return {};
+    return fail(ErrorCode::InvalidValue,
+                "AUTOMATIC renewal needs USDC: SOL moves by System transfer, which cannot be delegated, and "
+                "automatic renewal takes each period's payment through an SPL Token delegation",
+                "membership_config.renewal_mode");
+}
+
 // ---- metadata -------------------------------------------------------------------------------------
 
 Result<Metadata> read_metadata(const Json& json) {
@@ -142,7 +152,10 @@ Status from_json(const Json& json, ProductRequest& out) {
     r.optional("membership_config", out.membership_config, model<MembershipConfig>());
     r.optional("metadata", out.metadata, metadata());
     HILT_TRY(r.finish());
-    return validate_delivery(out.delivery_type, out.delivery_value);
+    HILT_TRY(validate_delivery(out.delivery_type, out.delivery_value));
+    // No token_mint: the server's USDC, which AUTOMATIC accepts.
+    if (out.token_mint) HILT_TRY(validate_renewal_asset(out.membership_config, *out.token_mint));
+    return {};
 }
 
 Json to_json(const ProductRequest& value) {
@@ -291,6 +304,9 @@ Result<Product> apply_update(const Product& product, const ProductUpdate& update
     if (update.metadata.is_null()) merged.metadata.clear();
     if (update.metadata.has_value()) merged.metadata = *update.metadata.value;
     HILT_TRY(validate_delivery(merged.delivery_type, merged.delivery_value));
+    // The merged pair: a new renewal_mode against the stored asset, a new asset against the stored
+    // renewal_mode.
+    HILT_TRY(validate_renewal_asset(merged.membership_config, merged.token_mint));
     merged.updated_at = now;
     return merged;
 }

@@ -14,8 +14,9 @@
 //
 // membership_config: `enabled` is required. When enabled, platform, identity_type and renewal_mode are
 // required; billing_interval_days (1..366) is required for AUTOMATIC and optional for ONE_OFF (an access
-// length; absent means no end); grace_period_days is 0..60 (absent means 0). Whether AUTOMATIC is allowed
-// for the workspace is the server's check.
+// length; absent means no end); grace_period_days is 0..60 (absent means 0). AUTOMATIC needs an SPL token
+// asset (USDC), never SOL (validate_renewal_asset). Whether AUTOMATIC is allowed for the workspace is the
+// server's check.
 //
 // PATCH (ProductUpdate): an absent field is left unchanged. An explicit null clears the fields that can be
 // empty (description, delivery_value, membership_config, metadata) and is wrong_type for the others.
@@ -111,6 +112,12 @@ struct Product {
 [[nodiscard]] Status validate_delivery(DeliveryType type, const std::optional<std::string>& value);
 [[nodiscard]] Status validate_membership_config(const MembershipConfig& config);
 [[nodiscard]] Status validate_token_mint(const PublicKey& mint);
+// AUTOMATIC renewal takes each period's payment as the buyer's SPL Token delegate (an approval given at
+// the first checkout). SOL moves by System transfer, which cannot be delegated, so an enabled AUTOMATIC
+// membership on a native asset (SOL) is invalid_value on "membership_config.renewal_mode". A mint outside
+// the asset table is left to validate_token_mint.
+[[nodiscard]] Status validate_renewal_asset(const std::optional<MembershipConfig>& config,
+                                            const PublicKey& mint);
 
 // A new ACTIVE product from a validated request; the caller supplies ids, URL, clock and default mint.
 Product make_product(const ProductRequest& request, std::string product_id, std::string slug,

@@ -42,6 +42,10 @@ Result<std::pair<Merchant, CreatedKey>> SqliteMerchantStore::create_merchant(
 
 Result<Merchant> SqliteMerchantStore::find_merchant(const std::string& merchant_id) {
     std::lock_guard lock(mutex_);
+    return find_merchant_locked(merchant_id);
+}
+
+Result<Merchant> SqliteMerchantStore::find_merchant_locked(const std::string& merchant_id) {
     auto stmt = db_.prepare(
         "SELECT merchant_id, name, subscriptions_enabled, created_at FROM merchants"
         " WHERE merchant_id = ?");
@@ -51,6 +55,18 @@ Result<Merchant> SqliteMerchantStore::find_merchant(const std::string& merchant_
     if (!row) return row.error();
     if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such merchant");
     return read_merchant(*stmt);
+}
+
+Result<Merchant> SqliteMerchantStore::set_subscriptions_enabled(const std::string& merchant_id,
+                                                                bool enabled) {
+    std::lock_guard lock(mutex_);
+    auto update =
+        db_.prepare("UPDATE merchants SET subscriptions_enabled = ? WHERE merchant_id = ?");
+    if (!update) return update.error();
+    update->bind(1, std::int64_t{enabled ? 1 : 0}).bind(2, std::string_view(merchant_id));
+    HILT_TRY(update->run());
+    if (db_.changes() == 0) return fail(ErrorCode::NotFound, "no such merchant");
+    return find_merchant_locked(merchant_id);
 }
 
 Result<CreatedKey> SqliteMerchantStore::insert_key_locked(const std::string& merchant_id,

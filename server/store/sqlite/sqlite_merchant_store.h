@@ -17,6 +17,8 @@ public:
     [[nodiscard]] Result<std::pair<Merchant, CreatedKey>> create_merchant(
         const std::string& name, std::int64_t now) override;
     [[nodiscard]] Result<Merchant> find_merchant(const std::string& merchant_id) override;
+    [[nodiscard]] Result<Merchant> set_subscriptions_enabled(const std::string& merchant_id,
+                                                             bool enabled) override;
     [[nodiscard]] Result<CreatedKey> create_key(const std::string& merchant_id,
                                                 const std::optional<std::string>& label,
                                                 std::int64_t now) override;
@@ -28,6 +30,7 @@ public:
     [[nodiscard]] Result<Merchant> authenticate(const std::string& secret_hash) override;
 
 private:
+    [[nodiscard]] Result<Merchant> find_merchant_locked(const std::string& merchant_id);
     [[nodiscard]] Result<CreatedKey> insert_key_locked(const std::string& merchant_id,
                                                        const std::optional<std::string>& label,
                                                        std::int64_t now);

@@ -1,4 +1,5 @@
 // Product routes and the public checkout payload over real HTTP and SQLite.
+#include "money/money.h"
 #include "store/sqlite/sqlite_stores.h"
 #include "support/fixtures.h"
 #include "unit/server/app_harness.h"
@@ -19,7 +20,37 @@ protected:
         EXPECT_EQ(res->status, 201) << res->body;
         return json_of(res);
     }
+    // What `hiltd merchant subscriptions --id ... on|off` does.
+    void set_subscriptions(bool enabled) {
+        auto merchant = app_->merchants().set_subscriptions_enabled(merchant_id_, enabled);
+        ASSERT_TRUE(merchant) << describe(merchant.error());
+        ASSERT_EQ(merchant->subscriptions_enabled, enabled);
+    }
+    nlohmann::json automatic_request(const std::string& token_mint) const {
+        auto body = product_request();
+        body["membership_config"]["renewal_mode"] = "AUTOMATIC";
+        body["token_mint"] = token_mint;
+        return body;
+    }
+    static std::string usdc_mint() { return money::usdc().mint(money::Cluster::Devnet).to_base58(); }
+    static std::string sol_mint() { return money::sol().mint(money::Cluster::Devnet).to_base58(); }
+    std::size_t product_count() {
+        auto list = client_->Get("/v1/products", merchant());
+        EXPECT_TRUE(list);
+        return list ? json_of(list)["data"].size() : 0;
+    }
 };
+
+// A 422 refusing AUTOMATIC because of the asset, naming the field and the reason.
+void expect_sol_refusal(const httplib::Result& res) {
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 422) << res->body;
+    const auto error = nlohmann::json::parse(res->body)["error"];
+    EXPECT_EQ(error["code"], "invalid_value") << res->body;
+    EXPECT_EQ(error["field"], "membership_config.renewal_mode") << res->body;
+    EXPECT_NE(error["message"].get<std::string>().find("cannot be delegated"), std::string::npos)
+        << res->body;
+}
 
 TEST_F(ProductRoutesTest, CreateReturnsTheStoredProductWithIdsSlugAndCheckoutUrl) {
     const auto product = create(product_request(), merchant());
@@ -70,6 +101,96 @@ TEST_F(ProductRoutesTest, AutomaticRenewalNeedsASubscriptionWorkspace) {
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 403);
     EXPECT_EQ(json_of(res)["error"]["field"], "membership_config.renewal_mode");
+}
+
+TEST_F(ProductRoutesTest, AnEnabledWorkspaceCreatesAutomaticProductsUntilSwitchedOff) {
+    const auto body = automatic_request(usdc_mint());
+    auto refused = client_->Post("/v1/products", merchant(), body.dump(), "application/json");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403) << refused->body;
+
+    set_subscriptions(true);
+    const auto product = create(body, merchant());
+    EXPECT_EQ(product["membership_config"]["renewal_mode"], "AUTOMATIC");
+    EXPECT_EQ(product["token_mint"], usdc_mint());
+    auto one_off = create(product_request(), merchant());
+    auto to_automatic = client_->Patch("/v1/products/" + one_off["product_id"].get<std::string>(), merchant(),
+                                       nlohmann::json{{"membership_config", body["membership_config"]}}.dump(),
+                                       "application/json");
+    ASSERT_TRUE(to_automatic);
+    EXPECT_EQ(to_automatic->status, 200) << to_automatic->body;
+
+    set_subscriptions(false);
+    auto after = client_->Post("/v1/products", merchant(), body.dump(), "application/json");
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->status, 403) << "off stops new AUTOMATIC products: " << after->body;
+    auto kept = client_->Get("/v1/products/" + product["product_id"].get<std::string>(), merchant());
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(kept->status, 200);
+    EXPECT_EQ(json_of(kept)["membership_config"]["renewal_mode"], "AUTOMATIC") << "existing products are kept";
+    EXPECT_EQ(product_count(), 2u);
+}
+
+TEST_F(ProductRoutesTest, AutomaticRenewalOnSolIsRefusedAndCreatesNothing) {
+    set_subscriptions(true);
+    expect_sol_refusal(client_->Post("/v1/products", merchant(), automatic_request(sol_mint()).dump(),
+                                     "application/json"));
+    EXPECT_EQ(product_count(), 0u);
+
+    auto one_off_sol = product_request();
+    one_off_sol["token_mint"] = sol_mint();
+    EXPECT_EQ(create(one_off_sol, merchant())["token_mint"], sol_mint()) << "SOL with ONE_OFF stays allowed";
+    auto disabled_membership = automatic_request(sol_mint());
+    disabled_membership["membership_config"]["enabled"] = false;
+    create(disabled_membership, merchant());
+    EXPECT_EQ(product_count(), 2u);
+
+    set_subscriptions(false);
+    auto still = client_->Post("/v1/products", merchant(), automatic_request(sol_mint()).dump(), "application/json");
+    ASSERT_TRUE(still);
+    EXPECT_EQ(still->status, 422) << "invalid on any workspace: " << still->body;
+    EXPECT_EQ(product_count(), 2u);
+}
+
+TEST_F(ProductRoutesTest, PatchCannotPairSolWithAutomaticRenewalFromEitherSide) {
+    set_subscriptions(true);
+    auto patch = [&](const nlohmann::json& product, const nlohmann::json& update) {
+        return client_->Patch("/v1/products/" + product["product_id"].get<std::string>(), merchant(), update.dump(),
+                              "application/json");
+    };
+    auto read = [&](const nlohmann::json& product) {
+        auto res = client_->Get("/v1/products/" + product["product_id"].get<std::string>(), merchant());
+        EXPECT_TRUE(res);
+        return json_of(res);
+    };
+    const auto automatic_config = automatic_request(usdc_mint())["membership_config"];
+
+    // Only membership_config changes: checked against the stored asset (SOL).
+    auto sol_product = product_request();
+    sol_product["token_mint"] = sol_mint();
+    const auto sol = create(sol_product, merchant());
+    expect_sol_refusal(patch(sol, {{"membership_config", automatic_config}}));
+    EXPECT_EQ(read(sol), sol) << "nothing changed";
+
+    // Only the asset changes: checked against the stored renewal_mode (AUTOMATIC).
+    const auto automatic = create(automatic_request(usdc_mint()), merchant());
+    expect_sol_refusal(patch(automatic, {{"token_mint", sol_mint()}}));
+    EXPECT_EQ(read(automatic), automatic) << "nothing changed";
+
+    // Other fields of an AUTOMATIC USDC product, and both sides changed together, are fine.
+    auto retitled = patch(automatic, {{"title", "Renamed monthly pass"}});
+    ASSERT_TRUE(retitled);
+    EXPECT_EQ(retitled->status, 200) << retitled->body;
+    auto one_off_config = automatic_config;
+    one_off_config["renewal_mode"] = "ONE_OFF";
+    auto to_sol = patch(automatic, {{"token_mint", sol_mint()}, {"membership_config", one_off_config}});
+    ASSERT_TRUE(to_sol);
+    EXPECT_EQ(to_sol->status, 200) << to_sol->body;
+    EXPECT_EQ(json_of(to_sol)["token_mint"], sol_mint());
+    auto to_usdc = patch(sol, {{"token_mint", usdc_mint()}, {"membership_config", automatic_config}});
+    ASSERT_TRUE(to_usdc);
+    EXPECT_EQ(to_usdc->status, 200) << to_usdc->body;
+    EXPECT_EQ(json_of(to_usdc)["membership_config"]["renewal_mode"], "AUTOMATIC");
 }
 
 TEST_F(ProductRoutesTest, ListIsNewestFirstPaginatedAndFilteredByStatus) {

@@ -83,6 +83,35 @@ TEST(ConfigParse, CommandsAreRecognised) {
     EXPECT_EQ(create->command, Command::MerchantCreate);
     EXPECT_EQ(create->merchant_name, "Guild of Builders");
     EXPECT_EQ(create->config.db_path, "x.sqlite");
+    EXPECT_FALSE(create->subscriptions_enabled) << "a new workspace has no subscriptions unless asked";
+}
+
+TEST(ConfigParse, MerchantCreateTakesTheSubscriptionsSwitchWithoutAValue) {
+    for (const Args& args : std::vector<Args>{{"merchant", "create", "--name", "Guild", "--subscriptions"},
+                                              {"merchant", "create", "--subscriptions", "--name", "Guild"},
+                                              {"merchant", "create", "--subscriptions", "--db", "x.sqlite",
+                                               "--name=Guild"}}) {
+        auto parsed = parse(args);
+        ASSERT_TRUE(parsed) << args.back() << ": " << describe(parsed.error());
+        EXPECT_EQ(parsed->command, Command::MerchantCreate);
+        EXPECT_EQ(parsed->merchant_name, "Guild");
+        EXPECT_TRUE(parsed->subscriptions_enabled);
+    }
+}
+
+TEST(ConfigParse, MerchantSubscriptionsTakesAnIdAndOnOrOffInAnyOrder) {
+    auto on = parse({"merchant", "subscriptions", "--id", "mer_abc", "on"});
+    ASSERT_TRUE(on) << describe(on.error());
+    EXPECT_EQ(on->command, Command::MerchantSubscriptions);
+    EXPECT_EQ(on->merchant_id, "mer_abc");
+    EXPECT_TRUE(on->subscriptions_enabled);
+    auto off = parse({"merchant", "subscriptions", "off", "--id=mer_abc", "--db", "x.sqlite"});
+    ASSERT_TRUE(off) << describe(off.error());
+    EXPECT_EQ(off->command, Command::MerchantSubscriptions);
+    EXPECT_EQ(off->merchant_id, "mer_abc");
+    EXPECT_FALSE(off->subscriptions_enabled);
+    EXPECT_EQ(off->config.db_path, "x.sqlite");
+    EXPECT_TRUE(off->merchant_name.empty());
 }
 
 TEST(ConfigParse, EveryEnvironmentVariableSetsItsSetting) {
@@ -246,6 +275,34 @@ TEST(ConfigParse, EachBadSettingIsAnErrorNamingItsFlagOrVariable) {
         {{"merchant", "delete"}, {}, ErrorCode::InvalidValue, "merchant"},
         {{"merchant", "create"}, {}, ErrorCode::MissingField, "--name"},
         {{"serve", "--name", "x"}, {}, ErrorCode::InvalidValue, "--name"},
+        // the workspace's subscriptions switch
+        {{"merchant", "create", "--name", "x", "--subscriptions=yes"},
+         {},
+         ErrorCode::InvalidValue,
+         "--subscriptions"},
+        {{"merchant", "create", "--name", "x", "on"}, {}, ErrorCode::InvalidValue, "on"},
+        {{"merchant", "create", "--name", "x", "--id", "mer_a"}, {}, ErrorCode::InvalidValue, "--id"},
+        {{"serve", "--subscriptions"}, {}, ErrorCode::InvalidValue, "--subscriptions"},
+        {{"demo", "--id", "mer_a"}, {}, ErrorCode::InvalidValue, "--id"},
+        {{"merchant", "subscriptions", "on"}, {}, ErrorCode::MissingField, "--id"},
+        {{"merchant", "subscriptions", "--id", "mer_a"}, {}, ErrorCode::MissingField, "on|off"},
+        {{"merchant", "subscriptions", "--id", "mer_a", "yes"}, {}, ErrorCode::InvalidValue, "yes"},
+        {{"merchant", "subscriptions", "--id", "mer_a", "on", "off"},
+         {},
+         ErrorCode::InvalidValue,
+         "off"},
+        {{"merchant", "subscriptions", "--id", "mer_a", "on", "--name", "x"},
+         {},
+         ErrorCode::InvalidValue,
+         "--name"},
+        {{"merchant", "subscriptions", "--id", "mer_a", "on", "--subscriptions"},
+         {},
+         ErrorCode::InvalidValue,
+         "--subscriptions"},
+        {{"merchant", "subscriptions", "--id", "mer_a", "--id", "mer_b", "on"},
+         {},
+         ErrorCode::InvalidValue,
+         "--id"},
         // host and port
         {{"--host", "bad host"}, {}, ErrorCode::InvalidValue, "--host"},
         {{"--port", "65536"}, {}, ErrorCode::OutOfRange, "--port"},
@@ -404,6 +461,7 @@ TEST(ConfigHelp, HelpIsRecognisedAnywhere) {
                                               {"demo", "-h"},
                                               {"merchant", "--help"},
                                               {"merchant", "create", "--help"},
+                                              {"merchant", "subscriptions", "--help"},
                                               {"--port", "not-a-number", "--help"},
                                               {"--db", "x", "-h"}}) {
         auto parsed = parse(args, {{"HILT_PORT", "nonsense"}});
@@ -416,7 +474,9 @@ TEST(ConfigHelp, UsageDocumentsEveryCommandFlagVariableAndDefault) {
     const std::string text = usage_text();
     for (const char* needle : {"hiltd [serve]",
                                "hiltd demo",
-                               "hiltd merchant create --name NAME",
+                               "hiltd merchant create --name NAME [--subscriptions]",
+                               "hiltd merchant subscriptions --id MERCHANT_ID on|off",
+                               "AUTOMATIC renewal",
                                "--help",
                                "-h",
                                "--db",

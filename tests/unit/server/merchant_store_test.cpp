@@ -78,5 +78,46 @@ TEST_F(MerchantStoreTest, NamesAreValidated) {
     EXPECT_TRUE(store_->create_merchant(std::string(120, 'x'), 1));
 }
 
+TEST_F(MerchantStoreTest, SubscriptionsAreOffUntilEnabledAndCanBeSwitchedOffAgain) {
+    auto created = store_->create_merchant("Guild", 1000);
+    ASSERT_TRUE(created) << describe(created.error());
+    const auto& [merchant, key] = *created;
+    EXPECT_FALSE(merchant.subscriptions_enabled);
+
+    auto on = store_->set_subscriptions_enabled(merchant.merchant_id, true);
+    ASSERT_TRUE(on) << describe(on.error());
+    EXPECT_TRUE(on->subscriptions_enabled);
+    EXPECT_EQ(on->name, "Guild");
+    EXPECT_EQ(on->created_at, 1000);
+    EXPECT_TRUE(store_->find_merchant(merchant.merchant_id)->subscriptions_enabled);
+    auto who = store_->authenticate(*hash_presented_api_key(key.secret));
+    ASSERT_TRUE(who) << describe(who.error());
+    EXPECT_TRUE(who->subscriptions_enabled) << "what the product routes read";
+    auto again = store_->set_subscriptions_enabled(merchant.merchant_id, true);
+    ASSERT_TRUE(again) << "enabling an enabled workspace is not an error: " << describe(again.error());
+    EXPECT_TRUE(again->subscriptions_enabled);
+
+    auto off = store_->set_subscriptions_enabled(merchant.merchant_id, false);
+    ASSERT_TRUE(off) << describe(off.error());
+    EXPECT_FALSE(off->subscriptions_enabled);
+    EXPECT_FALSE(store_->authenticate(*hash_presented_api_key(key.secret))->subscriptions_enabled);
+}
+
+TEST_F(MerchantStoreTest, SwitchingAnUnknownMerchantIsNotFoundAndChangesNothing) {
+    auto other = store_->create_merchant("Other", 1000);
+    ASSERT_TRUE(other);
+    for (const std::string& id :
+         std::vector<std::string>{"mer_unknown", "", other->first.merchant_id + "x"}) {
+        SCOPED_TRACE(id);
+        auto result = store_->set_subscriptions_enabled(id, true);
+        ASSERT_FALSE(result) << "switched a merchant that does not exist";
+        EXPECT_EQ(result.error().code, ErrorCode::NotFound) << describe(result.error());
+    }
+    auto unchanged = store_->find_merchant(other->first.merchant_id);
+    ASSERT_TRUE(unchanged);
+    EXPECT_FALSE(unchanged->subscriptions_enabled);
+    EXPECT_FALSE(store_->find_merchant("mer_unknown")) << "nothing was created either";
+}
+
 }  // namespace
 }  // namespace hilt::server
