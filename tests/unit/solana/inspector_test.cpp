@@ -31,6 +31,19 @@ Transaction signed_transaction(const std::vector<Instruction>& instructions,
     return *transaction;
 }
 
+// A hand-built message (e.g. one with lookup tables, which compile_message never makes), signed by the
+// payer, serialized and parsed back as a validator would receive it.
+Result<Transaction> signed_and_parsed(const Message& message) {
+    auto transaction = make_unsigned_transaction(message);
+    if (!transaction) return transaction.error();
+    const auto keypair = test::v1_keypair();
+    const std::array<const Ed25519Keypair*, 1> signers{&keypair};
+    HILT_TRY(sign_transaction(*transaction, signers));
+    auto wire = serialize_transaction(*transaction);
+    if (!wire) return wire.error();
+    return parse_transaction(*wire);
+}
+
 Instruction usdc_transfer(std::uint64_t amount, std::uint8_t decimals = 6,
                           std::string_view destination = test::kV11MerchantAta,
                           std::string_view mint = test::kUsdcMainnet) {
@@ -88,14 +101,7 @@ TEST(Inspector, ReportsTheCheckoutShapedV11Transaction) {
     message.recent_blockhash = key(test::kV4Blockhash);
     message.instructions = {{5, {}, Bytes{'O', 'r', 'd', 'e', 'r', 'I', 'd', '5', '6', '7', '8'}},
                             {6, {1, 3, 2, 0, 4}, hex("0c60e316000000000006")}};
-    auto transaction = make_unsigned_transaction(message);
-    ASSERT_TRUE(transaction);
-    const auto keypair = test::v1_keypair();
-    const std::array<const Ed25519Keypair*, 1> signers{&keypair};
-    ASSERT_TRUE(sign_transaction(*transaction, signers));
-    auto wire = serialize_transaction(*transaction);
-    ASSERT_TRUE(wire);
-    auto parsed = parse_transaction(*wire);
+    auto parsed = signed_and_parsed(message);
     ASSERT_TRUE(parsed);
 
     const TransactionReport report = inspect_transaction(*parsed);
@@ -495,14 +501,7 @@ TEST(PaymentCheck, TreatsTransfersThroughLookupTablesAsUnverifiable) {
     message.recent_blockhash = key(test::kV4Blockhash);
     message.instructions = {{3, {1, 2, 4, 0}, hex("0c60e316000000000006")}};
     message.address_table_lookups = {{key("CiDwVBFgWV9E5MvXWoLgnEgn2hK7rJikbvfWavzAQz3"), {7}, {}}};
-    auto transaction = make_unsigned_transaction(message);
-    ASSERT_TRUE(transaction);
-    const auto keypair = test::v1_keypair();
-    const std::array<const Ed25519Keypair*, 1> signers{&keypair};
-    ASSERT_TRUE(sign_transaction(*transaction, signers));
-    auto wire = serialize_transaction(*transaction);
-    ASSERT_TRUE(wire);
-    auto parsed = parse_transaction(*wire);
+    auto parsed = signed_and_parsed(message);
     ASSERT_TRUE(parsed) << describe(parsed.error());
 
     const auto report = inspect_transaction(*parsed);
@@ -530,14 +529,7 @@ TEST(PaymentCheck, TreatsApprovalsThroughLookupTablesAsUnverifiable) {
     message.recent_blockhash = key(test::kV4Blockhash);
     message.instructions = {{3, {1, 2, 4, 0}, hex("0d80a812010000000006")}};
     message.address_table_lookups = {{kDelegate, {}, {7}}};  // any table address will do
-    auto transaction = make_unsigned_transaction(message);
-    ASSERT_TRUE(transaction);
-    const auto keypair = test::v1_keypair();
-    const std::array<const Ed25519Keypair*, 1> signers{&keypair};
-    ASSERT_TRUE(sign_transaction(*transaction, signers));
-    auto wire = serialize_transaction(*transaction);
-    ASSERT_TRUE(wire);
-    auto parsed = parse_transaction(*wire);
+    auto parsed = signed_and_parsed(message);
     ASSERT_TRUE(parsed) << describe(parsed.error());
 
     const auto report = inspect_transaction(*parsed);
