@@ -122,6 +122,7 @@ models::Membership next_membership(const std::optional<models::Membership>& exis
     const bool running = existing && existing->status != models::MembershipStatus::Cancelled &&
                          membership_status_at(*existing, now) != models::MembershipStatus::Expired;
     if (!running) m.current_period_start_at = now;
+    m.renewal_count = running ? existing->renewal_count + 1 : 0;
     m.status = models::MembershipStatus::Active;
     if (config.billing_interval_days) {
         const auto interval = *config.billing_interval_days * kSecondsPerDay;

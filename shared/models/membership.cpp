@@ -17,6 +17,10 @@ Status from_json(const Json& json, Membership& out) {
     r.optional("current_period_end_at", out.current_period_end_at, timestamp());
     r.optional("grace_period_end_at", out.grace_period_end_at, timestamp());
     r.optional("last_payment_id", out.last_payment_id, id(kPaymentIdPrefix));
+    // Absent in memberships stored before it existed: they had not been counted, so 0.
+    std::optional<std::int64_t> renewals;
+    r.optional("renewal_count", renewals, integer(0, kMaxRenewalCount));
+    out.renewal_count = renewals.value_or(0);
     r.required("created_at", out.created_at, timestamp());
     r.required("updated_at", out.updated_at, timestamp());
     return r.finish();
@@ -29,6 +33,7 @@ Json to_json(const Membership& value) {
                  {"platform", to_wire(value.platform)},
                  {"renewal_mode", to_wire(value.renewal_mode)},
                  {"current_period_start_at", to_wire(value.current_period_start_at)},
+                 {"renewal_count", value.renewal_count},
                  {"created_at", to_wire(value.created_at)},
                  {"updated_at", to_wire(value.updated_at)}};
     put_optional(json, "identity", value.identity);

@@ -5,6 +5,7 @@
 // buyer-facing payload beyond what ConfirmResponse carries.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,8 @@
 #include "models/json_reader.h"
 
 namespace hilt::models {
+
+inline constexpr std::int64_t kMaxRenewalCount = 1'000'000;  // daily renewals for over two thousand years
 
 struct Membership {
     std::string membership_id;  // "mem_…"
@@ -27,6 +30,9 @@ struct Membership {
     std::optional<Timestamp> current_period_end_at;  // absent: no end (ONE_OFF without an interval)
     std::optional<Timestamp> grace_period_end_at;
     std::optional<std::string> last_payment_id;
+    // Payments that extended this run of the membership after the one that started it (0 for a first
+    // period). A membership that lapsed or was cancelled starts a new run at 0 when its member pays again.
+    std::int64_t renewal_count = 0;
     Timestamp created_at;
     Timestamp updated_at;
 

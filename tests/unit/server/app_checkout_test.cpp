@@ -277,7 +277,7 @@ TEST_F(CheckoutTest, AnExpiredSessionReadsFailed) {
 
 TEST_F(CheckoutTest, ASecondPaymentByTheSameMemberExtendsTheMembership) {
     const auto product = create_product();
-    const auto buyer = new_buyer(2 * kPrice);
+    const auto buyer = new_buyer(3 * kPrice);
     const auto first = pay_until_broadcast(product["slug"], buyer);
     app_->sandbox()->advance_slots(1);
     const auto one = confirm(first);
@@ -294,6 +294,18 @@ TEST_F(CheckoutTest, ASecondPaymentByTheSameMemberExtendsTheMembership) {
     auto events = app_->payments().events_for(merchant_id_, 50);
     ASSERT_TRUE(events);
     EXPECT_EQ(to_string(events->front().type), "membership.renewed");
+    auto read = client_->Get("/v1/memberships/" + two["membership_id"].get<std::string>(), merchant());
+    ASSERT_TRUE(read);
+    EXPECT_EQ(json_of(read)["renewal_count"], 1);
+
+    // Lapsed (past its grace), then paid again: a new run, counted from 0.
+    clock_.advance_ms(90LL * 86400 * 1000);
+    const auto third = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->advance_slots(1);
+    ASSERT_EQ(confirm(third)["status"], "CONFIRMED");
+    read = client_->Get("/v1/memberships/" + two["membership_id"].get<std::string>(), merchant());
+    EXPECT_EQ(json_of(read)["renewal_count"], 0);
+    EXPECT_EQ(json_of(read)["status"], "ACTIVE");
 }
 
 TEST_F(CheckoutTest, MembershipReadsGraceThenExpiredAsTimePasses) {
