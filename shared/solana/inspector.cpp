@@ -91,13 +91,9 @@ void classify(const ResolvedInstruction& instruction, std::size_t index,
         summary.kind = InstructionKind::OtherProgram;
         return;
     }
-    auto unrecognized = [&](const Error& error) {
-        summary.kind = InstructionKind::Unrecognized;
-        summary.problem = error.message;
-    };
     if (program == programs::kSystem) {
         auto transfer = decode_system_transfer(instruction);
-        if (!transfer) return unrecognized(transfer.error());
+        if (!transfer) return mark_unrecognized(summary, transfer.error());
         summary.kind = InstructionKind::SystemTransfer;
         SolTransferReport entry{*transfer};
         entry.instruction_index = index;
@@ -108,19 +104,19 @@ void classify(const ResolvedInstruction& instruction, std::size_t index,
         classify_token(instruction, index, summary, report);
     } else if (program == programs::kAssociatedToken) {
         auto create = decode_create_associated_token_account(instruction);
-        if (!create) return unrecognized(create.error());
+        if (!create) return mark_unrecognized(summary, create.error());
         summary.kind = create->idempotent ? InstructionKind::CreateAssociatedTokenAccountIdempotent
                                           : InstructionKind::CreateAssociatedTokenAccount;
     } else if (program == programs::kMemo || program == programs::kMemoV1) {
         auto memo = decode_memo(instruction);
-        if (!memo) return unrecognized(memo.error());
+        if (!memo) return mark_unrecognized(summary, memo.error());
         summary.kind = InstructionKind::Memo;
         MemoReport entry{*memo};
         entry.instruction_index = index;
         report.memos.push_back(std::move(entry));
     } else {
         auto budget = decode_compute_budget(instruction);
-        if (!budget) return unrecognized(budget.error());
+        if (!budget) return mark_unrecognized(summary, budget.error());
         auto& cb = report.compute_budget;
         const auto u32 = static_cast<std::uint32_t>(budget->value);
         switch (budget->kind) {
