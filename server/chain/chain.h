@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,7 @@ struct AccountState {
     solana::PublicKey owner;  // owning program
     std::optional<TokenAccountState> token_account;
     std::optional<MintState> mint;
+    friend bool operator==(const AccountState&, const AccountState&) = default;
 };
 
 // A transaction refused before landing, as RPC preflight refuses it: code transaction_rejected,
@@ -132,6 +134,11 @@ public:
         const solana::PublicKey& address, std::size_t limit, Commitment commitment) = 0;
     [[nodiscard]] virtual Result<std::optional<AccountState>> account(const solana::PublicKey& address,
                                                                       Commitment commitment) = 0;
+    // One entry per address, in order; nullopt when the account does not exist. RPC:
+    // getMultipleAccounts, at most 100 addresses per call (the RPC limit), so a longer list makes
+    // several calls.
+    [[nodiscard]] virtual Result<std::vector<std::optional<AccountState>>> accounts(
+        std::span<const solana::PublicKey> addresses, Commitment commitment) = 0;
 };
 
 }  // namespace hilt::server

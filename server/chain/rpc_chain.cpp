@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <iterator>
 #include <limits>
 
 #include "encoding/base64.h"
@@ -292,6 +293,29 @@ std::optional<MintState> decode_mint(const Bytes& data, bool token2022) {
     return MintState{data[kMintDecimalsOffset], read_u64_le(data, kMintSupplyOffset)};
 }
 
+// One account as getAccountInfo and getMultipleAccounts write it (base64 encoding): null, or
+// {lamports, owner, data: [<base64>, "base64"], …}. `field` is its path for errors.
+Result<std::optional<AccountState>> account_from_rpc(std::string_view method, const json& value,
+                                                     const std::string& field) {
+    if (value.is_null()) return std::optional<AccountState>{};
+    const Reader read(method, value, field);
+    AccountState out;
+    auto lamports = read.u64("lamports");
+    if (!lamports) return lamports.error();
+    out.lamports = *lamports;
+    auto owner = read.key("owner");
+    if (!owner) return owner.error();
+    out.owner = *owner;
+    auto data = base64_data(method, read.find("data"), read.path("data"));
+    if (!data) return data.error();
+    const bool token2022 = out.owner == programs::kToken2022;
+    if (out.owner == programs::kToken || token2022) {
+        out.token_account = decode_token_account(*data, token2022);
+        if (!out.token_account) out.mint = decode_mint(*data, token2022);
+    }
+    return std::optional<AccountState>{std::move(out)};
+}
+
 // ---- transaction errors ------------------------------------------------------------------------
 
 template <std::size_t N>
@@ -413,6 +437,35 @@ Result<std::uint64_t> RpcChain::block_height(Commitment commitment) {
     return reply->result.get<std::uint64_t>();
 }
 
+Result<std::vector<RpcReply>> RpcChain::call_packed(std::vector<RpcCall> calls) {
+    std::vector<RpcReply> replies;
+    replies.reserve(calls.size());
+    for (std::size_t begin = 0; begin < calls.size();) {
+        std::size_t end = begin;
+        std::size_t bytes = 2;  // the batch's brackets
+        while (end < calls.size()) {
+            const std::size_t size = rpc_call_bytes(calls[end]);
+            if (end > begin && bytes + size > kRpcMaxRequestBytes) break;
+            bytes += size;
+            ++end;
+        }
+        if (end - begin == 1) {
+            auto reply = client_->call(calls[begin].method, std::move(calls[begin].params));
+            if (!reply) return reply.error();
+            replies.push_back(std::move(*reply));
+        } else {
+            const std::vector<RpcCall> batch(
+                std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(begin)),
+                std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(end)));
+            auto answered = client_->call_batch(batch);
+            if (!answered) return answered.error();
+            for (auto& reply : *answered) replies.push_back(std::move(reply));
+        }
+        begin = end;
+    }
+    return replies;
+}
+
 Result<std::vector<std::optional<SignatureStatus>>> RpcChain::signature_statuses(
     const std::vector<std::string>& signatures) {
     constexpr std::string_view kMethod = "getSignatureStatuses";
@@ -437,33 +490,11 @@ Result<std::vector<std::optional<SignatureStatus>>> RpcChain::signature_statuses
             RpcCall{std::string(kMethod),
                     json::array({std::move(list), {{"searchTransactionHistory", true}}})});
     }
-    // As few HTTP requests as the node's body limit allows: two full calls fit in one.
-    std::vector<RpcReply> replies;
-    replies.reserve(calls.size());
-    for (std::size_t begin = 0; begin < calls.size();) {
-        std::size_t end = begin;
-        std::size_t bytes = 2;  // the batch's brackets
-        while (end < calls.size()) {
-            const std::size_t size = rpc_call_bytes(calls[end]);
-            if (end > begin && bytes + size > kRpcMaxRequestBytes) break;
-            bytes += size;
-            ++end;
-        }
-        if (end - begin == 1) {
-            auto reply = client_->call(kMethod, std::move(calls[begin].params));
-            if (!reply) return reply.error();
-            replies.push_back(std::move(*reply));
-        } else {
-            const std::vector<RpcCall> batch(calls.begin() + static_cast<std::ptrdiff_t>(begin),
-                                             calls.begin() + static_cast<std::ptrdiff_t>(end));
-            auto answered = client_->call_batch(batch);
-            if (!answered) return answered.error();
-            for (auto& reply : *answered) replies.push_back(std::move(reply));
-        }
-        begin = end;
-    }
+    // Two full calls fit in one HTTP request.
+    auto replies = call_packed(std::move(calls));
+    if (!replies) return replies.error();
     for (std::size_t c = 0; c < chunks.size(); ++c) {
-        const RpcReply& reply = replies[c];
+        const RpcReply& reply = (*replies)[c];
         if (reply.error) return rpc_failure(kMethod, *reply.error);
         auto value = context_value(kMethod, reply.result);
         if (!value) return value.error();
@@ -683,23 +714,46 @@ Result<std::optional<AccountState>> RpcChain::account(const PublicKey& address,
     if (reply->error) return rpc_failure(kMethod, *reply->error);
     auto value = context_value(kMethod, reply->result);
     if (!value) return value.error();
-    if ((*value)->is_null()) return std::optional<AccountState>{};
-    const Reader read(kMethod, **value, "value");
-    AccountState out;
-    auto lamports = read.u64("lamports");
-    if (!lamports) return lamports.error();
-    out.lamports = *lamports;
-    auto owner = read.key("owner");
-    if (!owner) return owner.error();
-    out.owner = *owner;
-    auto data = base64_data(kMethod, read.find("data"), "value.data");
-    if (!data) return data.error();
-    const bool token2022 = out.owner == programs::kToken2022;
-    if (out.owner == programs::kToken || token2022) {
-        out.token_account = decode_token_account(*data, token2022);
-        if (!out.token_account) out.mint = decode_mint(*data, token2022);
+    return account_from_rpc(kMethod, **value, "value");
+}
+
+Result<std::vector<std::optional<AccountState>>> RpcChain::accounts(
+    std::span<const PublicKey> addresses, Commitment commitment) {
+    constexpr std::string_view kMethod = "getMultipleAccounts";
+    std::vector<RpcCall> calls;
+    for (std::size_t begin = 0; begin < addresses.size(); begin += kRpcMaxMultipleAccounts) {
+        json list = json::array();
+        for (const PublicKey& address : addresses.subspan(begin).first(
+                 std::min(kRpcMaxMultipleAccounts, addresses.size() - begin))) {
+            list.push_back(address.to_base58());
+        }
+        json config = commitment_config(commitment);
+        config["encoding"] = "base64";
+        calls.push_back(
+            RpcCall{std::string(kMethod), json::array({std::move(list), std::move(config)})});
     }
-    return std::optional<AccountState>{std::move(out)};
+    std::vector<std::size_t> sizes;
+    for (const RpcCall& call : calls) sizes.push_back(call.params[0].size());
+    auto replies = call_packed(std::move(calls));
+    if (!replies) return replies.error();
+    std::vector<std::optional<AccountState>> out;
+    out.reserve(addresses.size());
+    for (std::size_t c = 0; c < replies->size(); ++c) {
+        const RpcReply& reply = (*replies)[c];
+        if (reply.error) return rpc_failure(kMethod, *reply.error);
+        auto value = context_value(kMethod, reply.result);
+        if (!value) return value.error();
+        if (!(*value)->is_array() || (*value)->size() != sizes[c]) {
+            return unexpected(kMethod, "value", "expected one entry per address");
+        }
+        for (std::size_t k = 0; k < sizes[c]; ++k) {
+            auto state =
+                account_from_rpc(kMethod, (**value)[k], "value[" + std::to_string(k) + "]");
+            if (!state) return state.error();
+            out.push_back(std::move(*state));
+        }
+    }
+    return out;
 }
 
 // ---- sending -----------------------------------------------------------------------------------

@@ -26,6 +26,8 @@
 //    remembers all history). Strings that are no base58 signature are unknown (nullopt), unsent.
 //  - get_transaction() and signatures_for_address() ask Processed as Confirmed (RPC refuses
 //    processed for them). A ConfirmedTransaction's confirmation is the commitment it was read at.
+//  - accounts() splits lists above 100 into several getMultipleAccounts calls, packed into batches
+//    like signature_statuses(); each call reads its own slot (the sandbox reads one view for all).
 #pragma once
 
 #include <memory>
@@ -40,6 +42,8 @@ namespace hilt::server {
 inline constexpr std::size_t kRpcMaxSignatureStatuses = 256;
 // getSignaturesForAddress returns at most 1000 entries (the sandbox's bound too).
 inline constexpr std::size_t kRpcMaxSignaturesForAddress = 1'000;
+// getMultipleAccounts accepts at most 100 addresses per call (MAX_MULTIPLE_ACCOUNTS).
+inline constexpr std::size_t kRpcMaxMultipleAccounts = 100;
 
 struct RpcChainOptions {
     std::string url;  // e.g. https://api.devnet.solana.com (may carry a provider's API key)
@@ -77,12 +81,17 @@ public:
         const solana::PublicKey& address, std::size_t limit, Commitment commitment) override;
     [[nodiscard]] Result<std::optional<AccountState>> account(const solana::PublicKey& address,
                                                               Commitment commitment) override;
+    [[nodiscard]] Result<std::vector<std::optional<AccountState>>> accounts(
+        std::span<const solana::PublicKey> addresses, Commitment commitment) override;
 
     // What went over the wire so far (requests per method, retries, throttling).
     RpcStats stats() const { return client_->stats(); }
 
 private:
     RpcChain(std::unique_ptr<RpcClient> client, Commitment commitment);
+    // Sends `calls` in as few HTTP requests as the node's body limit allows (batches of several
+    // calls, a lone call as itself); the replies in the order of `calls`.
+    [[nodiscard]] Result<std::vector<RpcReply>> call_packed(std::vector<RpcCall> calls);
 
     std::unique_ptr<RpcClient> client_;
     Commitment commitment_;

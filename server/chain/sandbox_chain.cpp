@@ -314,13 +314,30 @@ std::optional<SandboxAccount> SandboxChain::account_at(const PublicKey& address,
     return state;
 }
 
+std::optional<AccountState> SandboxChain::account_state_at(const PublicKey& address,
+                                                           std::uint64_t frontier_slot) const {
+    const auto state = account_at(address, frontier_slot);
+    if (!state) return std::nullopt;
+    return AccountState{state->lamports, state->owner, state->token_account, state->mint};
+}
+
 Result<std::optional<AccountState>> SandboxChain::account(const PublicKey& address,
                                                           Commitment commitment) {
     std::lock_guard lock(mutex_);
-    const auto state = account_at(address, frontier(commitment));
-    if (!state) return std::optional<AccountState>{};
-    return std::optional<AccountState>{
-        AccountState{state->lamports, state->owner, state->token_account, state->mint}};
+    return account_state_at(address, frontier(commitment));
+}
+
+// One view for the whole list (RPC's getMultipleAccounts reads one slot too); no 100 limit here.
+Result<std::vector<std::optional<AccountState>>> SandboxChain::accounts(
+    std::span<const PublicKey> addresses, Commitment commitment) {
+    std::lock_guard lock(mutex_);
+    const std::uint64_t frontier_slot = frontier(commitment);
+    std::vector<std::optional<AccountState>> out;
+    out.reserve(addresses.size());
+    for (const PublicKey& address : addresses) {
+        out.push_back(account_state_at(address, frontier_slot));
+    }
+    return out;
 }
 
 // ---- faucet ------------------------------------------------------------------------------------

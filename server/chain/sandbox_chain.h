@@ -19,6 +19,7 @@
 //    one slot later.
 //  - get_transaction and signatures_for_address treat Processed like Confirmed (RPC refuses
 //    processed for them).
+//  - accounts() reads every address at one view, with no per-call limit (RPC's is 100).
 #pragma once
 
 #include <chrono>
@@ -78,6 +79,8 @@ public:
         const solana::PublicKey& address, std::size_t limit, Commitment commitment) override;
     [[nodiscard]] Result<std::optional<AccountState>> account(const solana::PublicKey& address,
                                                               Commitment commitment) override;
+    [[nodiscard]] Result<std::vector<std::optional<AccountState>>> accounts(
+        std::span<const solana::PublicKey> addresses, Commitment commitment) override;
 
     // ---- slot clock
     std::uint64_t slot() const;
@@ -139,6 +142,9 @@ private:
     void record_change(AccountUndo undo);
     std::optional<SandboxAccount> account_at(const solana::PublicKey& address,
                                              std::uint64_t frontier_slot) const;
+    // account_at() as the Chain reports it.
+    std::optional<AccountState> account_state_at(const solana::PublicKey& address,
+                                                 std::uint64_t frontier_slot) const;
     ConfirmedTransaction to_confirmed(const Landed& landed) const;
 
     mutable std::mutex mutex_;

@@ -820,6 +820,140 @@ TEST_F(RpcChainTest, TokenProgramDataOfAnotherShapeIsNotDecoded) {
     }
 }
 
+// ---- getMultipleAccounts -----------------------------------------------------------------------
+
+// A token account of `holder` for `mint` holding `amount`, and an initialized mint, as §3.8 lays
+// them out.
+Bytes token_account_data(const PublicKey& mint, const PublicKey& holder, std::uint64_t amount) {
+    Bytes data(165, 0);
+    put_key(data, 0, mint);
+    put_key(data, 32, holder);
+    put_u64(data, 64, amount);
+    data[108] = 1;  // initialized
+    return data;
+}
+Bytes mint_data(std::uint8_t decimals, std::uint64_t supply) {
+    Bytes data(82, 0);
+    put_u64(data, 36, supply);
+    data[44] = decimals;
+    data[45] = 1;
+    return data;
+}
+
+TEST_F(RpcChainTest, AccountsReadsAMixInOneCallInOrderLikeAccountOneByOne) {
+    const PublicKey holder = key_of(0x81);
+    const PublicKey token_address = ata_of(holder, usdc);
+    const PublicKey missing = key_of(0x82);
+    const std::vector<PublicKey> addresses = {token_address, missing, usdc, holder};
+    const std::vector<json> values = {
+        account_value(2'039'280, programs::kToken, token_account_data(usdc, holder, 4'200)),
+        nullptr, account_value(1'461'600, programs::kToken, mint_data(6, 77'000)),
+        account_value(5'000'000, programs::kSystem, {})};
+    node.then(result(context(values)));
+    auto read = chain->accounts(addresses, Commitment::Finalized);
+    ASSERT_TRUE(read) << describe(read.error());
+    json request = node.last_request();
+    EXPECT_EQ(request["method"], "getMultipleAccounts");
+    EXPECT_EQ(request["params"][0], json::array({token_address.to_base58(), missing.to_base58(),
+                                                 usdc.to_base58(), holder.to_base58()}));
+    EXPECT_EQ(request["params"][1],
+              json::parse(R"({"encoding":"base64","commitment":"finalized"})"));
+    ASSERT_EQ(read->size(), 4u);
+    ASSERT_TRUE((*read)[0] && (*read)[0]->token_account);
+    EXPECT_EQ(*(*read)[0]->token_account,
+              (TokenAccountState{usdc, holder, 4'200, std::nullopt, 0, false}));
+    EXPECT_FALSE((*read)[1]);
+    ASSERT_TRUE((*read)[2] && (*read)[2]->mint);
+    EXPECT_EQ(*(*read)[2]->mint, (MintState{6, 77'000}));
+    ASSERT_TRUE((*read)[3]);
+    EXPECT_EQ((*read)[3]->lamports, 5'000'000u);
+    EXPECT_EQ((*read)[3]->owner, programs::kSystem);
+    EXPECT_EQ(chain->stats().calls_by_method.at("getMultipleAccounts"), 1u);
+
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        node.then(result(context(values[i])));
+        auto one = chain->account(addresses[i], Commitment::Finalized);
+        ASSERT_TRUE(one) << describe(one.error());
+        EXPECT_EQ(*one, (*read)[i]) << i;
+    }
+}
+
+TEST_F(RpcChainTest, AccountsOfNoAddressesSendsNothing) {
+    auto read = chain->accounts({}, Commitment::Confirmed);
+    ASSERT_TRUE(read) << describe(read.error());
+    EXPECT_TRUE(read->empty());
+    EXPECT_EQ(node.request_count(), 0u);
+}
+
+// getMultipleAccounts answers (single or batched, batches in reverse order) in which an address
+// whose first byte is even is missing and the others hold that byte + 1 lamports.
+Scripted answer_accounts(const json& request) {
+    json calls = request.is_array() ? request : json::array({request});  // non-const: [] is safe
+    json answers = json::array();
+    for (auto it = calls.rbegin(); it != calls.rend(); ++it) {
+        if ((*it)["method"] != "getMultipleAccounts" || (*it)["params"][0].size() > 100) {
+            return rpc_error(-32602, "Invalid params");
+        }
+        json value = json::array();
+        for (const auto& address : (*it)["params"][0]) {
+            const std::uint8_t first = PublicKey::parse(address.get<std::string>())->bytes[0];
+            value.push_back(first % 2 == 0 ? json(nullptr)
+                                           : account_value(first + 1u, programs::kSystem, {}));
+        }
+        answers.push_back({{"jsonrpc", "2.0"}, {"id", (*it)["id"]}, {"result", context(value)}});
+    }
+    return raw_body(request.is_array() ? answers.dump() : answers[0].dump());
+}
+
+TEST_F(RpcChainTest, AccountsSplitsMoreThan100AddressesIntoCallsOfOneBatchRequest) {
+    std::vector<PublicKey> addresses;
+    for (std::size_t i = 0; i < 150; ++i) addresses.push_back(key_of(static_cast<std::uint8_t>(i)));
+    node.otherwise(answer_accounts);
+    auto read = chain->accounts(addresses, Commitment::Confirmed);
+    ASSERT_TRUE(read) << describe(read.error());
+    ASSERT_EQ(read->size(), 150u);
+    for (std::size_t i = 0; i < 150; ++i) {
+        if (i % 2 == 0) {
+            EXPECT_FALSE((*read)[i]) << i;
+        } else {
+            ASSERT_TRUE((*read)[i]) << i;
+            EXPECT_EQ((*read)[i]->lamports, i + 1) << i;
+        }
+    }
+    ASSERT_EQ(node.request_count(), 1u);
+    json batch = node.last_request();
+    ASSERT_TRUE(batch.is_array()) << batch.dump();
+    ASSERT_EQ(batch.size(), 2u);
+    EXPECT_EQ(batch[0]["params"][0].size(), 100u);
+    EXPECT_EQ(batch[1]["params"][0].size(), 50u);
+    EXPECT_EQ(batch[1]["params"][0][0], addresses[100].to_base58());
+    EXPECT_EQ(batch[1]["params"][1]["commitment"], "confirmed");
+    const RpcStats stats = chain->stats();
+    EXPECT_EQ(stats.calls_by_method.at("getMultipleAccounts"), 2u);
+    EXPECT_EQ(stats.http_requests_by_method.at("getMultipleAccounts"), 1u);
+
+    // Exactly 100 is one call, sent alone.
+    auto hundred = chain->accounts(std::span(addresses).first(100), Commitment::Confirmed);
+    ASSERT_TRUE(hundred) << describe(hundred.error());
+    EXPECT_EQ(hundred->size(), 100u);
+    EXPECT_TRUE(node.last_request().is_object());
+    EXPECT_EQ(chain->stats().calls_by_method.at("getMultipleAccounts"), 3u);
+}
+
+TEST_F(RpcChainTest, AccountsErrorsAndWrongShapesAreChainUnavailable) {
+    const std::vector<PublicKey> addresses = {key_of(0x91), key_of(0x92)};
+    node.then(rpc_error(-32005, "Node is unhealthy"));
+    node.then(result(context(json::array({nullptr}))));  // one entry for two addresses
+    node.then(result(context(json::array({nullptr, {{"lamports", 1}}}))));  // no owner, no data
+    node.then(result(json::array()));                                       // no {context, value}
+    for (int i = 0; i < 4; ++i) {
+        auto read = chain->accounts(addresses, Commitment::Confirmed);
+        ASSERT_FALSE(read) << i;
+        EXPECT_EQ(read.error().code, ErrorCode::ChainUnavailable) << i << describe(read.error());
+    }
+    EXPECT_EQ(node.request_count(), 4u) << "a JSON-RPC error is an answer, not retried";
+}
+
 // ---- the client: retries, limits, connections ------------------------------------------------
 
 RpcClientOptions client_options(const std::string& url) {

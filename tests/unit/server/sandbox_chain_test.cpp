@@ -289,6 +289,70 @@ TEST_F(SandboxTest, AccountViewsAtOlderCommitmentsDoNotShowNewerChanges) {
     EXPECT_EQ(state(recipient.key, Commitment::Finalized)->lamports, kSol);
 }
 
+// accounts(): every address read at once, in order, the same as account() one by one.
+TEST_F(SandboxTest, AccountsReadsAMixInOrderLikeAccountOneByOne) {
+    const Wallet holder = funded(10 * kSol, 250);
+    const PublicKey missing = new_wallet().key;
+    const std::vector<PublicKey> addresses = {ata_of(holder.key), missing,
+                                              SandboxChain::usdc_mint(), holder.key, missing};
+    auto read = chain.accounts(addresses, Commitment::Processed);
+    ASSERT_TRUE(read) << describe(read.error());
+    ASSERT_EQ(read->size(), addresses.size());
+    ASSERT_TRUE((*read)[0] && (*read)[0]->token_account);
+    EXPECT_EQ((*read)[0]->token_account->owner, holder.key);
+    EXPECT_EQ((*read)[0]->token_account->amount, 250u);
+    EXPECT_FALSE((*read)[0]->mint);
+    EXPECT_FALSE((*read)[1]) << "a missing account is nullopt";
+    ASSERT_TRUE((*read)[2] && (*read)[2]->mint);
+    EXPECT_EQ((*read)[2]->mint->decimals, SandboxChain::kUsdcDecimals);
+    EXPECT_EQ((*read)[2]->mint->supply, 250u);
+    ASSERT_TRUE((*read)[3]);
+    EXPECT_EQ((*read)[3]->lamports, 10 * kSol);
+    EXPECT_EQ((*read)[3]->owner, programs::kSystem);
+    EXPECT_FALSE((*read)[4]);
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        EXPECT_EQ((*read)[i], state(addresses[i])) << i;
+    }
+    EXPECT_TRUE(chain.accounts({}, Commitment::Processed)->empty());
+}
+
+TEST_F(SandboxTest, AccountsReadsAtTheCommitmentAsked) {
+    const Wallet holder = funded(10 * kSol, 250);
+    chain.advance_slots(1);
+    const Wallet later = funded(kSol);  // lands at the current slot: processed only
+    const std::vector<PublicKey> addresses = {holder.key, later.key, ata_of(holder.key)};
+    for (const Commitment commitment :
+         {Commitment::Processed, Commitment::Confirmed, Commitment::Finalized}) {
+        auto read = chain.accounts(addresses, commitment);
+        ASSERT_TRUE(read) << describe(read.error());
+        ASSERT_EQ(read->size(), addresses.size());
+        for (std::size_t i = 0; i < addresses.size(); ++i) {
+            EXPECT_EQ((*read)[i], state(addresses[i], commitment))
+                << i << " at " << to_string(commitment);
+        }
+    }
+    EXPECT_TRUE((*chain.accounts(addresses, Commitment::Processed))[1]);
+    EXPECT_FALSE((*chain.accounts(addresses, Commitment::Confirmed))[1])
+        << "the newer airdrop is not confirmed yet";
+    EXPECT_TRUE((*chain.accounts(addresses, Commitment::Confirmed))[0]);
+    EXPECT_FALSE((*chain.accounts(addresses, Commitment::Finalized))[0]);
+}
+
+TEST_F(SandboxTest, AccountsHasNoHundredAddressLimit) {
+    const Wallet holder = funded();
+    std::vector<PublicKey> addresses(250, new_wallet().key);
+    addresses[0] = holder.key;
+    addresses[249] = holder.key;
+    auto read = chain.accounts(addresses, Commitment::Processed);
+    ASSERT_TRUE(read) << describe(read.error());
+    ASSERT_EQ(read->size(), 250u);
+    EXPECT_TRUE((*read)[0]);
+    EXPECT_FALSE((*read)[1]);
+    EXPECT_FALSE((*read)[248]);
+    ASSERT_TRUE((*read)[249]);
+    EXPECT_EQ((*read)[249]->lamports, 10 * kSol);
+}
+
 // ---- send: wire, signatures, duplicates, fees
 // -----------------------------------------------------
 
