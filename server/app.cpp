@@ -38,6 +38,10 @@ App::~App() { stop(); }
 
 Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) {
     HILT_TRY(crypto_ready());
+    if (config.test_clock && config.cluster == money::Cluster::Mainnet) {
+        return fail(ErrorCode::InvalidValue, "a test clock is never allowed on mainnet",
+                    "test_clock");
+    }
     if (config.public_url.empty() && config.port != 0) {
         config.public_url = "http://" + config.host + ":" + std::to_string(config.port);
     }
@@ -71,6 +75,10 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
         if (!fee_key) return fee_key.error();
         app->fee_wallet_ = solana::PublicKey::from_bytes(fee_key->public_key);
     }
+    auto renewal_key = keypair("renewal_delegate_ed25519");
+    if (!renewal_key) return renewal_key.error();
+    app->renewal_delegate_key_ = std::move(*renewal_key);
+    app->renewal_delegate_ = solana::PublicKey::from_bytes(app->renewal_delegate_key_.public_key);
     if (app->config_.chain == "rpc") {
         RpcChainOptions options;
         options.url = app->config_.rpc_url;
@@ -87,7 +95,7 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
     }
     app->payment_service_ = std::make_unique<PaymentService>(
         app->config_, app->clock_, *app->chain_, *app->stores_.payments, *app->stores_.products,
-        PaymentKeys{app->receipt_key_, app->handoff_key_, app->fee_wallet_});
+        PaymentKeys{app->receipt_key_, app->handoff_key_, app->fee_wallet_, app->renewal_delegate_});
     app->public_limiter_ = std::make_unique<RateLimiter>(app->config_.public_rate_limit);
     app->context_ = std::make_unique<AppContext>(AppContext{app->config_, app->clock_,
                                                             *app->stores_.idempotency,
@@ -131,7 +139,12 @@ void App::register_routes() {
     register_support_routes(*http_, context);
     register_webhook_routes(*http_, context);
     register_openapi_routes(*http_, context);
-    if (context.sandbox) register_sandbox_routes(*http_, context);
+    if (context.sandbox) {
+        register_sandbox_routes(*http_, context);
+    } else if (config_.test_clock) {
+        // The test clock alone: a real chain has no faucet and no fault switches.
+        register_sandbox_clock_route(*http_, context);
+    }
 }
 
 Status App::start_background() {

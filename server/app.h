@@ -61,7 +61,8 @@ private:
 
 // The sandbox's test clock: the system's time plus an offset that only moves forward, by POST
 // /v1/sandbox/clock, as a Stripe test clock does (sessions expire, memberships lapse, retries fall due
-// without waiting). The offset lasts until the process stops. hiltd runs on it only with the sandbox chain.
+// without waiting). The offset lasts until the process stops. hiltd runs on it only with the sandbox chain,
+// or with --test-clock on an RPC chain that is not mainnet (end-to-end tests against LiteSVM).
 class SandboxClock final : public Clock {
 public:
     std::int64_t now_ms() const override { return system_.now_ms() + offset_ms_.load(); }
@@ -97,6 +98,9 @@ struct ServerConfig {
     std::chrono::milliseconds sandbox_slot_time{400};
     // Which chain answers: "sandbox" (in-process test mode) or "rpc" (a Solana JSON-RPC node at rpc_url).
     std::string chain = "sandbox";
+    // POST /v1/sandbox/clock on an RPC chain too (the sandbox chain always has it); hiltd then runs on
+    // a SandboxClock. Never with the mainnet cluster (config.cpp and App::open refuse it).
+    bool test_clock = false;
     std::string rpc_url;
     // A PEM bundle of the CAs that sign an https RPC node's certificate (a private CA or a
     // self-signed node); empty: the system's trust store. Read when the App opens.
@@ -109,6 +113,9 @@ struct ServerConfig {
     std::optional<solana::PublicKey> fee_wallet;
     // How long a checkout session may take from connect to a landed transaction.
     std::int64_t session_ttl_seconds = 15 * 60;
+    // How many renewals the first checkout of an AUTOMATIC product lets Hilt's renewal delegate pull
+    // (the buyer approves this many periods' price, 1..models::kMaxAllowancePeriods).
+    std::int64_t renewal_allowance_periods = 12;
     // Where the server's own keys live as files (0600); empty: in the database (server_secrets).
     std::string key_dir;
     // The checkout's static files (the WASM build output), served under /assets/ and by nginx directly.
@@ -179,6 +186,7 @@ public:
     // The server's receipt signing key (receipts carry its public half) and fee wallet.
     const Bytes32& receipt_public_key() const { return receipt_key_.public_key; }
     const solana::PublicKey& fee_wallet() const { return fee_wallet_; }
+    const solana::PublicKey& renewal_delegate() const { return renewal_delegate_; }
     const ServerConfig& config() const { return config_; }
 
 private:
@@ -197,6 +205,8 @@ private:
     Ed25519Keypair receipt_key_;
     Ed25519Keypair handoff_key_;
     solana::PublicKey fee_wallet_;
+    Ed25519Keypair renewal_delegate_key_;  // signs renewal pulls and pays their network fee
+    solana::PublicKey renewal_delegate_;
     std::unique_ptr<PaymentService> payment_service_;
     Ed25519Keypair webhook_key_;
     std::unique_ptr<WebhookWorker> webhook_worker_;

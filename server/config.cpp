@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "encoding/url.h"
+#include "models/checkout.h"
 #include "money/money.h"
 
 namespace hilt::server {
@@ -29,6 +30,8 @@ constexpr std::string_view kIdFlag = "--id";
 // `hiltd merchant create --subscriptions`: a switch, the one flag that takes no value.
 constexpr std::string_view kSubscriptionsFlag = "--subscriptions";
 constexpr std::size_t kMaxWebhookRetries = 20;
+// `--test-clock`: a setting that is a switch (no value; its variable HILT_TEST_CLOCK is on or off).
+constexpr std::string_view kTestClockFlag = "--test-clock";
 
 // ---- small parsers ------------------------------------------------------------------------------
 
@@ -259,6 +262,23 @@ Status apply_cluster(ServerConfig& config, std::string_view value, const std::st
     return {};
 }
 
+// The switch gives "on"; the environment variable says on or off.
+Status apply_test_clock(ServerConfig& config, std::string_view value, const std::string& where) {
+    if (value == "on") {
+        config.test_clock = true;
+    } else if (value == "off") {
+        config.test_clock = false;
+    } else {
+        return bad(ErrorCode::InvalidEnum, where, "must be on or off, got " + shown(value));
+    }
+    return {};
+}
+
+std::string show_test_clock(const ServerConfig& config) {
+    if (config.test_clock) return "on";
+    return config.chain == "sandbox" ? "off (the sandbox chain has one anyway)" : "off";
+}
+
 Status apply_fee_bps(ServerConfig& config, std::string_view value, const std::string& where) {
     const auto bps = parse_bounded(value, 0, money::kMaxFeeBps);
     if (!bps) {
@@ -289,6 +309,17 @@ Status apply_session_ttl(ServerConfig& config, std::string_view value, const std
                        std::to_string(kMaxSessionTtlSeconds) + ", got " + shown(value));
     }
     config.session_ttl_seconds = *ttl;
+    return {};
+}
+
+Status apply_allowance_periods(ServerConfig& config, std::string_view value, const std::string& where) {
+    const auto periods = parse_bounded(value, 1, models::kMaxAllowancePeriods);
+    if (!periods) {
+        return bad(ErrorCode::OutOfRange, where,
+                   "must be a whole number of renewals from 1 to " +
+                       std::to_string(models::kMaxAllowancePeriods) + ", got " + shown(value));
+    }
+    config.renewal_allowance_periods = *periods;
     return {};
 }
 
@@ -453,6 +484,8 @@ const Setting kSettings[] = {
      [](const ServerConfig& c) {
          return std::string(c.cluster == money::Cluster::Mainnet ? "mainnet" : "devnet");
      }},
+    {kTestClockFlag, "HILT_TEST_CLOCK", "test_clock", "",
+     "POST /v1/sandbox/clock moves time (tests; not mainnet)", apply_test_clock, show_test_clock},
     {"--fee-bps", "HILT_FEE_BPS", "fee_bps", "BPS",
      "Hilt's fee in basis points of each payment, 0..10000", apply_fee_bps, show_fee_bps},
     {"--fee-wallet", "HILT_FEE_WALLET", "fee_wallet", "ADDRESS",
@@ -463,6 +496,9 @@ const Setting kSettings[] = {
     {"--session-ttl", "HILT_SESSION_TTL", "session_ttl_seconds", "SECONDS",
      "how long a checkout session may take, 60..86400 seconds", apply_session_ttl,
      [](const ServerConfig& c) { return std::to_string(c.session_ttl_seconds); }},
+    {"--renewal-allowance", "HILT_RENEWAL_ALLOWANCE", "renewal_allowance_periods", "N",
+     "renewals a subscriber approves in advance, 1..36", apply_allowance_periods,
+     [](const ServerConfig& c) { return std::to_string(c.renewal_allowance_periods); }},
     {"--key-dir", "HILT_KEY_DIR", "key_dir", "DIR",
      "keep the server's keys as 0600 files in DIR (created 0700)", apply_key_dir,
      [](const ServerConfig& c) {
@@ -497,6 +533,14 @@ const Setting* find_setting(std::string_view flag) {
         if (setting.flag == flag) return &setting;
     }
     return nullptr;
+}
+
+// Flags that take no value: the merchant command's --subscriptions, and settings without a value
+// name (given, they mean "on").
+bool is_switch(std::string_view flag) {
+    if (flag == kSubscriptionsFlag) return true;
+    const Setting* setting = find_setting(flag);
+    return setting != nullptr && setting->value_name.empty();
 }
 
 bool is_help(std::string_view arg) { return arg == "--help" || arg == "-h"; }
@@ -537,7 +581,7 @@ Result<Flags> tokenize(const std::vector<std::string>& args, std::size_t from,
             return fail(ErrorCode::UnknownField, "unknown flag " + name, name);
         }
         std::string value;
-        if (name == kSubscriptionsFlag) {
+        if (is_switch(name)) {
             if (equals != std::string_view::npos) {
                 return fail(ErrorCode::InvalidValue, name + " takes no value", name);
             }
@@ -690,6 +734,11 @@ Result<ParsedCommand> parse_command_line(const std::vector<std::string>& args,
         return bad(ErrorCode::InvalidValue, source["--cluster"],
                    "the sandbox chain plays devnet; mainnet needs --chain rpc");
     }
+    if (config.test_clock && config.cluster == money::Cluster::Mainnet) {
+        return bad(ErrorCode::InvalidValue, source[kTestClockFlag],
+                   "a test clock moves the server's time (sessions expire, renewals fall due): "
+                   "never on mainnet");
+    }
     return parsed;
 }
 
@@ -721,7 +770,8 @@ std::string usage_text() {
         "\n"
         "Settings (every command reads them). A flag overrides its environment variable, which "
         "overrides\n"
-        "the default; an empty variable counts as unset. Write `--flag VALUE` or `--flag=VALUE`.\n";
+        "the default; an empty variable counts as unset. Write `--flag VALUE` or `--flag=VALUE`;\n"
+        "a switch (a flag without VALUE below) takes no value, and its variable is on or off.\n";
     for (const auto& setting : kSettings) {
         std::string flag = "  " + std::string(setting.flag) + " " + std::string(setting.value_name);
         flag.resize(std::max(kFlagColumn, flag.size() + 1), ' ');

@@ -119,11 +119,13 @@ int main(int argc, char** argv) {
         return 0;
     }
     const ServerConfig& config = parsed->config;
-    // The sandbox runs on a test clock its routes can move forward; a real chain on the system's time.
+    // The sandbox runs on a test clock its routes can move forward, and so does an RPC chain with
+    // --test-clock (never mainnet); otherwise a real chain runs on the system's time.
     SystemClock system_clock;
     hilt::server::SandboxClock sandbox_clock;
+    const bool test_clock = config.chain == "sandbox" || config.test_clock;
     const hilt::server::Clock& clock =
-        config.chain == "sandbox" ? static_cast<const hilt::server::Clock&>(sandbox_clock) : system_clock;
+        test_clock ? static_cast<const hilt::server::Clock&>(sandbox_clock) : system_clock;
 
     if (parsed->command == Command::MerchantCreate) {
         auto app = App::open(config, clock);

@@ -149,10 +149,68 @@ solana::PaymentExpectation payment_expectation(const PaymentRecord& payment, con
                                                 static_cast<std::uint64_t>(q.fee_minor_units), q.decimals});
         }
     }
+    if (q.approval) {
+        expected.approval = solana::ExpectedApproval{token_account(payer, q.token_mint), q.token_mint,
+                                                     q.approval->delegate,
+                                                     static_cast<std::uint64_t>(q.approval->allowance_minor_units),
+                                                     q.decimals};
+    }
     expected.reference = payment.reference;
     expected.memo = payment.payment_id;
     expected.allowed_programs = allowed_checkout_programs();
     return expected;
+}
+
+bool renews_automatically(const PaymentQuote& quote) {
+    return !quote.native && quote.membership && quote.membership->enabled &&
+           quote.membership->renewal_mode == models::RenewalMode::Automatic;
+}
+
+Result<models::RenewalApproval> renewal_approval(const PaymentQuote& quote,
+                                                const std::optional<TokenAccountState>& source,
+                                                const solana::PublicKey& delegate, std::int64_t periods) {
+    models::RenewalApproval approval;
+    approval.delegate = delegate;
+    approval.allowance_periods = periods;
+    if (source && source->delegate) {
+        if (*source->delegate == delegate) {
+            approval.existing_allowance_minor_units = static_cast<std::int64_t>(
+                std::min<std::uint64_t>(source->delegated_amount, models::kMaxJsonInteger));
+        } else {
+            approval.replaces_delegate = source->delegate;
+        }
+    }
+    // Each term is at most kMaxJsonInteger (< 2^53) and periods at most 36: no overflow in 64 bits.
+    const auto total = approval.existing_allowance_minor_units + periods * quote.amount_minor_units;
+    if (total > models::kMaxJsonInteger) {
+        return fail(ErrorCode::InvalidValue, "the renewal allowance would exceed the largest amount Hilt handles",
+                    "amount_minor_units");
+    }
+    approval.allowance_minor_units = total;
+    return approval;
+}
+
+models::MembershipSubscription subscription_from(const PaymentQuote& quote, const solana::PublicKey& buyer,
+                                                 const solana::PublicKey& delegate,
+                                                 const ConfirmedTransaction& landed) {
+    models::MembershipSubscription sub;
+    sub.token_account = token_account(buyer, quote.token_mint);
+    sub.token_mint = quote.token_mint;
+    sub.delegate = delegate;
+    sub.amount_minor_units = quote.amount_minor_units;
+    const auto report = solana::inspect_transaction(landed.transaction);
+    for (const auto& approval : report.token_approvals) {
+        if (approval.checked && approval.source == sub.token_account && approval.delegate == delegate &&
+            approval.owner == buyer && approval.mint == quote.token_mint) {
+            sub.approved = true;
+            sub.allowance_periods =
+                quote.approval ? quote.approval->allowance_periods
+                               : static_cast<std::int64_t>(approval.amount / static_cast<std::uint64_t>(
+                                                                                  quote.amount_minor_units));
+            sub.allowance_minor_units = sub.allowance_periods * quote.amount_minor_units;
+        }
+    }
+    return sub;
 }
 
 Result<std::vector<solana::Instruction>> payment_instructions(const PaymentRecord& payment,
@@ -161,6 +219,7 @@ Result<std::vector<solana::Instruction>> payment_instructions(const PaymentRecor
     const auto& q = payment.quote;
     const bool fee = q.fee_minor_units > 0;
     std::uint32_t units = kComputeUnitsBase + kComputeUnitsMemo + kComputeUnitsPerTransfer * (fee ? 2 : 1);
+    if (q.approval) units += kComputeUnitsPerApprove;
     if (create_merchant_account) units += kComputeUnitsPerCreateAccount;
     if (create_fee_account && fee) units += kComputeUnitsPerCreateAccount;
 
@@ -193,6 +252,11 @@ Result<std::vector<solana::Instruction>> payment_instructions(const PaymentRecor
             out.push_back(solana::token_transfer_checked(source, q.token_mint, token_account(q.fee_wallet, q.token_mint),
                                                          payer, static_cast<std::uint64_t>(q.fee_minor_units),
                                                          q.decimals));
+        }
+        if (q.approval) {
+            out.push_back(solana::token_approve_checked(source, q.token_mint, q.approval->delegate, payer,
+                                                        static_cast<std::uint64_t>(q.approval->allowance_minor_units),
+                                                        q.decimals));
         }
     }
     auto memo = solana::memo(payment.payment_id);
@@ -447,6 +511,7 @@ Result<models::TransactionResponse> PaymentService::build_transaction(const std:
     // What the buyer holds, so that an empty wallet hears it now rather than after signing.
     bool create_merchant = false;
     bool create_fee = false;
+    std::optional<models::RenewalApproval> approval;
     if (q.native) {
         auto wallet = chain_.account(buyer, Commitment::Processed);
         if (!wallet) return wallet.error();
@@ -468,6 +533,13 @@ Result<models::TransactionResponse> PaymentService::build_transaction(const std:
                             " " + q.asset_symbol,
                         "buyer_wallet");
         }
+        if (renews_automatically(q)) {
+            std::optional<TokenAccountState> state;
+            if (*source) state = (*source)->token_account;
+            auto asked = renewal_approval(q, state, keys_.renewal_delegate, config_.renewal_allowance_periods);
+            if (!asked) return asked.error();
+            approval = std::move(*asked);
+        }
         auto merchant = chain_.account(token_account(q.merchant_wallet, q.token_mint), Commitment::Processed);
         if (!merchant) return merchant.error();
         create_merchant = !merchant->has_value();
@@ -476,6 +548,10 @@ Result<models::TransactionResponse> PaymentService::build_transaction(const std:
             if (!fee) return fee.error();
             create_fee = !fee->has_value();
         }
+    }
+    if (approval) {
+        HILT_TRY(payments_.bind_buyer(payment_id, buyer, t.unix_seconds, approval));
+        payment->quote.approval = approval;
     }
     auto instructions = payment_instructions(*payment, buyer, create_merchant, create_fee);
     if (!instructions) return instructions.error();
@@ -488,7 +564,8 @@ Result<models::TransactionResponse> PaymentService::build_transaction(const std:
     auto wire = solana::serialize_transaction(*unsigned_tx);
     if (!wire) return wire.error();
     return models::TransactionResponse{base64_encode(*wire), blockhash->blockhash,
-                                       static_cast<std::int64_t>(blockhash->last_valid_block_height)};
+                                       static_cast<std::int64_t>(blockhash->last_valid_block_height),
+                                       std::move(approval)};
 }
 
 Result<models::BroadcastResponse> PaymentService::broadcast(const std::string& payment_id,
@@ -575,7 +652,12 @@ Result<bool> PaymentService::settle_landed(const PaymentRecord& payment, const C
                           landed_at > payment.expires_at.unix_seconds,
                           found.overpaid_minor_units,
                           found.fee_outstanding_minor_units,
-                          t};
+                          t,
+                          std::nullopt};
+    if (renews_automatically(payment.quote)) {
+        settlement.subscription =
+            subscription_from(payment.quote, settlement.buyer_wallet, keys_.renewal_delegate, landed);
+    }
     return payments_.settle(settlement, keys_.receipt);
 }
 

@@ -106,7 +106,31 @@ struct PaymentKeys {
     const Ed25519Keypair& receipt;
     const Ed25519Keypair& handoff;
     const solana::PublicKey& fee_wallet;
+    // Hilt's renewal delegate: AUTOMATIC subscriptions approve it to pull each period's price, and it pays
+    // the network fee of those pulls.
+    const solana::PublicKey& renewal_delegate;
 };
+
+// Compute units of the ApproveChecked an AUTOMATIC product's first checkout carries (~2.9k).
+inline constexpr std::uint32_t kComputeUnitsPerApprove = 5'000;
+
+// The approval the first checkout of an AUTOMATIC product asks the buyer for, given the buyer's token
+// account as it stands (nullopt: none yet): `periods` times the price for this subscription, on top of
+// what the account already allows Hilt's delegate for other subscriptions (one delegate per account: an
+// approval replaces the amount, so it must include theirs); another delegate's approval is replaced.
+[[nodiscard]] Result<models::RenewalApproval> renewal_approval(const PaymentQuote& quote,
+                                                              const std::optional<TokenAccountState>& source,
+                                                              const solana::PublicKey& delegate,
+                                                              std::int64_t periods);
+
+// The subscription an AUTOMATIC product's landed payment starts: the buyer's token account and what the
+// transaction approved Hilt's delegate for (approved false when it approved nothing, e.g. a plain transfer).
+models::MembershipSubscription subscription_from(const PaymentQuote& quote, const solana::PublicKey& buyer,
+                                                 const solana::PublicKey& delegate,
+                                                 const ConfirmedTransaction& landed);
+
+// Whether payments for this quote start a native subscription (AUTOMATIC renewal; SPL tokens only).
+bool renews_automatically(const PaymentQuote& quote);
 
 class PaymentService {
 public:

@@ -112,20 +112,7 @@ void register_sandbox_routes(HttpServer& http, AppContext& context) {
         return json_response(200, {{"slot", sandbox.slot()}});
     });
 
-    // The test clock: moves hiltd's time forward (sessions expire, memberships reach grace and lapse,
-    // webhook retries fall due) without waiting. Forward only; it lasts until the process stops.
-    http.route("POST", "/v1/sandbox/clock", [&context](const HttpRequest& request) {
-        auto merchant = authenticate_merchant(request, context);
-        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
-        auto body = read_body<ClockRequest>(request);
-        if (!body) return HttpResponse::error(body.error(), request.request_id);
-        if (!context.clock.advance_ms(body->advance_seconds * 1000)) {
-            return HttpResponse::error(fail(ErrorCode::Conflict, "this server runs on the system's clock"),
-                                       request.request_id);
-        }
-        context.webhook_worker->poke();
-        return json_response(200, {{"now", models::format_timestamp(models::Timestamp{context.clock.now_seconds()})}});
-    });
+    register_sandbox_clock_route(http, context);
 
     // What a wallet does with a Solana Pay transfer or its own transaction: send it straight to the
     // cluster, past hiltd's checks (the watcher finds it by its reference, as on a real cluster).
@@ -138,6 +125,23 @@ void register_sandbox_routes(HttpServer& http, AppContext& context) {
         auto signature = context.sandbox->send(*wire);
         if (!signature) return HttpResponse::error(signature.error(), request.request_id);
         return json_response(200, {{"signature", *signature}});
+    });
+}
+
+// The test clock: moves hiltd's time forward (sessions expire, memberships reach grace and lapse,
+// webhook retries fall due) without waiting. Forward only; it lasts until the process stops.
+void register_sandbox_clock_route(HttpServer& http, AppContext& context) {
+    http.route("POST", "/v1/sandbox/clock", [&context](const HttpRequest& request) {
+        auto merchant = authenticate_merchant(request, context);
+        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        auto body = read_body<ClockRequest>(request);
+        if (!body) return HttpResponse::error(body.error(), request.request_id);
+        if (!context.clock.advance_ms(body->advance_seconds * 1000)) {
+            return HttpResponse::error(fail(ErrorCode::Conflict, "this server runs on the system's clock"),
+                                       request.request_id);
+        }
+        context.webhook_worker->poke();
+        return json_response(200, {{"now", models::format_timestamp(models::Timestamp{context.clock.now_seconds()})}});
     });
 }
 

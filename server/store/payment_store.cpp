@@ -42,6 +42,7 @@ Status from_json(const models::Json& json, PaymentQuote& out) {
     r.optional("identity", out.identity, model<Identity>());
     r.optional("buyer_ref", out.buyer_ref, text({.min_chars = 1, .max_chars = kMaxBuyerRefChars}));
     r.optional("handoff_token_id", out.handoff_token_id, id(kHandoffTokenIdPrefix));
+    r.optional("approval", out.approval, model<RenewalApproval>());
     return r.finish();
 }
 
@@ -65,6 +66,7 @@ models::Json to_json(const PaymentQuote& value) {
     models::put_optional(json, "identity", value.identity);
     models::put_optional(json, "buyer_ref", value.buyer_ref);
     models::put_optional(json, "handoff_token_id", value.handoff_token_id);
+    models::put_optional(json, "approval", value.approval);
     return json;
 }
 

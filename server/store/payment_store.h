@@ -49,6 +49,9 @@ struct PaymentQuote {
     std::optional<models::Identity> identity;  // from a handoff token
     std::optional<std::string> buyer_ref;
     std::optional<std::string> handoff_token_id;
+    // AUTOMATIC products: the approval the transaction handed to the buyer grants (set when it is built;
+    // the signed transaction must carry exactly this ApproveChecked).
+    std::optional<models::RenewalApproval> approval;
 };
 
 [[nodiscard]] Status from_json(const models::Json& json, PaymentQuote& out);
@@ -110,6 +113,9 @@ struct Settlement {
     std::int64_t overpaid_minor_units = 0;
     std::int64_t fee_outstanding_minor_units = 0;
     models::Timestamp confirmed_at;
+    // AUTOMATIC products: the subscription the membership carries from now on (the delegate, and what the
+    // landed transaction approved for it).
+    std::optional<models::MembershipSubscription> subscription;
 };
 
 // A merchant's delivery recovery: exactly one of the two is set.
@@ -156,9 +162,11 @@ public:
     [[nodiscard]] virtual Result<bool> handoff_used(const std::string& token_id) = 0;
 
     // Binds the session to the buyer's wallet (first call) or checks it is the bound one (conflict
-    // otherwise), and remembers that a transaction was handed out.
-    [[nodiscard]] virtual Status bind_buyer(const std::string& payment_id,
-                                            const solana::PublicKey& wallet, std::int64_t now) = 0;
+    // otherwise), and remembers that a transaction was handed out. `approval`: the renewal approval that
+    // transaction grants (AUTOMATIC products), kept in the quote, replacing an earlier build's.
+    [[nodiscard]] virtual Status bind_buyer(
+        const std::string& payment_id, const solana::PublicKey& wallet, std::int64_t now,
+        const std::optional<models::RenewalApproval>& approval = std::nullopt) = 0;
 
     // PENDING_SIGNATURE -> PENDING_CONFIRMATION with this transaction, recorded before it is sent
     // so that nothing accepted is lost if the process dies. SameTransaction for a repeat of the
@@ -250,6 +258,15 @@ public:
     [[nodiscard]] virtual Result<models::Event> event_for(const std::string& merchant_id,
                                                           const std::string& event_id) = 0;
 };
+
+// An AUTOMATIC membership's renewal is pulled this long before its period ends, so that a renewal that
+// goes through never lets the membership fall into grace.
+inline constexpr std::int64_t kRenewalLeadSeconds = 3600;
+
+// When the renewal of a period ending at `period_end` falls due.
+inline models::Timestamp renewal_due_at(models::Timestamp period_end) {
+    return models::Timestamp{period_end.unix_seconds - kRenewalLeadSeconds};
+}
 
 // The member a membership belongs to: the handoff identity when the session has one, else the
 // wallet.

@@ -271,19 +271,42 @@ Json to_json(const TransactionRequest& value) {
     return {{"buyer_wallet", to_wire(value.buyer_wallet)}};
 }
 
+Status from_json(const Json& json, RenewalApproval& out) {
+    ObjectReader r(json);
+    r.required("delegate", out.delegate, public_key());
+    r.required("allowance_minor_units", out.allowance_minor_units, integer(1, kMaxJsonInteger));
+    r.required("allowance_periods", out.allowance_periods, integer(1, kMaxAllowancePeriods));
+    r.required("existing_allowance_minor_units", out.existing_allowance_minor_units,
+               integer(0, kMaxJsonInteger));
+    r.optional("replaces_delegate", out.replaces_delegate, public_key());
+    return r.finish();
+}
+
+Json to_json(const RenewalApproval& value) {
+    Json json = {{"delegate", to_wire(value.delegate)},
+                 {"allowance_minor_units", value.allowance_minor_units},
+                 {"allowance_periods", value.allowance_periods},
+                 {"existing_allowance_minor_units", value.existing_allowance_minor_units}};
+    put_optional(json, "replaces_delegate", value.replaces_delegate);
+    return json;
+}
+
 Status from_json(const Json& json, TransactionResponse& out) {
     ObjectReader r(json);
     r.required("transaction", out.transaction, base64(kMaxTransactionBase64Bytes));
     r.required("recent_blockhash", out.recent_blockhash, public_key());
     r.required("last_valid_block_height", out.last_valid_block_height,
                integer(0, kMaxJsonInteger));
+    r.optional("approval", out.approval, model<RenewalApproval>());
     return r.finish();
 }
 
 Json to_json(const TransactionResponse& value) {
-    return {{"transaction", value.transaction},
-            {"recent_blockhash", to_wire(value.recent_blockhash)},
-            {"last_valid_block_height", value.last_valid_block_height}};
+    Json json = {{"transaction", value.transaction},
+                 {"recent_blockhash", to_wire(value.recent_blockhash)},
+                 {"last_valid_block_height", value.last_valid_block_height}};
+    put_optional(json, "approval", value.approval);
+    return json;
 }
 
 Status from_json(const Json& json, BroadcastRequest& out) {

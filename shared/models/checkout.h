@@ -36,6 +36,7 @@ inline constexpr std::size_t kSignatureBytes = 64;            // ed25519 signatu
 inline constexpr std::size_t kMaxDeliveryValueChars = 2000;   // a MESSAGE as long as a description
 inline constexpr std::size_t kMaxDeliveryFailureChars = 500;  // why a delivery failed, one line
 inline constexpr std::size_t kMaxBuyerRefChars = 200;         // a merchant's own buyer reference
+inline constexpr std::int64_t kMaxAllowancePeriods = 36;      // renewals one approval may cover
 
 // ---- GET /v1/products/p/{slug} ----------------------------------------------------------------------
 
@@ -174,10 +175,25 @@ struct TransactionRequest {
     friend bool operator==(const TransactionRequest&, const TransactionRequest&) = default;
 };
 
+// The spending approval the first checkout of an AUTOMATIC product grants Hilt's renewal delegate
+// (one ApproveChecked in the transaction): what the page states in plain words before the buyer signs.
+struct RenewalApproval {
+    PublicKey delegate;                       // Hilt's renewal delegate
+    std::int64_t allowance_minor_units = 0;   // the token account's whole approval after signing
+    std::int64_t allowance_periods = 0;       // renewals of this product it covers
+    // Left from the buyer's other Hilt subscriptions on the same token account (kept in the total).
+    std::int64_t existing_allowance_minor_units = 0;
+    // Another delegate the token account had approved, which this approval replaces.
+    std::optional<PublicKey> replaces_delegate;
+
+    friend bool operator==(const RenewalApproval&, const RenewalApproval&) = default;
+};
+
 struct TransactionResponse {
     std::string transaction;       // base64 unsigned wire transaction
     PublicKey recent_blockhash;    // 32 bytes, base58
     std::int64_t last_valid_block_height = 0;
+    std::optional<RenewalApproval> approval;  // AUTOMATIC products only
 
     friend bool operator==(const TransactionResponse&, const TransactionResponse&) = default;
 };
@@ -257,6 +273,8 @@ Json to_json(const ConnectResponse& value);
 Json to_json(const Payment& value);
 [[nodiscard]] Status from_json(const Json& json, TransactionRequest& out);
 Json to_json(const TransactionRequest& value);
+[[nodiscard]] Status from_json(const Json& json, RenewalApproval& out);
+Json to_json(const RenewalApproval& value);
 [[nodiscard]] Status from_json(const Json& json, TransactionResponse& out);
 Json to_json(const TransactionResponse& value);
 [[nodiscard]] Status from_json(const Json& json, BroadcastRequest& out);

@@ -3,6 +3,28 @@
 
 namespace hilt::models {
 
+Status from_json(const Json& json, MembershipSubscription& out) {
+    ObjectReader r(json);
+    r.required("token_account", out.token_account, public_key());
+    r.required("token_mint", out.token_mint, public_key());
+    r.required("delegate", out.delegate, public_key());
+    r.required("amount_minor_units", out.amount_minor_units, integer(1, kMaxJsonInteger));
+    r.required("allowance_minor_units", out.allowance_minor_units, integer(0, kMaxJsonInteger));
+    r.required("allowance_periods", out.allowance_periods, integer(0, kMaxAllowancePeriods));
+    r.required("approved", out.approved, boolean());
+    return r.finish();
+}
+
+Json to_json(const MembershipSubscription& value) {
+    return {{"token_account", to_wire(value.token_account)},
+            {"token_mint", to_wire(value.token_mint)},
+            {"delegate", to_wire(value.delegate)},
+            {"amount_minor_units", value.amount_minor_units},
+            {"allowance_minor_units", value.allowance_minor_units},
+            {"allowance_periods", value.allowance_periods},
+            {"approved", value.approved}};
+}
+
 Status from_json(const Json& json, Membership& out) {
     ObjectReader r(json);
     r.required("membership_id", out.membership_id, id(kMembershipIdPrefix));
@@ -21,6 +43,8 @@ Status from_json(const Json& json, Membership& out) {
     std::optional<std::int64_t> renewals;
     r.optional("renewal_count", renewals, integer(0, kMaxRenewalCount));
     out.renewal_count = renewals.value_or(0);
+    r.optional("next_renewal_at", out.next_renewal_at, timestamp());
+    r.optional("subscription", out.subscription, model<MembershipSubscription>());
     r.required("created_at", out.created_at, timestamp());
     r.required("updated_at", out.updated_at, timestamp());
     return r.finish();
@@ -42,6 +66,8 @@ Json to_json(const Membership& value) {
     put_optional(json, "current_period_end_at", value.current_period_end_at);
     put_optional(json, "grace_period_end_at", value.grace_period_end_at);
     put_optional(json, "last_payment_id", value.last_payment_id);
+    put_optional(json, "next_renewal_at", value.next_renewal_at);
+    put_optional(json, "subscription", value.subscription);
     return json;
 }
 

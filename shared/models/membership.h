@@ -17,6 +17,22 @@ namespace hilt::models {
 
 inline constexpr std::int64_t kMaxRenewalCount = 1'000'000;  // daily renewals for over two thousand years
 
+// The native subscription behind an AUTOMATIC membership: the buyer's token account that Hilt's renewal
+// delegate pulls one period's price from at each period end (SPL Token delegation).
+struct MembershipSubscription {
+    PublicKey token_account;  // the buyer's associated token account of token_mint
+    PublicKey token_mint;
+    PublicKey delegate;       // Hilt's renewal delegate
+    std::int64_t amount_minor_units = 0;  // one period's price, as the first checkout quoted it
+    // What the checkout approved for this membership's renewals (0 when the buyer paid without approving,
+    // e.g. by a plain Solana Pay transfer: its renewals then fail until the buyer approves).
+    std::int64_t allowance_minor_units = 0;
+    std::int64_t allowance_periods = 0;
+    bool approved = false;
+
+    friend bool operator==(const MembershipSubscription&, const MembershipSubscription&) = default;
+};
+
 struct Membership {
     std::string membership_id;  // "mem_…"
     std::string product_id;
@@ -33,12 +49,17 @@ struct Membership {
     // Payments that extended this run of the membership after the one that started it (0 for a first
     // period). A membership that lapsed or was cancelled starts a new run at 0 when its member pays again.
     std::int64_t renewal_count = 0;
+    // AUTOMATIC: when the renewal worker next pulls a period's price (absent when nothing is scheduled).
+    std::optional<Timestamp> next_renewal_at;
+    std::optional<MembershipSubscription> subscription;  // AUTOMATIC only
     Timestamp created_at;
     Timestamp updated_at;
 
     friend bool operator==(const Membership&, const Membership&) = default;
 };
 
+[[nodiscard]] Status from_json(const Json& json, MembershipSubscription& out);
+Json to_json(const MembershipSubscription& value);
 [[nodiscard]] Status from_json(const Json& json, Membership& out);
 Json to_json(const Membership& value);
 

@@ -225,6 +225,37 @@ ALTER TABLE memberships ADD COLUMN grace_end_at INTEGER GENERATED ALWAYS AS
 CREATE INDEX memberships_by_period_end ON memberships(announced_status, period_end_at);
 CREATE INDEX memberships_by_grace_end ON memberships(announced_status, grace_end_at);
 )sql"},
+        {10, "subscriptions", R"sql(
+-- Which payments are renewals pulled by Hilt's renewal delegate (the checkout watcher leaves them to the
+-- renewal worker).
+ALTER TABLE payments ADD COLUMN kind TEXT NOT NULL DEFAULT 'CHECKOUT';
+-- The buyer's token account behind an AUTOMATIC membership, read from its body: a buyer's subscriptions on
+-- one token account share one on-chain delegation.
+ALTER TABLE memberships ADD COLUMN token_account TEXT GENERATED ALWAYS AS
+    (json_extract(body, '$.subscription.token_account')) VIRTUAL;
+CREATE INDEX memberships_by_token_account ON memberships(token_account) WHERE token_account IS NOT NULL;
+-- One row per (membership, period) of an AUTOMATIC membership: the period's renewal, written in the
+-- transaction that paid the period before it. The primary key means no period is claimed twice; the row
+-- existing before it falls due means none is skipped. period_index counts up over the membership's life.
+CREATE TABLE renewals (
+    membership_id      TEXT NOT NULL,
+    period_index       INTEGER NOT NULL,
+    merchant_id        TEXT NOT NULL,
+    payment_id         TEXT UNIQUE,        -- the period's RENEWAL payment, created at the first attempt
+    state              TEXT NOT NULL,      -- DUE | SENDING | SENT | FAILED | SETTLED | ABANDONED
+    amount_minor_units INTEGER NOT NULL,
+    due_at             INTEGER NOT NULL,
+    next_attempt_at    INTEGER NOT NULL,
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    last_failure       TEXT,
+    lease_until        INTEGER,
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL,
+    PRIMARY KEY (membership_id, period_index)
+) WITHOUT ROWID;
+CREATE INDEX renewals_due ON renewals(next_attempt_at) WHERE state IN ('DUE', 'FAILED');
+CREATE INDEX renewals_leased ON renewals(lease_until) WHERE state = 'SENDING';
+)sql"},
     };
     return migrations;
 }

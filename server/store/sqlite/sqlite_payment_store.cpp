@@ -226,13 +226,20 @@ Result<bool> SqlitePaymentStore::handoff_used(const std::string& token_id) {
 }
 
 Status SqlitePaymentStore::bind_buyer(const std::string& payment_id,
-                                      const solana::PublicKey& wallet, std::int64_t now) {
+                                      const solana::PublicKey& wallet, std::int64_t now,
+                                      const std::optional<models::RenewalApproval>& approval) {
     std::lock_guard lock(mutex_);
     auto stmt = db_.prepare(
-        "UPDATE payments SET buyer_wallet = ?1, built_at = COALESCE(built_at, ?2), updated_at = ?2"
+        "UPDATE payments SET buyer_wallet = ?1, built_at = COALESCE(built_at, ?2), updated_at = ?2,"
+        " quote = CASE WHEN ?4 IS NULL THEN quote ELSE json_set(quote, '$.approval', json(?4)) END"
         " WHERE payment_id = ?3 AND (buyer_wallet IS NULL OR buyer_wallet = ?1)");
     if (!stmt) return stmt.error();
-    stmt->bind(1, wallet.to_base58()).bind(2, now).bind(3, std::string_view(payment_id));
+    std::optional<std::string> approval_json;
+    if (approval) approval_json = models::dump(*approval);
+    stmt->bind(1, wallet.to_base58())
+        .bind(2, now)
+        .bind(3, std::string_view(payment_id))
+        .bind(4, approval_json);
     HILT_TRY(stmt->run());
     if (db_.changes() == 0) {
         return fail(ErrorCode::Conflict,
@@ -532,6 +539,10 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
                   existing->status != models::MembershipStatus::Cancelled;
         membership = next_membership(existing, *payment, s.buyer_wallet,
                                      new_id(models::kMembershipIdPrefix), now);
+        if (s.subscription && membership->current_period_end_at) {
+            membership->subscription = s.subscription;
+            membership->next_renewal_at = renewal_due_at(*membership->current_period_end_at);
+        }
         auto write = db_.prepare(
             "INSERT INTO memberships(membership_id, merchant_id, product_id, member_key, body,"
             " created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6)"
@@ -544,6 +555,9 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
             .bind(5, models::dump(*membership))
             .bind(6, now.unix_seconds);
         HILT_TRY(write->run());
+        if (membership->next_renewal_at) {
+            HILT_TRY(schedule_renewal_locked(*membership, payment->merchant_id, now.unix_seconds));
+        }
     }
 
     // The payment itself.
@@ -608,6 +622,31 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
     }
     HILT_TRY(tx->commit());
     return true;
+}
+
+// The next period's renewal of an AUTOMATIC membership, due at its next_renewal_at. A renewal still
+// waiting for an earlier period (the member paid again by checkout meanwhile) is abandoned: that period
+// is paid.
+Status SqlitePaymentStore::schedule_renewal_locked(const models::Membership& membership,
+                                                   const std::string& merchant_id, std::int64_t now) {
+    auto abandon = db_.prepare(
+        "UPDATE renewals SET state = 'ABANDONED', updated_at = ?1"
+        " WHERE membership_id = ?2 AND state IN ('DUE', 'FAILED')");
+    if (!abandon) return abandon.error();
+    abandon->bind(1, now).bind(2, std::string_view(membership.membership_id));
+    HILT_TRY(abandon->run());
+    auto insert = db_.prepare(
+        "INSERT INTO renewals(membership_id, period_index, merchant_id, state, amount_minor_units,"
+        " due_at, next_attempt_at, created_at, updated_at)"
+        " SELECT ?1, COALESCE(MAX(period_index), 0) + 1, ?2, 'DUE', ?3, ?4, ?4, ?5, ?5"
+        " FROM renewals WHERE membership_id = ?1");
+    if (!insert) return insert.error();
+    insert->bind(1, std::string_view(membership.membership_id))
+        .bind(2, std::string_view(merchant_id))
+        .bind(3, membership.subscription->amount_minor_units)
+        .bind(4, membership.next_renewal_at->unix_seconds)
+        .bind(5, now);
+    return insert->run();
 }
 
 // ---- delivery recovery --------------------------------------------------------------------------

@@ -31,7 +31,8 @@ public:
     [[nodiscard]] Result<std::optional<PaymentRecord>> find_by_reference(
         const solana::PublicKey& reference) override;
     [[nodiscard]] Status bind_buyer(const std::string& payment_id, const solana::PublicKey& wallet,
-                                    std::int64_t now) override;
+                                    std::int64_t now,
+                                    const std::optional<models::RenewalApproval>& approval) override;
     [[nodiscard]] Result<BroadcastStart> begin_broadcast(const std::string& payment_id,
                                                          const std::string& signature,
                                                          const Bytes& wire,
@@ -84,6 +85,8 @@ private:
     [[nodiscard]] static Result<PaymentRecord> get_from(Database& db, const std::string& payment_id);
     [[nodiscard]] Status add_event_locked(const std::string& merchant_id, models::EventType type,
                                           const models::Json& data, std::int64_t now);
+    [[nodiscard]] Status schedule_renewal_locked(const models::Membership& membership,
+                                                 const std::string& merchant_id, std::int64_t now);
     Database& db_;
     std::mutex& mutex_;
     ReadPool& reads_;

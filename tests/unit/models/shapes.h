@@ -107,6 +107,7 @@ inline const std::vector<GoldenFixture>& golden_fixtures() {
         {"payment_expired.json", "payment"},
         {"transaction_request.json", "transaction_request"},
         {"transaction_response.json", "transaction_response"},
+        {"transaction_response_automatic.json", "transaction_response"},
         {"broadcast_request.json", "broadcast_request"},
         {"broadcast_response.json", "broadcast_response"},
         {"confirm_request.json", "confirm_request"},

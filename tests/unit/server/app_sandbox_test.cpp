@@ -1,5 +1,7 @@
-// The sandbox routes of a real hiltd: faucet and fault switches over HTTP.
+// The sandbox routes of a real hiltd: faucet and fault switches over HTTP, and the test clock alone
+// on an RPC chain (--test-clock).
 #include "crypto/sodium.h"
+#include "models/common.h"
 #include "routes/sandbox.h"
 #include "solana/instructions.h"
 #include "solana/message.h"
@@ -103,6 +105,97 @@ TEST_F(SandboxRoutesTest, FaultSwitchesNeedAMerchantAndTakeEffect) {
                              "application/json");
     ASSERT_TRUE(bad);
     EXPECT_EQ(bad->status, 422);
+}
+
+// ---- the test clock on an RPC chain (--test-clock) ---------------------------------------------
+
+// An App on the RPC chain. Nothing here reaches the node (the watcher is off), so its URL is a port
+// nobody listens on.
+class RpcChainApp : public test::AppHarness {
+protected:
+    void configure(ServerConfig& config) override {
+        config.chain = "rpc";
+        config.rpc_url = "http://127.0.0.1:9/";
+        config.test_clock = test_clock_;
+    }
+    httplib::Result advance(std::int64_t seconds) {
+        return client_->Post("/v1/sandbox/clock", merchant(),
+                             nlohmann::json{{"advance_seconds", seconds}}.dump(),
+                             "application/json");
+    }
+    bool test_clock_ = false;
+};
+
+class RpcChainWithTestClock : public RpcChainApp {
+protected:
+    void SetUp() override {
+        test_clock_ = true;
+        RpcChainApp::SetUp();
+    }
+};
+
+TEST_F(RpcChainWithTestClock, TheClockRouteAloneExistsAndMovesTheClock) {
+    ASSERT_EQ(app_->sandbox(), nullptr) << "the chain is the RPC node, not the sandbox";
+    const std::int64_t before = clock_.now_seconds();
+    auto moved = advance(3 * 86'400);
+    ASSERT_TRUE(moved);
+    ASSERT_EQ(moved->status, 200) << moved->body;
+    EXPECT_EQ(clock_.now_seconds(), before + 3 * 86'400);
+    EXPECT_EQ(json_of(moved)["now"],
+              models::format_timestamp(models::Timestamp{before + 3 * 86'400}));
+
+    auto anonymous =
+        client_->Post("/v1/sandbox/clock", R"({"advance_seconds":60})", "application/json");
+    ASSERT_TRUE(anonymous);
+    EXPECT_EQ(anonymous->status, 401);
+    auto backwards = advance(0);
+    ASSERT_TRUE(backwards);
+    EXPECT_EQ(backwards->status, 422);
+    EXPECT_EQ(clock_.now_seconds(), before + 3 * 86'400);
+
+    // The faucet and the fault switches stay sandbox-only.
+    const std::string wallet = solana::PublicKey{ed25519_keypair_random().public_key}.to_base58();
+    auto airdrop = client_->Post(
+        "/v1/sandbox/airdrop",
+        nlohmann::json{{"wallet", wallet}, {"asset", "SOL"}, {"amount_minor_units", 1}}.dump(),
+        "application/json");
+    ASSERT_TRUE(airdrop);
+    EXPECT_EQ(airdrop->status, 404);
+    auto faults = client_->Post("/v1/sandbox/faults", merchant(), R"({"fail_next_sends":1})",
+                                "application/json");
+    ASSERT_TRUE(faults);
+    EXPECT_EQ(faults->status, 404);
+}
+
+TEST_F(RpcChainApp, WithoutTheTestClockTheClockRouteDoesNotExist) {
+    const std::int64_t before = clock_.now_seconds();
+    auto moved = advance(60);
+    ASSERT_TRUE(moved);
+    EXPECT_EQ(moved->status, 404) << moved->body;
+    EXPECT_EQ(clock_.now_seconds(), before);
+}
+
+TEST(TestClockApp, AppOpenRefusesATestClockOnMainnet) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("hilt-test-clock-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    ServerConfig config;
+    config.db_path = (dir / "hilt.sqlite").string();
+    config.port = 0;
+    config.chain = "rpc";
+    config.rpc_url = "http://127.0.0.1:9/";
+    config.cluster = money::Cluster::Mainnet;
+    config.test_clock = true;
+    ManualClock clock{1'800'000'000'000};
+    auto app = App::open(config, clock);
+    ASSERT_FALSE(app) << "a test clock opened on mainnet";
+    EXPECT_EQ(app.error().field, "test_clock") << describe(app.error());
+    {
+        config.cluster = money::Cluster::Devnet;
+        auto devnet = App::open(config, clock);  // closed at the end of this block
+        EXPECT_TRUE(devnet) << describe(devnet.error());
+    }
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -58,6 +58,7 @@ TEST(ConfigParse, NoArgumentsServesWithTheDefaults) {
     EXPECT_EQ(c.port, 8080);
     EXPECT_EQ(c.public_url, "");
     EXPECT_EQ(c.chain, "sandbox");
+    EXPECT_FALSE(c.test_clock);
     EXPECT_EQ(c.rpc_url, "");
     EXPECT_EQ(c.rpc_ca_file, "") << "empty: the system's trust store";
     EXPECT_EQ(c.fee_bps, 100);
@@ -161,6 +162,7 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
                   "--cluster",     "devnet",
                   "--webhook-urls", "public",
                   "--webhook-retry-schedule", "200ms,2s,90m",
+                  "--test-clock",
                   "--view-report-port", "0"},
                  kEveryVariable);
     EXPECT_EQ(o.db_path, "flag.sqlite");
@@ -186,6 +188,7 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
     using namespace std::chrono_literals;
     EXPECT_EQ(o.webhooks.retry_delays, (std::vector<std::chrono::milliseconds>{200ms, 2s, 90min}));
     EXPECT_EQ(o.view_report_port, 0) << "0 switches the listener off";
+    EXPECT_TRUE(o.test_clock) << "allowed: --cluster devnet overrides HILT_CLUSTER=mainnet";
 }
 
 TEST(ConfigParse, ChainFlagOverridesTheChainVariable) {
@@ -223,6 +226,8 @@ TEST(ConfigParse, BoundaryValuesAreAccepted) {
     EXPECT_EQ(parse_ok({"--port", "65535"}).port, 65535);
     EXPECT_EQ(parse_ok({"--fee-bps", "10000"}).fee_bps, 10000);
     EXPECT_EQ(parse_ok({"--session-ttl", "86400"}).session_ttl_seconds, 86400);
+    EXPECT_EQ(parse_ok({"--renewal-allowance", "1"}).renewal_allowance_periods, 1);
+    EXPECT_EQ(parse_ok({"--renewal-allowance", "36"}).renewal_allowance_periods, 36);
     EXPECT_EQ(parse_ok({"--port", "08080"}).port, 8080);
     EXPECT_EQ(parse_ok({"--public-rate-limit", "100000"}).public_rate_limit.burst, 400000.0);
     EXPECT_EQ(parse_ok({"--http-threads", "1024"}).limits.worker_threads, 1024u);
@@ -248,6 +253,36 @@ TEST(ConfigParse, RpcUrlsWithCredentialsAreAccepted) {
         ASSERT_TRUE(parsed) << describe(parsed.error());
         EXPECT_EQ(parsed->config.rpc_url, url);
     }
+}
+
+TEST(ConfigParse, TheTestClockIsASwitchAndItsVariableIsOnOrOff) {
+    const Args rpc = {"--chain", "rpc", "--rpc-url", "http://127.0.0.1:8899"};
+    Args with_switch = rpc;
+    with_switch.push_back("--test-clock");
+    const ServerConfig flagged = parse_ok(with_switch);
+    EXPECT_TRUE(flagged.test_clock);
+    EXPECT_EQ(flagged.chain, "rpc");
+    EXPECT_FALSE(parse_ok(rpc).test_clock) << "off unless asked";
+    Args switch_first = {"--test-clock"};
+    switch_first.insert(switch_first.end(), rpc.begin(), rpc.end());
+    EXPECT_TRUE(parse_ok(switch_first).test_clock) << "a switch does not take the next flag";
+
+    const Environment env = {{"HILT_CHAIN", "rpc"}, {"HILT_RPC_URL", "http://127.0.0.1:8899"}};
+    Environment on = env;
+    on["HILT_TEST_CLOCK"] = "on";
+    EXPECT_TRUE(parse_ok({}, on).test_clock);
+    Environment off = env;
+    off["HILT_TEST_CLOCK"] = "off";
+    EXPECT_FALSE(parse_ok({}, off).test_clock);
+    EXPECT_TRUE(parse_ok({"--test-clock"}, off).test_clock) << "the flag overrides its variable";
+    Environment empty = env;
+    empty["HILT_TEST_CLOCK"] = "";
+    EXPECT_FALSE(parse_ok({}, empty).test_clock);
+
+    // The sandbox chain has a test clock anyway: the switch is harmless there.
+    const ServerConfig sandbox = parse_ok({"--test-clock"});
+    EXPECT_EQ(sandbox.chain, "sandbox");
+    EXPECT_TRUE(sandbox.test_clock);
 }
 
 // ---- errors -------------------------------------------------------------------------------------
@@ -391,6 +426,8 @@ TEST(ConfigParse, EachBadSettingIsAnErrorNamingItsFlagOrVariable) {
         {{"--session-ttl", "59"}, {}, ErrorCode::OutOfRange, "--session-ttl"},
         {{"--session-ttl", "86401"}, {}, ErrorCode::OutOfRange, "--session-ttl"},
         {{"--session-ttl", "15m"}, {}, ErrorCode::OutOfRange, "--session-ttl"},
+        {{"--renewal-allowance", "0"}, {}, ErrorCode::OutOfRange, "--renewal-allowance"},
+        {{"--renewal-allowance", "37"}, {}, ErrorCode::OutOfRange, "--renewal-allowance"},
         {{}, {{"HILT_SESSION_TTL", "0"}}, ErrorCode::OutOfRange, "HILT_SESSION_TTL"},
         // public rate limit and HTTP threads
         {{"--public-rate-limit", "-1"}, {}, ErrorCode::OutOfRange, "--public-rate-limit"},
@@ -408,6 +445,29 @@ TEST(ConfigParse, EachBadSettingIsAnErrorNamingItsFlagOrVariable) {
         {{}, {{"HILT_WEBHOOK_RETRY_SCHEDULE", "soon"}}, ErrorCode::InvalidValue, "HILT_WEBHOOK_RETRY_SCHEDULE"},
         {{"--view-report-port", "65536"}, {}, ErrorCode::OutOfRange, "--view-report-port"},
         {{}, {{"HILT_VIEW_REPORT_PORT", "-1"}}, ErrorCode::OutOfRange, "HILT_VIEW_REPORT_PORT"},
+        // the test clock: a switch, never on mainnet
+        {{"--chain", "rpc", "--rpc-url", "https://rpc.example.com", "--cluster", "mainnet",
+          "--test-clock"},
+         {},
+         ErrorCode::InvalidValue,
+         "--test-clock"},
+        {{"--test-clock"},
+         {{"HILT_CHAIN", "rpc"},
+          {"HILT_RPC_URL", "https://rpc.example.com"},
+          {"HILT_CLUSTER", "mainnet"}},
+         ErrorCode::InvalidValue,
+         "--test-clock"},
+        {{},
+         {{"HILT_CHAIN", "rpc"},
+          {"HILT_RPC_URL", "https://rpc.example.com"},
+          {"HILT_CLUSTER", "mainnet"},
+          {"HILT_TEST_CLOCK", "on"}},
+         ErrorCode::InvalidValue,
+         "HILT_TEST_CLOCK"},
+        {{"--test-clock=on"}, {}, ErrorCode::InvalidValue, "--test-clock"},
+        {{"--test-clock", "on"}, {}, ErrorCode::InvalidValue, "on"},
+        {{"--test-clock", "--test-clock"}, {}, ErrorCode::InvalidValue, "--test-clock"},
+        {{}, {{"HILT_TEST_CLOCK", "yes"}}, ErrorCode::InvalidEnum, "HILT_TEST_CLOCK"},
     };
     for (const auto& bad : cases) {
         std::string shown;
@@ -514,6 +574,10 @@ TEST(ConfigHelp, UsageDocumentsEveryCommandFlagVariableAndDefault) {
                                "HILT_WEBHOOK_RETRY_SCHEDULE",
                                "--view-report-port",
                                "HILT_VIEW_REPORT_PORT",
+                               "  --test-clock          HILT_TEST_CLOCK",
+                               "not mainnet",
+                               "default: off (the sandbox chain has one anyway)",
+                               "a switch (a flag without VALUE below) takes no value",
                                "default: 0 (off)",
                                "default: 10 per second per client, burst 40",
                                "default: max(64, 4 x cores)",
@@ -546,17 +610,18 @@ bool has_line(const std::vector<std::string>& lines, const std::string& line) {
 
 TEST(ConfigDescribe, DefaultsReadAsOneLinePerSetting) {
     const auto lines = describe_config(ServerConfig{});
-    EXPECT_EQ(lines.size(), 20u);
+    EXPECT_EQ(lines.size(), 22u);
     for (const char* line :
          {"db: hilt.sqlite", "host: 127.0.0.1", "port: 8080",
           "public_url: http://127.0.0.1:8080 (from host and port)", "chain: sandbox",
           "rpc_url: (none)", "rpc_max_requests_per_second: 8",
           "rpc_ca_file: (none: the system's trust store)", "confirmation_commitment: confirmed",
           "cluster: devnet", "fee_bps: 100 (1.00 %)", "fee_wallet: (a key of this server)",
-          "session_ttl_seconds: 900", "key_dir: (none: in the database)", "assets_dir: (none)",
+          "session_ttl_seconds: 900", "renewal_allowance_periods: 12", "key_dir: (none: in the database)", "assets_dir: (none)",
           "public_rate_limit: 10 per second per client, burst 40",
           "http_threads: max(64, 4 x cores)", "webhook_urls: public",
-          "webhook_retry_schedule: 5s,5m,30m,2h,5h,10h,14h,20h,20h", "view_report_port: 0 (off)"}) {
+          "webhook_retry_schedule: 5s,5m,30m,2h,5h,10h,14h,20h,20h", "view_report_port: 0 (off)",
+          "test_clock: off (the sandbox chain has one anyway)"}) {
         EXPECT_TRUE(has_line(lines, line)) << "missing: " << line;
     }
 }
@@ -567,7 +632,7 @@ TEST(ConfigDescribe, ConfiguredValuesAreShown) {
                "/etc/hilt/rpc-ca.pem", "--fee-bps", "5",
                "--fee-wallet", "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "--key-dir", "/k",
                "--public-url", "https://pay.example.com", "--port", "0", "--public-rate-limit",
-               "0", "--http-threads", "64", "--view-report-port", "8125"});
+               "0", "--http-threads", "64", "--view-report-port", "8125", "--test-clock"});
     ASSERT_TRUE(parsed) << describe(parsed.error());
     const auto lines = describe_config(parsed->config);
     for (const char* line :
@@ -575,7 +640,7 @@ TEST(ConfigDescribe, ConfiguredValuesAreShown) {
           "fee_bps: 5 (0.05 %)",
           "fee_wallet: 9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "key_dir: /k",
           "public_url: https://pay.example.com", "port: 0", "public_rate_limit: 0 (no limit)",
-          "http_threads: 64", "view_report_port: 8125"}) {
+          "http_threads: 64", "view_report_port: 8125", "test_clock: on"}) {
         EXPECT_TRUE(has_line(lines, line)) << "missing: " << line;
     }
 }
