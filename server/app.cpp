@@ -25,6 +25,13 @@
 
 namespace hilt::server {
 
+namespace {
+
+// What the sandbox gives the renewal delegate at start: the fees of 200,000 renewals at 5,000 lamports.
+constexpr std::uint64_t kSandboxDelegateLamports = 1'000'000'000'000;
+
+}  // namespace
+
 std::int64_t SystemClock::now_ms() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -92,6 +99,9 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
         app->sandbox_ = std::make_unique<SandboxChain>();
         app->sandbox_->set_time_source([&clock] { return clock.now_seconds(); });
         app->chain_ = app->sandbox_.get();
+        // The renewal delegate pays the network fee of every renewal.
+        auto funded = app->sandbox_->airdrop_lamports(app->renewal_delegate_, kSandboxDelegateLamports);
+        if (!funded) return funded.error();
     }
     app->payment_service_ = std::make_unique<PaymentService>(
         app->config_, app->clock_, *app->chain_, *app->stores_.payments, *app->stores_.products,
@@ -115,6 +125,9 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
     app->context_->webhooks = app->stores_.webhooks.get();
     app->context_->webhook_worker = app->webhook_worker_.get();
     app->context_->webhook_public_key = &app->webhook_key_.public_key;
+    app->renewal_worker_ = std::make_unique<RenewalWorker>(app->clock_, *app->chain_, *app->stores_.payments,
+                                                           *app->payment_service_, app->renewal_delegate_key_);
+    app->context_->renewal_worker = app->renewal_worker_.get();
     app->http_ = std::make_unique<HttpServer>(app->config_.limits);
     app->register_routes();
     return app;
@@ -161,7 +174,10 @@ Status App::start_background() {
         if (auto bound = view_reports_->start(config_.view_report_port); !bound) return bound.error();
     }
     if (sandbox_ && config_.sandbox_slot_time.count() > 0) sandbox_->start_ticker(config_.sandbox_slot_time);
-    if (config_.watch_interval.count() > 0) payment_service_->start_watcher(config_.watch_interval);
+    if (config_.watch_interval.count() > 0) {
+        payment_service_->start_watcher(config_.watch_interval);
+        renewal_worker_->start(config_.watch_interval);
+    }
     if (config_.webhooks.threads > 0) webhook_worker_->start();
     views_->start_flusher(kViewFlushInterval);
     return {};
@@ -208,6 +224,7 @@ void App::stop() {
             std::cerr << "hiltd views: " << describe(flushed.error()) << "\n";
         }
     }
+    if (renewal_worker_) renewal_worker_->stop();
     if (payment_service_) payment_service_->stop_watcher();
     if (webhook_worker_) webhook_worker_->stop();
     if (sandbox_) sandbox_->stop_ticker();

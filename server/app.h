@@ -24,6 +24,7 @@
 #include "money/money.h"
 #include "payments/payment_service.h"
 #include "store/stores.h"
+#include "payments/renewal_worker.h"
 #include "webhooks/webhook_worker.h"
 
 namespace hilt::server {
@@ -162,6 +163,8 @@ struct AppContext {
     WebhookStore* webhooks = nullptr;
     WebhookWorker* webhook_worker = nullptr;
     const Bytes32* webhook_public_key = nullptr;
+    // Subscription renewals (poked when the test clock moves). Set by App::open.
+    RenewalWorker* renewal_worker = nullptr;
 };
 
 class App {
@@ -183,6 +186,7 @@ public:
     Chain& chain() { return *chain_; }
     PaymentStore& payments() { return *stores_.payments; }
     PaymentService& payment_service() { return *payment_service_; }
+    RenewalWorker& renewal_worker() { return *renewal_worker_; }
     // The server's receipt signing key (receipts carry its public half) and fee wallet.
     const Bytes32& receipt_public_key() const { return receipt_key_.public_key; }
     const solana::PublicKey& fee_wallet() const { return fee_wallet_; }
@@ -208,6 +212,7 @@ private:
     Ed25519Keypair renewal_delegate_key_;  // signs renewal pulls and pays their network fee
     solana::PublicKey renewal_delegate_;
     std::unique_ptr<PaymentService> payment_service_;
+    std::unique_ptr<RenewalWorker> renewal_worker_;  // after payment_service_: stopped before it
     Ed25519Keypair webhook_key_;
     std::unique_ptr<WebhookWorker> webhook_worker_;
     // After stores_: destroyed (and flushed) before the stores close.

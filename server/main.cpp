@@ -190,6 +190,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     stop_on_signal(**app);
+    // Subscriptions' renewals are signed, and their network fees paid, by this key: fund it on a real chain.
+    std::cout << "renewal delegate (pays renewal fees): " << (*app)->renewal_delegate().to_base58() << "\n";
     auto status = (*app)->run([&](int port) {
         if (parsed->command == Command::Demo && !create_demo(**app, clock)) return false;
         std::cout << "hiltd listening on http://" << config.host << ":" << port << std::endl;

@@ -215,7 +215,8 @@ models::MembershipSubscription subscription_from(const PaymentQuote& quote, cons
 
 Result<std::vector<solana::Instruction>> payment_instructions(const PaymentRecord& payment,
                                                               const solana::PublicKey& payer,
-                                                              bool create_merchant_account, bool create_fee_account) {
+                                                              bool create_merchant_account, bool create_fee_account,
+                                                              const std::optional<solana::PublicKey>& source_owner) {
     const auto& q = payment.quote;
     const bool fee = q.fee_minor_units > 0;
     std::uint32_t units = kComputeUnitsBase + kComputeUnitsMemo + kComputeUnitsPerTransfer * (fee ? 2 : 1);
@@ -244,7 +245,7 @@ Result<std::vector<solana::Instruction>> payment_instructions(const PaymentRecor
             if (!create) return create.error();
             out.push_back(std::move(*create));
         }
-        const auto source = token_account(payer, q.token_mint);
+        const auto source = token_account(source_owner.value_or(payer), q.token_mint);
         out.push_back(solana::token_transfer_checked(source, q.token_mint, token_account(q.merchant_wallet, q.token_mint),
                                                      payer, static_cast<std::uint64_t>(q.merchant_amount_minor_units),
                                                      q.decimals, references));
@@ -645,16 +646,19 @@ Result<bool> PaymentService::settle_landed(const PaymentRecord& payment, const C
                                           const FoundPayment& found) {
     const auto t = now();
     const auto landed_at = landed.block_time.value_or(t.unix_seconds);
+    // The buyer: the fee payer, except for a renewal, which Hilt's delegate pays for the subscriber.
+    const auto& fee_payer = landed.transaction.message.account_keys.front();
+    const bool renewal = payment.quote.renewal.has_value();
     Settlement settlement{payment.payment_id,
                           landed.signature,
-                          landed.transaction.message.account_keys.front(),
+                          renewal && payment.buyer_wallet ? *payment.buyer_wallet : fee_payer,
                           static_cast<std::int64_t>(landed.slot),
                           landed_at > payment.expires_at.unix_seconds,
                           found.overpaid_minor_units,
                           found.fee_outstanding_minor_units,
                           t,
                           std::nullopt};
-    if (renews_automatically(payment.quote)) {
+    if (!renewal && renews_automatically(payment.quote)) {
         settlement.subscription =
             subscription_from(payment.quote, settlement.buyer_wallet, keys_.renewal_delegate, landed);
     }

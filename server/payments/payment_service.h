@@ -79,10 +79,11 @@ solana::PaymentExpectation payment_expectation(const PaymentRecord& payment, con
 // The instructions of the transaction the buyer signs, in order: compute budget, token accounts to create
 // (idempotent, funded by the buyer) when missing, the net transfer to the merchant carrying the reference,
 // the fee transfer, and a memo with the payment id.
-[[nodiscard]] Result<std::vector<solana::Instruction>> payment_instructions(const PaymentRecord& payment,
-                                                                           const solana::PublicKey& payer,
-                                                                           bool create_merchant_account,
-                                                                           bool create_fee_account);
+// `source_owner`: whose token account pays when the payer spends it as its delegate (a renewal: Hilt's
+// delegate pays from the buyer's account); by default the payer's own.
+[[nodiscard]] Result<std::vector<solana::Instruction>> payment_instructions(
+    const PaymentRecord& payment, const solana::PublicKey& payer, bool create_merchant_account,
+    bool create_fee_account, const std::optional<solana::PublicKey>& source_owner = std::nullopt);
 
 // Checks a landed transaction against the quote: no error, the structure check_payment wants, and the
 // balances: the merchant's account received exactly the net amount, the fee account exactly the fee.
@@ -168,6 +169,12 @@ public:
     void start_watcher(std::chrono::milliseconds interval);
     void stop_watcher();
 
+    // Every sent transaction of `open`, in one batched status request: settles the landed ones that pay,
+    // retires the failed and expired ones, sends the unseen ones again. `landed_only`: leave the unseen ones
+    // (no block height, no re-send) to the next full tick. The renewal worker follows renewals with it.
+    [[nodiscard]] Result<std::size_t> follow_all_sent(const std::vector<PaymentRecord>& open,
+                                                      bool landed_only = false);
+
 private:
     // Looks at one payment's transactions and reference on chain; settles it when paid (the confirm
     // route: one buyer, one payment).
@@ -177,10 +184,6 @@ private:
     [[nodiscard]] Result<bool> follow_sent(const PaymentRecord& payment, const TransactionRecord& record,
                                            const std::optional<SignatureStatus>& status,
                                            std::optional<std::uint64_t>& height);
-    // Every sent transaction of `open`, in one batched status request. `landed_only`: leave the unseen ones
-    // (no block height, no re-send) to the next full tick.
-    [[nodiscard]] Result<std::size_t> follow_all_sent(const std::vector<PaymentRecord>& open,
-                                                      bool landed_only = false);
     // Between ticks: follow_all_sent(landed_only) of the payments broadcast in the last kQuickFollowWindowMs
     // that still await confirmation. Returns how many it settled.
     std::size_t follow_quickly();

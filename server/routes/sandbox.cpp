@@ -141,6 +141,7 @@ void register_sandbox_clock_route(HttpServer& http, AppContext& context) {
                                        request.request_id);
         }
         context.webhook_worker->poke();
+        if (context.renewal_worker) context.renewal_worker->poke();
         return json_response(200, {{"now", models::format_timestamp(models::Timestamp{context.clock.now_seconds()})}});
     });
 }

@@ -16,6 +16,18 @@ constexpr std::int64_t kSecondsPerDay = 86'400;
 
 // ---- quote JSON ---------------------------------------------------------------------------------
 
+Status from_json(const models::Json& json, RenewalOf& out) {
+    using namespace models;
+    ObjectReader r(json);
+    r.required("membership_id", out.membership_id, id(kMembershipIdPrefix));
+    r.required("period_index", out.period_index, integer(1, kMaxJsonInteger));
+    return r.finish();
+}
+
+models::Json to_json(const RenewalOf& value) {
+    return {{"membership_id", value.membership_id}, {"period_index", value.period_index}};
+}
+
 Status from_json(const models::Json& json, PaymentQuote& out) {
     using namespace models;
     ObjectReader r(json);
@@ -43,6 +55,7 @@ Status from_json(const models::Json& json, PaymentQuote& out) {
     r.optional("buyer_ref", out.buyer_ref, text({.min_chars = 1, .max_chars = kMaxBuyerRefChars}));
     r.optional("handoff_token_id", out.handoff_token_id, id(kHandoffTokenIdPrefix));
     r.optional("approval", out.approval, model<RenewalApproval>());
+    r.optional("renewal", out.renewal, model<RenewalOf>());
     return r.finish();
 }
 
@@ -67,6 +80,7 @@ models::Json to_json(const PaymentQuote& value) {
     models::put_optional(json, "buyer_ref", value.buyer_ref);
     models::put_optional(json, "handoff_token_id", value.handoff_token_id);
     models::put_optional(json, "approval", value.approval);
+    models::put_optional(json, "renewal", value.renewal);
     return json;
 }
 
@@ -128,14 +142,17 @@ models::Membership next_membership(const std::optional<models::Membership>& exis
     m.status = models::MembershipStatus::Active;
     if (config.billing_interval_days) {
         const auto interval = *config.billing_interval_days * kSecondsPerDay;
-        // Still running: the new period starts where the paid one ends (including time left in
-        // grace).
+        // Still running: the new period starts where the paid one ends, or now when that end is past
+        // (paid in grace). A subscription's renewal stays anchored to the schedule even in grace: period k
+        // ends k intervals after the first began.
+        const bool anchored = payment.quote.renewal.has_value();
         const auto from =
             running && existing->current_period_end_at
-                ? std::max(existing->current_period_end_at->unix_seconds, now.unix_seconds)
+                ? (anchored ? existing->current_period_end_at->unix_seconds
+                            : std::max(existing->current_period_end_at->unix_seconds, now.unix_seconds))
                 : now.unix_seconds;
         if (running && existing->current_period_end_at &&
-            existing->current_period_end_at->unix_seconds > now.unix_seconds) {
+            (anchored || existing->current_period_end_at->unix_seconds > now.unix_seconds)) {
             // keep current_period_start_at: the paid-up period simply grows
         } else {
             m.current_period_start_at = now;

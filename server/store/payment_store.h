@@ -27,6 +27,12 @@
 
 namespace hilt::server {
 
+// A renewal payment's place in its subscription: the membership and the period it pays.
+struct RenewalOf {
+    std::string membership_id;
+    std::int64_t period_index = 0;
+};
+
 // What connect quoted. Later product edits never change it ("payments already started keep the
 // price they were quoted"), and confirmation reveals exactly this delivery and grants exactly these
 // terms.
@@ -52,6 +58,8 @@ struct PaymentQuote {
     // AUTOMATIC products: the approval the transaction handed to the buyer grants (set when it is built;
     // the signed transaction must carry exactly this ApproveChecked).
     std::optional<models::RenewalApproval> approval;
+    // RENEWAL payments (pulled by Hilt's renewal delegate; the quote is the first checkout's, copied).
+    std::optional<RenewalOf> renewal;
 };
 
 [[nodiscard]] Status from_json(const models::Json& json, PaymentQuote& out);
@@ -142,6 +150,16 @@ struct EventListQuery {
     std::optional<models::EventType> type;
 };
 
+// A renewal claimed by the worker: the period, the membership as stored, and the period's payment.
+struct RenewalClaim {
+    std::string membership_id;
+    std::int64_t period_index = 0;
+    std::int64_t attempt = 1;       // this claim's number among the period's attempts
+    bool failed_before = false;     // an earlier attempt at this period failed (already announced)
+    models::Membership membership;
+    PaymentRecord payment;          // kind RENEWAL, PENDING_SIGNATURE
+};
+
 class PaymentStore {
 public:
     virtual ~PaymentStore() = default;
@@ -203,9 +221,10 @@ public:
     // PENDING_SIGNATURE sessions past expires_at -> FAILED (EXPIRED), each with a payment.failed
     // event. Returns the ids ended.
     [[nodiscard]] virtual Result<std::vector<std::string>> expire_due(std::int64_t now) = 0;
-    // Payments the watcher follows, newest activity first: every PENDING_CONFIRMATION and
+    // Checkout payments the watcher follows, newest activity first: every PENDING_CONFIRMATION and
     // PENDING_SIGNATURE one (a wallet may pay a Solana Pay link without Hilt building anything), and
-    // those FAILED (EXPIRED) less than `late_window_seconds` ago (late payments).
+    // those FAILED (EXPIRED) less than `late_window_seconds` ago (late payments). Renewals are the
+    // renewal worker's (renewals_in_flight).
     [[nodiscard]] virtual Result<std::vector<PaymentRecord>> watch_list(
         std::int64_t now, std::int64_t late_window_seconds, std::size_t limit) = 0;
 
@@ -246,6 +265,25 @@ public:
     // once, in the transaction that records the change; one renewed back to ACTIVE is simply recorded. At most
     // `limit` memberships; returns how many events were written.
     [[nodiscard]] virtual Result<std::size_t> announce_membership_changes(std::int64_t now, std::size_t limit) = 0;
+
+    // ---- subscription renewals (one row per membership and period; see migration 10) ----
+    // Claims the renewals to attempt at `now`, earliest first, at most `limit`, of memberships still short of
+    // their grace period's end: rows due (DUE, or FAILED whose retry time came), and rows claimed before whose
+    // lease ran out with no transaction in flight (never sent, or the one sent was retired). Creates the
+    // period's RENEWAL payment at the first claim (the quote copied from the membership's last payment, valid
+    // until the grace period ends) and leases each row for `lease_seconds`, so no other pass takes it.
+    [[nodiscard]] virtual Result<std::vector<RenewalClaim>> claim_renewals(std::int64_t now,
+                                                                           std::int64_t lease_seconds,
+                                                                           std::size_t limit) = 0;
+    // A claimed renewal that cannot be pulled: FAILED until `next_attempt_at` (nullopt: no retry before
+    // the grace period ends), the reason in the membership's subscription.last_failure, and for the
+    // period's first failure membership.renewal_failed, in one store transaction.
+    [[nodiscard]] virtual Status record_renewal_failure(const RenewalClaim& claim,
+                                                        models::RenewalFailureReason reason,
+                                                        std::optional<models::Timestamp> next_attempt_at,
+                                                        std::int64_t now) = 0;
+    // RENEWAL payments with a transaction awaiting confirmation, oldest first.
+    [[nodiscard]] virtual Result<std::vector<PaymentRecord>> renewals_in_flight(std::size_t limit) = 0;
     // A merchant's events, newest first (webhook delivery and GET /v1/events arrive with a later
     // issue).
     [[nodiscard]] virtual Result<std::vector<models::Event>> events_for(

@@ -90,6 +90,15 @@ HILT_DEFINE_MODEL_ENUM(DeliveryStatus, HILT_DELIVERY_STATUS);
     X(Cancelled, "CANCELLED")
 HILT_DEFINE_MODEL_ENUM(MembershipStatus, HILT_MEMBERSHIP_STATUS);
 
+// Why a subscription's renewal could not be pulled (checked on chain before anything is sent).
+#define HILT_RENEWAL_FAILURE_REASON(X)                                                             \
+    X(InsufficientFunds, "INSUFFICIENT_FUNDS")                                                     \
+    X(AllowanceExhausted, "ALLOWANCE_EXHAUSTED")                                                   \
+    X(DelegateRevoked, "DELEGATE_REVOKED")                                                         \
+    X(TokenAccountClosed, "TOKEN_ACCOUNT_CLOSED")                                                  \
+    X(AccountFrozen, "ACCOUNT_FROZEN")
+HILT_DEFINE_MODEL_ENUM(RenewalFailureReason, HILT_RENEWAL_FAILURE_REASON);
+
 #define HILT_PLATFORM(X)                                                                           \
     X(Discord, "DISCORD")                                                                          \
     X(Telegram, "TELEGRAM")                                                                        \
@@ -137,6 +146,7 @@ HILT_DEFINE_MODEL_ENUM(Cluster, HILT_CLUSTER);
     X(PaymentLate, "payment.late")                                                                 \
     X(MembershipActivated, "membership.activated")                                                 \
     X(MembershipRenewed, "membership.renewed")                                                     \
+    X(MembershipRenewalFailed, "membership.renewal_failed")                                        \
     X(MembershipGraceStarted, "membership.grace_started")                                          \
     X(MembershipExpired, "membership.expired")                                                     \
     X(ReceiptCreated, "receipt.created")                                                           \

@@ -3,6 +3,23 @@
 
 namespace hilt::models {
 
+Status from_json(const Json& json, RenewalFailure& out) {
+    ObjectReader r(json);
+    r.required("reason", out.reason, enumeration<RenewalFailureReason>());
+    r.required("failed_at", out.failed_at, timestamp());
+    r.required("attempt", out.attempt, integer(1, kMaxRenewalCount));
+    r.optional("next_attempt_at", out.next_attempt_at, timestamp());
+    return r.finish();
+}
+
+Json to_json(const RenewalFailure& value) {
+    Json json = {{"reason", to_wire(value.reason)},
+                 {"failed_at", to_wire(value.failed_at)},
+                 {"attempt", value.attempt}};
+    put_optional(json, "next_attempt_at", value.next_attempt_at);
+    return json;
+}
+
 Status from_json(const Json& json, MembershipSubscription& out) {
     ObjectReader r(json);
     r.required("token_account", out.token_account, public_key());
@@ -12,17 +29,20 @@ Status from_json(const Json& json, MembershipSubscription& out) {
     r.required("allowance_minor_units", out.allowance_minor_units, integer(0, kMaxJsonInteger));
     r.required("allowance_periods", out.allowance_periods, integer(0, kMaxAllowancePeriods));
     r.required("approved", out.approved, boolean());
+    r.optional("last_failure", out.last_failure, model<RenewalFailure>());
     return r.finish();
 }
 
 Json to_json(const MembershipSubscription& value) {
-    return {{"token_account", to_wire(value.token_account)},
-            {"token_mint", to_wire(value.token_mint)},
-            {"delegate", to_wire(value.delegate)},
-            {"amount_minor_units", value.amount_minor_units},
-            {"allowance_minor_units", value.allowance_minor_units},
-            {"allowance_periods", value.allowance_periods},
-            {"approved", value.approved}};
+    Json json = {{"token_account", to_wire(value.token_account)},
+                 {"token_mint", to_wire(value.token_mint)},
+                 {"delegate", to_wire(value.delegate)},
+                 {"amount_minor_units", value.amount_minor_units},
+                 {"allowance_minor_units", value.allowance_minor_units},
+                 {"allowance_periods", value.allowance_periods},
+                 {"approved", value.approved}};
+    put_optional(json, "last_failure", value.last_failure);
+    return json;
 }
 
 Status from_json(const Json& json, Membership& out) {

@@ -17,6 +17,17 @@ namespace hilt::models {
 
 inline constexpr std::int64_t kMaxRenewalCount = 1'000'000;  // daily renewals for over two thousand years
 
+// Why the last renewal attempt of an AUTOMATIC membership failed, and when it is tried again (absent: no
+// retry before the grace period ends).
+struct RenewalFailure {
+    RenewalFailureReason reason = RenewalFailureReason::InsufficientFunds;
+    Timestamp failed_at;
+    std::int64_t attempt = 1;  // attempts at this period so far
+    std::optional<Timestamp> next_attempt_at;
+
+    friend bool operator==(const RenewalFailure&, const RenewalFailure&) = default;
+};
+
 // The native subscription behind an AUTOMATIC membership: the buyer's token account that Hilt's renewal
 // delegate pulls one period's price from at each period end (SPL Token delegation).
 struct MembershipSubscription {
@@ -29,6 +40,7 @@ struct MembershipSubscription {
     std::int64_t allowance_minor_units = 0;
     std::int64_t allowance_periods = 0;
     bool approved = false;
+    std::optional<RenewalFailure> last_failure;  // cleared when a renewal goes through
 
     friend bool operator==(const MembershipSubscription&, const MembershipSubscription&) = default;
 };
@@ -58,6 +70,8 @@ struct Membership {
     friend bool operator==(const Membership&, const Membership&) = default;
 };
 
+[[nodiscard]] Status from_json(const Json& json, RenewalFailure& out);
+Json to_json(const RenewalFailure& value);
 [[nodiscard]] Status from_json(const Json& json, MembershipSubscription& out);
 Json to_json(const MembershipSubscription& value);
 [[nodiscard]] Status from_json(const Json& json, Membership& out);

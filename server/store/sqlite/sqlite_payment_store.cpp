@@ -3,11 +3,12 @@
 
 #include "auth/api_keys.h"
 #include "store/sqlite/event_rows.h"
+#include "store/sqlite/payment_rows.h"
 #include "store/sqlite/rows.h"
 
 namespace hilt::server {
 
-namespace {
+namespace payment_rows {
 
 constexpr std::string_view kPaymentColumns =
     "payment_id, merchant_id, product_id, slug, status, failure_reason, reference, buyer_wallet, "
@@ -88,6 +89,39 @@ Result<std::vector<PaymentRecord>> collect_payments(Statement& stmt) {
     }
 }
 
+std::string select_payments(std::string_view where) {
+    return "SELECT " + std::string(kPaymentColumns) + " FROM payments " + std::string(where);
+}
+
+Status insert_payment(Database& db, const PaymentRecord& p, std::int64_t now) {
+    auto stmt = db.prepare(
+        "INSERT INTO payments(payment_id, merchant_id, product_id, slug, status, reference,"
+        " buyer_wallet, quote, created_at, expires_at, updated_at, kind)"
+        " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!stmt) return stmt.error();
+    std::optional<std::string> wallet;
+    if (p.buyer_wallet) wallet = p.buyer_wallet->to_base58();
+    stmt->bind(1, std::string_view(p.payment_id))
+        .bind(2, std::string_view(p.merchant_id))
+        .bind(3, std::string_view(p.product_id))
+        .bind(4, std::string_view(p.slug))
+        .bind(5, to_string(p.status))
+        .bind(6, p.reference.to_base58())
+        .bind(7, wallet)
+        .bind(8, models::dump_json(to_json(p.quote)))
+        .bind(9, p.created_at.unix_seconds)
+        .bind(10, p.expires_at.unix_seconds)
+        .bind(11, now)
+        .bind(12, p.quote.renewal ? "RENEWAL" : "CHECKOUT");
+    return stmt->run();
+}
+
+}  // namespace payment_rows
+
+namespace {
+
+using namespace payment_rows;
+
 Result<TransactionState> parse_state(const std::string& text) {
     for (auto state : {TransactionState::Sent, TransactionState::Landed, TransactionState::Failed,
                        TransactionState::Expired, TransactionState::Mismatch}) {
@@ -135,25 +169,7 @@ Status SqlitePaymentStore::create(const PaymentRecord& p, std::int64_t now) {
                             "handoff_token");
             }
         }
-        auto stmt = db.prepare(
-            "INSERT INTO payments(payment_id, merchant_id, product_id, slug, status, reference,"
-            " buyer_wallet, quote, created_at, expires_at, updated_at)"
-            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        if (!stmt) return stmt.error();
-        std::optional<std::string> wallet;
-        if (p.buyer_wallet) wallet = p.buyer_wallet->to_base58();
-        stmt->bind(1, std::string_view(p.payment_id))
-            .bind(2, std::string_view(p.merchant_id))
-            .bind(3, std::string_view(p.product_id))
-            .bind(4, std::string_view(p.slug))
-            .bind(5, to_string(p.status))
-            .bind(6, p.reference.to_base58())
-            .bind(7, wallet)
-            .bind(8, models::dump_json(to_json(p.quote)))
-            .bind(9, p.created_at.unix_seconds)
-            .bind(10, p.expires_at.unix_seconds)
-            .bind(11, now);
-        return stmt->run();
+        return insert_payment(db, p, now);
     });
 }
 
@@ -478,8 +494,9 @@ Result<std::vector<PaymentRecord>> SqlitePaymentStore::watch_list(std::int64_t n
                                                                   std::size_t limit) {
     auto reader = reads_.lease();  // a read: never behind a commit's flush
     auto stmt = reader.db().prepare("SELECT " + std::string(kPaymentColumns) +
-                            " FROM payments WHERE status IN ('PENDING_CONFIRMATION', 'PENDING_SIGNATURE')"
-                            " OR (status = 'FAILED' AND failure_reason = 'EXPIRED' AND expires_at > ?)"
+                            " FROM payments WHERE kind = 'CHECKOUT' AND"
+                            " (status IN ('PENDING_CONFIRMATION', 'PENDING_SIGNATURE')"
+                            " OR (status = 'FAILED' AND failure_reason = 'EXPIRED' AND expires_at > ?))"
                             " ORDER BY updated_at DESC LIMIT ?");
     if (!stmt) return stmt.error();
     stmt->bind(1, now - late_window_seconds).bind(2, static_cast<std::int64_t>(limit));
@@ -539,8 +556,9 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
                   existing->status != models::MembershipStatus::Cancelled;
         membership = next_membership(existing, *payment, s.buyer_wallet,
                                      new_id(models::kMembershipIdPrefix), now);
-        if (s.subscription && membership->current_period_end_at) {
-            membership->subscription = s.subscription;
+        if (s.subscription) membership->subscription = s.subscription;  // a first checkout's approval
+        if (quote.renewal && membership->subscription) membership->subscription->last_failure.reset();
+        if (membership->subscription && membership->current_period_end_at) {
             membership->next_renewal_at = renewal_due_at(*membership->current_period_end_at);
         }
         auto write = db_.prepare(
@@ -555,6 +573,13 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
             .bind(5, models::dump(*membership))
             .bind(6, now.unix_seconds);
         HILT_TRY(write->run());
+        if (quote.renewal) {
+            auto paid = db_.prepare(
+                "UPDATE renewals SET state = 'SETTLED', lease_until = NULL, updated_at = ? WHERE payment_id = ?");
+            if (!paid) return paid.error();
+            paid->bind(1, now.unix_seconds).bind(2, std::string_view(s.payment_id));
+            HILT_TRY(paid->run());
+        }
         if (membership->next_renewal_at) {
             HILT_TRY(schedule_renewal_locked(*membership, payment->merchant_id, now.unix_seconds));
         }
@@ -756,6 +781,19 @@ Result<std::size_t> SqlitePaymentStore::announce_membership_changes(std::int64_t
             type = models::EventType::MembershipExpired;
         }
         if (!type) continue;  // renewed (ACTIVE again) or cancelled: recorded, nothing to announce
+        if (status == models::MembershipStatus::Expired) {
+            // Lapsed: its renewal is no longer attempted (the period's payment expires with it).
+            auto abandon = db_.prepare(
+                "UPDATE renewals SET state = 'ABANDONED', lease_until = NULL, updated_at = ?1"
+                " WHERE membership_id = ?2 AND state IN ('DUE', 'FAILED', 'SENDING')");
+            if (!abandon) return abandon.error();
+            abandon->bind(1, now).bind(2, std::string_view(m.membership_id));
+            HILT_TRY(abandon->run());
+            if (m.membership.next_renewal_at) {
+                m.membership.next_renewal_at.reset();
+                HILT_TRY(write_membership_locked(m.membership, now));
+            }
+        }
         m.membership.status = status;
         HILT_TRY(add_event_locked(m.merchant_id, *type, to_json(m.membership), now));
         ++announced;

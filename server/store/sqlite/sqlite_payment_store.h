@@ -73,6 +73,12 @@ public:
     [[nodiscard]] Result<models::ListPage<models::Membership>> list_memberships(
         const std::string& merchant_id, const MembershipListQuery& query) override;
     [[nodiscard]] Result<std::size_t> announce_membership_changes(std::int64_t now, std::size_t limit) override;
+    [[nodiscard]] Result<std::vector<RenewalClaim>> claim_renewals(std::int64_t now, std::int64_t lease_seconds,
+                                                                   std::size_t limit) override;
+    [[nodiscard]] Status record_renewal_failure(const RenewalClaim& claim, models::RenewalFailureReason reason,
+                                                std::optional<models::Timestamp> next_attempt_at,
+                                                std::int64_t now) override;
+    [[nodiscard]] Result<std::vector<PaymentRecord>> renewals_in_flight(std::size_t limit) override;
     [[nodiscard]] Result<std::vector<models::Event>> events_for(const std::string& merchant_id,
                                                                 std::size_t limit) override;
     [[nodiscard]] Result<models::ListPage<models::Event>> list_events(const std::string& merchant_id,
@@ -85,6 +91,10 @@ private:
     [[nodiscard]] static Result<PaymentRecord> get_from(Database& db, const std::string& payment_id);
     [[nodiscard]] Status add_event_locked(const std::string& merchant_id, models::EventType type,
                                           const models::Json& data, std::int64_t now);
+    [[nodiscard]] Result<RenewalClaim> claim_one_locked(RenewalClaim claim, const std::string& merchant_id,
+                                                        std::optional<std::string> payment_id,
+                                                        std::int64_t now, std::int64_t lease_seconds);
+    [[nodiscard]] Status write_membership_locked(const models::Membership& membership, std::int64_t now);
     [[nodiscard]] Status schedule_renewal_locked(const models::Membership& membership,
                                                  const std::string& merchant_id, std::int64_t now);
     Database& db_;

@@ -4,13 +4,18 @@
 #include "solana/instructions.h"
 #include "unit/server/checkout_harness.h"
 
+#include <map>
+
 namespace hilt::server {
 namespace {
 
 constexpr std::int64_t kPeriods = 12;  // the default --renewal-allowance
+constexpr std::int64_t kDay = 86'400;
+constexpr std::int64_t kInterval = 30 * kDay;  // product_body(): billing_interval_days 30, grace 3 days
 
 class SubscriptionTest : public test::CheckoutHarness {
 protected:
+    static constexpr std::int64_t kFee = kPrice / 100;  // the default 100 bps
     void SetUp() override {
         CheckoutHarness::SetUp();
         auto merchant = app_->merchants().set_subscriptions_enabled(merchant_id_, true);
@@ -45,6 +50,57 @@ protected:
         auto tx = solana::parse_transaction_base64(response["transaction"].get<std::string>());
         EXPECT_TRUE(tx) << describe(tx.error());
         return tx ? *tx : solana::Transaction{};
+    }
+    nlohmann::json membership(const std::string& membership_id) {
+        auto res = client_->Get("/v1/memberships/" + membership_id, merchant());
+        EXPECT_TRUE(res);
+        EXPECT_EQ(res->status, 200) << res->body;
+        return json_of(res);
+    }
+    static std::int64_t seconds(const nlohmann::json& timestamp) {
+        auto parsed = models::parse_timestamp(timestamp.get<std::string>());
+        EXPECT_TRUE(parsed);
+        return parsed ? parsed->unix_seconds : 0;
+    }
+    // Moves the test clock to `unix_seconds` (forward only).
+    void clock_to(std::int64_t unix_seconds) {
+        const auto now = clock_.now_seconds();
+        ASSERT_GE(unix_seconds, now);
+        clock_.advance_ms((unix_seconds - now) * 1000);
+    }
+    RenewalWorker::Pass renewal_pass() {
+        auto pass = app_->renewal_worker().run_once();
+        EXPECT_TRUE(pass) << describe(pass.error());
+        return pass ? *pass : RenewalWorker::Pass{};
+    }
+    // One renewal, as the worker does it: send, the cluster confirms a slot later, follow and settle.
+    void renew_once() {
+        const auto sent = renewal_pass();
+        EXPECT_EQ(sent.sent, 1u);
+        app_->sandbox()->advance_slots(1);
+        EXPECT_EQ(renewal_pass().settled, 1u);
+    }
+    std::map<std::string, int> event_counts() {
+        auto events = app_->payments().events_for(merchant_id_, 200);
+        EXPECT_TRUE(events);
+        std::map<std::string, int> kinds;
+        if (events) {
+            for (const auto& event : *events) ++kinds[std::string(to_string(event.type))];
+        }
+        return kinds;
+    }
+    void send_as(const Ed25519Keypair& signer, const std::vector<solana::Instruction>& instructions) {
+        auto blockhash = app_->sandbox()->latest_blockhash(Commitment::Confirmed);
+        ASSERT_TRUE(blockhash);
+        auto message = solana::compile_message(wallet_of(signer), instructions, blockhash->blockhash);
+        ASSERT_TRUE(message);
+        auto tx = solana::make_unsigned_transaction(std::move(*message));
+        ASSERT_TRUE(tx);
+        const auto wire = base64_decode(sign(*tx, signer));
+        ASSERT_TRUE(wire);
+        auto sent = app_->sandbox()->send(*wire);
+        ASSERT_TRUE(sent) << describe(sent.error());
+        app_->sandbox()->advance_slots(1);
     }
     // transaction -> sign -> broadcast -> confirm; returns the membership as the merchant reads it.
     nlohmann::json subscribe(const std::string& slug, const Ed25519Keypair& buyer) {
@@ -143,17 +199,8 @@ TEST_F(SubscriptionTest, AnApprovalOfAnotherDelegateIsReplacedAndSaidSo) {
     const auto buyer = new_buyer(200'000'000);
     const auto other = solana::PublicKey::from_bytes(ed25519_keypair_random().public_key);
     // The buyer approved another program's delegate earlier.
-    auto blockhash = app_->sandbox()->latest_blockhash(Commitment::Confirmed);
-    ASSERT_TRUE(blockhash);
-    const std::vector<solana::Instruction> approve{solana::token_approve_checked(
-        ata(wallet_of(buyer)), SandboxChain::usdc_mint(), other, wallet_of(buyer), 5'000'000, 6)};
-    auto message = solana::compile_message(wallet_of(buyer), approve, blockhash->blockhash);
-    ASSERT_TRUE(message);
-    auto tx = solana::make_unsigned_transaction(std::move(*message));
-    ASSERT_TRUE(tx);
-    const auto wire = base64_decode(sign(*tx, buyer));
-    ASSERT_TRUE(wire);
-    ASSERT_TRUE(app_->sandbox()->send(*wire));
+    send_as(buyer, {solana::token_approve_checked(ata(wallet_of(buyer)), SandboxChain::usdc_mint(), other,
+                                                  wallet_of(buyer), 5'000'000, 6)});
     ASSERT_EQ(token_state(wallet_of(buyer))->delegate, other);
 
     auto [payment_id, response] = transaction_for(slug, buyer);
@@ -199,6 +246,235 @@ TEST_F(SubscriptionTest, OneOffMembershipsApproveNothing) {
     ASSERT_TRUE(res);
     EXPECT_FALSE(json_of(res).contains("subscription"));
     EXPECT_FALSE(json_of(res).contains("next_renewal_at"));
+}
+
+// ---- renewals ------------------------------------------------------------------------------------
+
+TEST_F(SubscriptionTest, TheDelegatePullsThreePeriodsAndEachExtendsTheMembershipByOneInterval) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto first = subscribe(slug, buyer);
+    const auto id = first["membership_id"].get<std::string>();
+    const auto first_end = seconds(first["current_period_end_at"]);
+    const auto buyer_lamports = app_->sandbox()->account(wallet_of(buyer), Commitment::Processed);
+    ASSERT_TRUE(buyer_lamports && *buyer_lamports);
+    EXPECT_EQ(renewal_pass().claimed, 0u) << "nothing is due before next_renewal_at";
+
+    for (std::int64_t k = 1; k <= 3; ++k) {
+        SCOPED_TRACE("renewal " + std::to_string(k));
+        const auto before = membership(id);
+        clock_to(seconds(before["next_renewal_at"]));
+        renew_once();
+        const auto after = membership(id);
+        EXPECT_EQ(after["status"], "ACTIVE");
+        EXPECT_EQ(after["renewal_count"], k);
+        EXPECT_EQ(seconds(after["current_period_end_at"]), first_end + k * kInterval);
+        EXPECT_EQ(seconds(after["next_renewal_at"]), first_end + k * kInterval - 3600);
+        EXPECT_EQ(after["current_period_start_at"], first["current_period_start_at"]);
+        EXPECT_NE(after["last_payment_id"], before["last_payment_id"]);
+        EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(100'000'000 - (k + 1) * kPrice));
+        EXPECT_EQ(token_balance(merchant_wallet_), static_cast<std::uint64_t>((k + 1) * (kPrice - kFee)));
+        EXPECT_EQ(token_balance(app_->fee_wallet()), static_cast<std::uint64_t>((k + 1) * kFee));
+        EXPECT_EQ(token_state(wallet_of(buyer))->delegated_amount,
+                  static_cast<std::uint64_t>((kPeriods - k) * kPrice));
+    }
+    // Hilt paid the renewals' network fees: the buyer's SOL did not move.
+    const auto lamports_after = app_->sandbox()->account(wallet_of(buyer), Commitment::Processed);
+    EXPECT_EQ((*lamports_after)->lamports, (*buyer_lamports)->lamports);
+    // Each renewal is a payment with a receipt naming the buyer, announced like any.
+    const auto events = event_counts();
+    EXPECT_EQ(events.at("membership.activated"), 1);
+    EXPECT_EQ(events.at("membership.renewed"), 3);
+    EXPECT_EQ(events.at("payment.confirmed"), 4);
+    EXPECT_EQ(events.at("receipt.created"), 4);
+    EXPECT_FALSE(events.contains("membership.renewal_failed"));
+    const auto last = membership(id)["last_payment_id"].get<std::string>();
+    auto receipt = client_->Get("/v1/payments/" + last + "/receipt", merchant());
+    ASSERT_TRUE(receipt);
+    ASSERT_EQ(receipt->status, 200) << receipt->body;
+    EXPECT_EQ(json_of(receipt)["buyer_wallet"], wallet_of(buyer).to_base58());
+    EXPECT_EQ(renewal_pass().claimed, 0u) << "the fourth period is not due yet";
+}
+
+TEST_F(SubscriptionTest, ARenewalWithoutFundsFailsIntoGraceAndRecoversOnTheAnchoredSchedule) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(kPrice + kPrice / 2);  // one period, then half of one
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    const auto end = seconds(membership(id)["current_period_end_at"]);
+    clock_to(end - 3600);
+    const auto failed = renewal_pass();
+    EXPECT_EQ(failed.claimed, 1u);
+    EXPECT_EQ(failed.failed, 1u);
+    EXPECT_EQ(failed.sent, 0u) << "checked on chain first: no fee spent on a pull that cannot succeed";
+    auto m = membership(id);
+    EXPECT_EQ(m["status"], "ACTIVE");
+    EXPECT_EQ(m["subscription"]["last_failure"]["reason"], "INSUFFICIENT_FUNDS");
+    EXPECT_EQ(m["subscription"]["last_failure"]["attempt"], 1);
+    EXPECT_EQ(seconds(m["subscription"]["last_failure"]["next_attempt_at"]), end);
+    EXPECT_EQ(seconds(m["next_renewal_at"]), end);
+    EXPECT_EQ(event_counts().at("membership.renewal_failed"), 1);
+
+    // The period ends unpaid: grace.
+    clock_to(end + 60);
+    app_->payment_service().watch_once();
+    EXPECT_EQ(membership(id)["status"], "GRACE");
+    EXPECT_EQ(event_counts().at("membership.grace_started"), 1);
+    EXPECT_EQ(renewal_pass().failed, 1u) << "the retry at the period end fails too";
+    EXPECT_EQ(event_counts().at("membership.renewal_failed"), 1) << "announced once per period";
+
+    // The buyer tops up; the next retry (6 h after the second attempt) goes through.
+    ASSERT_TRUE(app_->sandbox()->airdrop_tokens(wallet_of(buyer), SandboxChain::usdc_mint(), kPrice));
+    app_->sandbox()->advance_slots(1);  // the worker reads accounts at confirmed commitment
+    m = membership(id);
+    clock_to(seconds(m["next_renewal_at"]));
+    renew_once();
+    m = membership(id);
+    EXPECT_EQ(m["status"], "ACTIVE");
+    EXPECT_EQ(m["renewal_count"], 1);
+    EXPECT_EQ(seconds(m["current_period_end_at"]), end + kInterval) << "anchored to the schedule, not to now";
+    EXPECT_FALSE(m["subscription"].contains("last_failure"));
+    app_->payment_service().watch_once();
+    const auto events = event_counts();
+    EXPECT_EQ(events.at("membership.renewed"), 1);
+    EXPECT_FALSE(events.contains("membership.expired"));
+}
+
+TEST_F(SubscriptionTest, ARenewalThatNeverGoesThroughLapsesAtTheEndOfGraceAndIsNotTriedAgain) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(kPrice);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    const auto end = seconds(membership(id)["current_period_end_at"]);
+    const auto grace_end = end + 3 * kDay;
+    // Every retry until the grace period ends: each fails.
+    std::size_t attempts = 0;
+    for (auto m = membership(id); m.contains("next_renewal_at"); m = membership(id)) {
+        clock_to(seconds(m["next_renewal_at"]));
+        app_->payment_service().watch_once();
+        const auto pass = renewal_pass();
+        if (pass.claimed == 0) break;
+        EXPECT_EQ(pass.failed, 1u);
+        ASSERT_LT(++attempts, 20u);
+    }
+    EXPECT_GE(attempts, 4u) << "1 h, 6 h, then daily until 5 minutes before the grace period ends";
+    EXPECT_LT(clock_.now_seconds(), grace_end);
+    clock_to(grace_end);
+    app_->payment_service().watch_once();
+    const auto m = membership(id);
+    EXPECT_EQ(m["status"], "EXPIRED");
+    EXPECT_FALSE(m.contains("next_renewal_at"));
+    const auto events = event_counts();
+    EXPECT_EQ(events.at("membership.renewal_failed"), 1);
+    EXPECT_EQ(events.at("membership.grace_started"), 1);
+    EXPECT_EQ(events.at("membership.expired"), 1);
+    EXPECT_EQ(events.at("payment.failed"), 1) << "the period's renewal payment expired with the grace period";
+    // Lapsed: never pulled again, even once the buyer has money.
+    ASSERT_TRUE(app_->sandbox()->airdrop_tokens(wallet_of(buyer), SandboxChain::usdc_mint(), 10 * kPrice));
+    clock_to(grace_end + kInterval);
+    EXPECT_EQ(renewal_pass().claimed, 0u);
+    EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(10 * kPrice));
+}
+
+TEST_F(SubscriptionTest, ABuyerWhoRevokedTheDelegationIsNotChargedAndTheReasonIsRecorded) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    send_as(buyer, {solana::token_revoke(ata(wallet_of(buyer)), wallet_of(buyer))});
+    EXPECT_FALSE(token_state(wallet_of(buyer))->delegate);
+    clock_to(seconds(membership(id)["next_renewal_at"]));
+    EXPECT_EQ(renewal_pass().failed, 1u);
+    EXPECT_EQ(membership(id)["subscription"]["last_failure"]["reason"], "DELEGATE_REVOKED");
+    EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(100'000'000 - kPrice));
+}
+
+TEST_F(SubscriptionTest, TwoSubscriptionsOfOneBuyerShareOneDelegationAndBothRenew) {
+    const auto a = automatic_product(kPrice)["slug"].get<std::string>();
+    const auto b = automatic_product(3 * kPrice)["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto one = subscribe(a, buyer)["membership_id"].get<std::string>();
+    const auto two = subscribe(b, buyer)["membership_id"].get<std::string>();
+    ASSERT_EQ(membership(one)["next_renewal_at"], membership(two)["next_renewal_at"]);
+    clock_to(seconds(membership(one)["next_renewal_at"]));
+    const auto sent = renewal_pass();
+    EXPECT_EQ(sent.claimed, 2u);
+    EXPECT_EQ(sent.sent, 2u);
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(renewal_pass().settled, 2u);
+    EXPECT_EQ(membership(one)["renewal_count"], 1);
+    EXPECT_EQ(membership(two)["renewal_count"], 1);
+    EXPECT_EQ(token_state(wallet_of(buyer))->delegated_amount,
+              static_cast<std::uint64_t>(kPeriods * 4 * kPrice - 4 * kPrice));
+    EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(100'000'000 - 8 * kPrice));
+}
+
+TEST_F(SubscriptionTest, TwoSubscriptionsWhoseSharedAllowanceCoversOnlyOneRenewOnlyTheFirstDue) {
+    const auto a = automatic_product(kPrice)["slug"].get<std::string>();
+    const auto b = automatic_product(kPrice)["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto one = subscribe(a, buyer)["membership_id"].get<std::string>();
+    const auto two = subscribe(b, buyer)["membership_id"].get<std::string>();
+    // The buyer lowers the shared approval to one period's price.
+    send_as(buyer, {solana::token_approve_checked(ata(wallet_of(buyer)), SandboxChain::usdc_mint(),
+                                                  app_->renewal_delegate(), wallet_of(buyer), kPrice, 6)});
+    clock_to(seconds(membership(one)["next_renewal_at"]));
+    const auto pass = renewal_pass();
+    EXPECT_EQ(pass.sent, 1u);
+    EXPECT_EQ(pass.failed, 1u) << "the pass counts what it already pulled from the account";
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(renewal_pass().settled, 1u);
+    const auto counts = membership(one)["renewal_count"].get<int>() + membership(two)["renewal_count"].get<int>();
+    EXPECT_EQ(counts, 1);
+    const auto failed = membership(one).contains("subscription") &&
+                                membership(one)["subscription"].contains("last_failure")
+                            ? membership(one)
+                            : membership(two);
+    EXPECT_EQ(failed["subscription"]["last_failure"]["reason"], "ALLOWANCE_EXHAUSTED");
+}
+
+TEST_F(SubscriptionTest, ARenewalRecordedButNeverSentIsSentAgainAsTheSameTransactionAndPullsOnce) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    clock_to(seconds(membership(id)["next_renewal_at"]));
+    app_->sandbox()->drop_next_broadcasts(1);  // as if hiltd died between recording and sending
+    EXPECT_EQ(renewal_pass().sent, 1u);
+    app_->sandbox()->advance_slots(1);
+    clock_.advance_ms(3'000);  // past the resend interval
+    renewal_pass();            // the follow-up finds it unseen and sends the recorded bytes again
+    app_->sandbox()->advance_slots(1);
+    renewal_pass();
+    EXPECT_EQ(membership(id)["renewal_count"], 1);
+    EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(100'000'000 - 2 * kPrice));
+    for (int i = 0; i < 3; ++i) {
+        clock_.advance_ms(3'000);
+        app_->sandbox()->advance_slots(1);
+        EXPECT_EQ(renewal_pass().claimed, 0u);
+    }
+    EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(100'000'000 - 2 * kPrice));
+    EXPECT_EQ(event_counts().at("membership.renewed"), 1);
+}
+
+TEST_F(SubscriptionTest, AClaimWhosePassDiedBeforeRecordingIsClaimedAgainAfterItsLeaseWithTheSamePayment) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    clock_to(seconds(membership(id)["next_renewal_at"]));
+    // A pass claims the period, then dies before building anything.
+    auto claimed = app_->payments().claim_renewals(clock_.now_seconds(), kRenewalLeaseSeconds, 10);
+    ASSERT_TRUE(claimed);
+    ASSERT_EQ(claimed->size(), 1u);
+    const auto payment_id = claimed->front().payment.payment_id;
+    EXPECT_EQ(renewal_pass().claimed, 0u) << "leased";
+    clock_.advance_ms((kRenewalLeaseSeconds + 1) * 1000);
+    auto again = app_->payments().claim_renewals(clock_.now_seconds(), kRenewalLeaseSeconds, 10);
+    ASSERT_TRUE(again);
+    ASSERT_EQ(again->size(), 1u);
+    EXPECT_EQ(again->front().payment.payment_id, payment_id) << "one payment per period";
+    EXPECT_EQ(again->front().attempt, 2);
+    clock_.advance_ms((kRenewalLeaseSeconds + 1) * 1000);
+    renew_once();
+    EXPECT_EQ(membership(id)["renewal_count"], 1);
+    EXPECT_EQ(membership(id)["last_payment_id"], payment_id);
+    EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(100'000'000 - 2 * kPrice));
 }
 
 }  // namespace

@@ -1,0 +1,88 @@
+// server/payments/renewal_worker.h: native subscription renewals (issue 7). At each period's end an
+// AUTOMATIC membership's price is pulled from the buyer's token account by Hilt's renewal delegate, which the
+// first checkout approved (SPL Token delegation), with Hilt paying the network fee; the pull is confirmed and
+// settled like any payment (PaymentService::follow_all_sent, PaymentStore::settle), which extends the
+// membership and schedules the next period.
+//
+// Owns: one pass over the due renewals: claim them (PaymentStore::claim_renewals), read their token
+// accounts in one batch, record the ones that cannot be pulled (insufficient funds, allowance used up,
+// delegate revoked, account closed or frozen) with a retry time, build, sign, record and send the others,
+// then follow the renewals in flight.
+// Must never: send a renewal before it is recorded (a crash then resends the same bytes, never a second
+// pull), build a second transaction for a period while one can still land, or attempt a membership past
+// its grace period.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "chain/chain.h"
+#include "crypto/sodium.h"
+#include "store/payment_store.h"
+
+namespace hilt::server {
+
+class Clock;
+class PaymentService;
+
+// Renewals claimed per pass, and in-flight renewals followed per pass.
+inline constexpr std::size_t kRenewalBatch = 256;
+// How long a pass owns a claimed renewal before another may take it (only until it is recorded as sent).
+inline constexpr std::int64_t kRenewalLeaseSeconds = 60;
+
+// When a failed renewal is tried again: 1 h, 6 h, then daily, never later than 5 minutes before the grace
+// period ends; nullopt when no retry fits before it.
+std::optional<models::Timestamp> renewal_retry_at(std::int64_t attempt, std::int64_t now,
+                                                  std::optional<models::Timestamp> grace_end);
+
+// Why this token account cannot pay one renewal of `price` through `delegate` now (nullopt: it can).
+std::optional<models::RenewalFailureReason> renewal_obstacle(const std::optional<AccountState>& account,
+                                                             const solana::PublicKey& delegate,
+                                                             std::uint64_t price);
+
+class RenewalWorker {
+public:
+    RenewalWorker(const Clock& clock, Chain& chain, PaymentStore& payments, PaymentService& service,
+                  const Ed25519Keypair& delegate_key);
+    ~RenewalWorker();
+    RenewalWorker(const RenewalWorker&) = delete;
+    RenewalWorker& operator=(const RenewalWorker&) = delete;
+
+    struct Pass {
+        std::size_t claimed = 0;
+        std::size_t sent = 0;
+        std::size_t failed = 0;   // could not be pulled; retried later
+        std::size_t settled = 0;  // renewals confirmed by this pass's follow-up
+    };
+    // One pass: claim, check, send, follow.
+    [[nodiscard]] Result<Pass> run_once();
+
+    // Runs run_once every `interval` (and at once when poked) on a background thread until stop().
+    void start(std::chrono::milliseconds interval);
+    void stop();
+    // Look now (the test clock moved, or a buyer acted).
+    void poke();
+
+private:
+    // Builds, records and sends one claimed renewal; false when it could not be recorded or was refused.
+    [[nodiscard]] Result<bool> send_one(const RenewalClaim& claim, const LatestBlockhash& blockhash);
+
+    const Clock& clock_;
+    Chain& chain_;
+    PaymentStore& payments_;
+    PaymentService& service_;
+    const Ed25519Keypair& delegate_key_;
+    solana::PublicKey delegate_;
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::thread thread_;
+    bool stopping_ = false;
+    bool poked_ = false;
+};
+
+}  // namespace hilt::server

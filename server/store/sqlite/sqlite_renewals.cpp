@@ -1,0 +1,184 @@
+// server/store/sqlite/sqlite_renewals.cpp: SQL for subscription renewals (the renewals table, migration 10):
+// claiming due periods for the renewal worker, recording failed attempts, and the renewals in flight.
+// Settling a renewal is SqlitePaymentStore::settle's (sqlite_payment_store.cpp), like any payment.
+#include "auth/api_keys.h"
+#include "store/sqlite/event_rows.h"
+#include "store/sqlite/payment_rows.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_payment_store.h"
+
+namespace hilt::server {
+
+namespace {
+
+// A claimable row: due (DUE, or FAILED whose retry time came) or a lapsed lease with nothing in flight, of a
+// membership still short of its grace period's end (after it, the lifecycle announcer abandons the row).
+constexpr std::string_view kClaimableRenewals = R"sql(
+SELECT r.membership_id, r.period_index, r.merchant_id, r.payment_id, r.attempts, r.last_failure, m.body,
+       r.next_attempt_at
+FROM renewals r JOIN memberships m ON m.membership_id = r.membership_id
+WHERE r.state IN ('DUE', 'FAILED') AND r.next_attempt_at <= ?1 AND m.grace_end_at > ?1
+UNION ALL
+SELECT r.membership_id, r.period_index, r.merchant_id, r.payment_id, r.attempts, r.last_failure, m.body,
+       r.next_attempt_at
+FROM renewals r JOIN memberships m ON m.membership_id = r.membership_id
+WHERE r.state = 'SENDING' AND r.lease_until <= ?1 AND m.grace_end_at > ?1
+  AND NOT EXISTS (SELECT 1 FROM payments p
+                  WHERE p.payment_id = r.payment_id AND p.status = 'PENDING_CONFIRMATION')
+ORDER BY 8 LIMIT ?2
+)sql";
+
+}  // namespace
+
+Result<std::vector<RenewalClaim>> SqlitePaymentStore::claim_renewals(std::int64_t now,
+                                                                     std::int64_t lease_seconds,
+                                                                     std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto select = db_.prepare(kClaimableRenewals);
+    if (!select) return select.error();
+    select->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+    struct Row {
+        RenewalClaim claim;
+        std::string merchant_id;
+        std::optional<std::string> payment_id;
+    };
+    std::vector<Row> due;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return row.error();
+        if (*row == StepResult::Done) break;
+        Row r;
+        r.claim.membership_id = select->column_text(0);
+        r.claim.period_index = select->column_int(1);
+        r.merchant_id = select->column_text(2);
+        r.payment_id = select->column_optional_text(3);
+        r.claim.attempt = select->column_int(4) + 1;
+        r.claim.failed_before = !select->column_is_null(5);
+        auto membership = rows::json_column<models::Membership>(select->column_text(6), "membership");
+        if (!membership) return membership.error();
+        r.claim.membership = std::move(*membership);
+        due.push_back(std::move(r));
+    }
+    select->reset();
+    std::vector<RenewalClaim> claimed;
+    claimed.reserve(due.size());
+    for (auto& r : due) {
+        auto claim = claim_one_locked(std::move(r.claim), r.merchant_id, r.payment_id, now, lease_seconds);
+        if (!claim) return claim.error();
+        claimed.push_back(std::move(*claim));
+    }
+    HILT_TRY(tx->commit());
+    return claimed;
+}
+
+// Leases one row, creating the period's payment at its first claim.
+Result<RenewalClaim> SqlitePaymentStore::claim_one_locked(RenewalClaim claim, const std::string& merchant_id,
+                                                          std::optional<std::string> payment_id,
+                                                          std::int64_t now, std::int64_t lease_seconds) {
+    const auto& membership = claim.membership;
+    if (payment_id) {
+        auto payment = get_locked(*payment_id);
+        if (!payment) return payment.error();
+        claim.payment = std::move(*payment);
+    } else {
+        if (!membership.last_payment_id || !membership.buyer_wallet || !membership.grace_period_end_at) {
+            return fail(ErrorCode::Internal, "membership " + membership.membership_id +
+                                                 " has no paid period to renew");
+        }
+        auto last = get_locked(*membership.last_payment_id);
+        if (!last) return last.error();
+        PaymentRecord& p = claim.payment;
+        p.payment_id = new_id(models::kPaymentIdPrefix);
+        p.merchant_id = merchant_id;
+        p.product_id = membership.product_id;
+        p.slug = last->slug;
+        p.reference = solana::PublicKey::from_bytes(ed25519_keypair_random().public_key);
+        p.buyer_wallet = membership.buyer_wallet;
+        p.quote = last->quote;  // the price and fee the buyer subscribed at
+        p.quote.approval.reset();
+        p.quote.handoff_token_id.reset();
+        p.quote.route.reset();
+        p.quote.renewal = RenewalOf{claim.membership_id, claim.period_index};
+        p.created_at = models::Timestamp{now};
+        p.expires_at = *membership.grace_period_end_at;
+        HILT_TRY(payment_rows::insert_payment(db_, p, now));
+        payment_id = p.payment_id;
+    }
+    auto lease = db_.prepare(
+        "UPDATE renewals SET state = 'SENDING', payment_id = ?1, lease_until = ?2, attempts = attempts + 1,"
+        " updated_at = ?3 WHERE membership_id = ?4 AND period_index = ?5");
+    if (!lease) return lease.error();
+    lease->bind(1, std::string_view(*payment_id))
+        .bind(2, now + lease_seconds)
+        .bind(3, now)
+        .bind(4, std::string_view(claim.membership_id))
+        .bind(5, claim.period_index);
+    HILT_TRY(lease->run());
+    return claim;
+}
+
+Status SqlitePaymentStore::record_renewal_failure(const RenewalClaim& claim, models::RenewalFailureReason reason,
+                                                  std::optional<models::Timestamp> next_attempt_at,
+                                                  std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    const auto retry_at = next_attempt_at ? next_attempt_at->unix_seconds
+                                          : claim.membership.grace_period_end_at.value_or(models::Timestamp{now}).unix_seconds;
+    auto mark = db_.prepare(
+        "UPDATE renewals SET state = 'FAILED', next_attempt_at = ?1, last_failure = ?2, lease_until = NULL,"
+        " updated_at = ?3 WHERE membership_id = ?4 AND period_index = ?5 AND state = 'SENDING'");
+    if (!mark) return mark.error();
+    mark->bind(1, retry_at)
+        .bind(2, to_string(reason))
+        .bind(3, now)
+        .bind(4, std::string_view(claim.membership_id))
+        .bind(5, claim.period_index);
+    HILT_TRY(mark->run());
+    if (db_.changes() == 0) return fail(ErrorCode::Conflict, "the renewal is no longer claimed");
+
+    // The membership as stored now (a settlement may have written it since the claim read it).
+    auto find = db_.prepare("SELECT merchant_id, body FROM memberships WHERE membership_id = ?");
+    if (!find) return find.error();
+    find->bind(1, std::string_view(claim.membership_id));
+    auto row = find->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return fail(ErrorCode::Internal, "the renewed membership is gone");
+    const auto merchant_id = find->column_text(0);
+    auto membership = rows::json_column<models::Membership>(find->column_text(1), "membership");
+    if (!membership) return membership.error();
+    find->reset();
+    if (membership->subscription) {
+        membership->subscription->last_failure =
+            models::RenewalFailure{reason, models::Timestamp{now}, claim.attempt, next_attempt_at};
+    }
+    membership->next_renewal_at = next_attempt_at;
+    membership->updated_at = models::Timestamp{now};
+    HILT_TRY(write_membership_locked(*membership, now));
+    if (!claim.failed_before) {
+        membership->status = membership_status_at(*membership, models::Timestamp{now});
+        HILT_TRY(add_event_locked(merchant_id, models::EventType::MembershipRenewalFailed, to_json(*membership),
+                                  now));
+    }
+    return tx->commit();
+}
+
+Status SqlitePaymentStore::write_membership_locked(const models::Membership& membership, std::int64_t now) {
+    auto write = db_.prepare("UPDATE memberships SET body = ?, updated_at = ? WHERE membership_id = ?");
+    if (!write) return write.error();
+    write->bind(1, models::dump(membership)).bind(2, now).bind(3, std::string_view(membership.membership_id));
+    return write->run();
+}
+
+Result<std::vector<PaymentRecord>> SqlitePaymentStore::renewals_in_flight(std::size_t limit) {
+    auto reader = reads_.lease();  // a read: never behind a commit's flush
+    auto stmt = reader.db().prepare(payment_rows::select_payments(
+        "WHERE kind = 'RENEWAL' AND status = 'PENDING_CONFIRMATION' ORDER BY updated_at LIMIT ?"));
+    if (!stmt) return stmt.error();
+    stmt->bind(1, static_cast<std::int64_t>(limit));
+    return payment_rows::collect_payments(*stmt);
+}
+
+}  // namespace hilt::server
