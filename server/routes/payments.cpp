@@ -124,6 +124,22 @@ void register_payment_routes(HttpServer& http, AppContext& context) {
         if (!membership) return HttpResponse::error(membership.error(), request.request_id);
         return json_response(200, as_of_now(*membership));
     });
+
+    // The merchant ends a membership: at the paid period's end (default) or at once. Nothing is renewed
+    // any more; Hilt cannot shrink the buyer's on-chain approval, but never uses it again for this one.
+    http.route("POST", "/v1/memberships/{membership_id}/cancel", [&context, as_of_now](const HttpRequest& request) {
+        auto merchant = authenticate_merchant(request, context);
+        if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        return idempotent(request, context, merchant->merchant_id, [&] {
+            auto body = read_body<models::MembershipCancelRequest>(request);
+            if (!body) return HttpResponse::error(body.error(), request.request_id);
+            auto membership = context.payments.cancel_membership(
+                merchant->merchant_id, request.path_param("membership_id"), models::CancellationSource::Merchant,
+                body->at_period_end.value_or(true), context.clock.now_seconds());
+            if (!membership) return HttpResponse::error(membership.error(), request.request_id);
+            return json_response(200, as_of_now(*membership));
+        });
+    });
 }
 
 }  // namespace hilt::server

@@ -135,8 +135,17 @@ models::Membership next_membership(const std::optional<models::Membership>& exis
     m.last_payment_id = payment.payment_id;
     m.updated_at = now;
 
-    const bool running = existing && existing->status != models::MembershipStatus::Cancelled &&
-                         membership_status_at(*existing, now) != models::MembershipStatus::Expired;
+    const auto status_before =
+        existing ? membership_status_at(*existing, now) : models::MembershipStatus::Expired;
+    const bool running = existing && status_before != models::MembershipStatus::Cancelled &&
+                         status_before != models::MembershipStatus::Expired;
+    // Paying again at checkout undoes a cancellation; a renewal pulled before it (it cannot be recalled)
+    // keeps it, effective at the end of the period it paid.
+    if (!payment.quote.renewal) {
+        m.cancellation.reset();
+    } else if (m.cancellation) {
+        m.cancellation->at_period_end = true;
+    }
     if (!running) m.current_period_start_at = now;
     m.renewal_count = running ? existing->renewal_count + 1 : 0;
     m.status = models::MembershipStatus::Active;
@@ -171,12 +180,30 @@ models::Membership next_membership(const std::optional<models::Membership>& exis
 models::MembershipStatus membership_status_at(const models::Membership& membership,
                                               models::Timestamp now) {
     if (membership.status == models::MembershipStatus::Cancelled) return membership.status;
+    if (const auto& cancel = membership.cancellation) {
+        if (!cancel->at_period_end || !membership.current_period_end_at || now >= *membership.current_period_end_at) {
+            return models::MembershipStatus::Cancelled;
+        }
+    }
     if (!membership.current_period_end_at || now < *membership.current_period_end_at) {
         return models::MembershipStatus::Active;
     }
     if (membership.grace_period_end_at && now < *membership.grace_period_end_at)
         return models::MembershipStatus::Grace;
     return models::MembershipStatus::Expired;
+}
+
+std::optional<models::Membership> cancelled_membership(const models::Membership& membership,
+                                                       models::CancellationSource source, bool at_period_end,
+                                                       models::Timestamp now) {
+    if (membership.cancellation) return membership;
+    if (membership_status_at(membership, now) == models::MembershipStatus::Expired) return std::nullopt;
+    models::Membership m = membership;
+    m.cancellation = models::MembershipCancellation{now, source, at_period_end};
+    m.next_renewal_at.reset();
+    m.updated_at = now;
+    m.status = membership_status_at(m, now);
+    return m;
 }
 
 models::Receipt confirmation_receipt(const PaymentRecord& payment, const Settlement& settlement,

@@ -284,6 +284,15 @@ public:
                                                         std::int64_t now) = 0;
     // RENEWAL payments with a transaction awaiting confirmation, oldest first.
     [[nodiscard]] virtual Result<std::vector<PaymentRecord>> renewals_in_flight(std::size_t limit) = 0;
+    // Cancels one of the merchant's memberships (cancelled_membership) and, in the same store transaction,
+    // abandons its renewal unless a pull is already in flight (it cannot be recalled; if it lands it
+    // settles and the cancellation takes effect at that period's end), and writes membership.cancelled.
+    // not_found for another merchant's or an unknown id; conflict once it has lapsed. A second cancel
+    // answers the membership as it is and writes nothing.
+    [[nodiscard]] virtual Result<models::Membership> cancel_membership(const std::string& merchant_id,
+                                                                       const std::string& membership_id,
+                                                                       models::CancellationSource source,
+                                                                       bool at_period_end, std::int64_t now) = 0;
     // A merchant's events, newest first (webhook delivery and GET /v1/events arrive with a later
     // issue).
     [[nodiscard]] virtual Result<std::vector<models::Event>> events_for(
@@ -318,7 +327,14 @@ models::Membership next_membership(const std::optional<models::Membership>& exis
                                    const solana::PublicKey& buyer_wallet,
                                    std::string new_membership_id, models::Timestamp now);
 
-// ACTIVE until the period end, GRACE until the grace end, then EXPIRED (CANCELLED stays CANCELLED).
+// ACTIVE until the period end, GRACE until the grace end, then EXPIRED (CANCELLED stays CANCELLED). A
+// cancelled membership is CANCELLED at once, or at its period end (at_period_end), with no grace.
+// The membership after its merchant or buyer cancels it at `now`; nullopt when it cannot be (it has lapsed).
+// Cancelling twice keeps the first cancellation.
+std::optional<models::Membership> cancelled_membership(const models::Membership& membership,
+                                                       models::CancellationSource source, bool at_period_end,
+                                                       models::Timestamp now);
+
 models::MembershipStatus membership_status_at(const models::Membership& membership,
                                               models::Timestamp now);
 

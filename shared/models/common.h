@@ -99,6 +99,12 @@ HILT_DEFINE_MODEL_ENUM(MembershipStatus, HILT_MEMBERSHIP_STATUS);
     X(AccountFrozen, "ACCOUNT_FROZEN")
 HILT_DEFINE_MODEL_ENUM(RenewalFailureReason, HILT_RENEWAL_FAILURE_REASON);
 
+// Who cancelled a membership: the merchant through the API, or the buyer from the manage page.
+#define HILT_CANCELLATION_SOURCE(X)                                                                \
+    X(Merchant, "MERCHANT")                                                                        \
+    X(Buyer, "BUYER")
+HILT_DEFINE_MODEL_ENUM(CancellationSource, HILT_CANCELLATION_SOURCE);
+
 #define HILT_PLATFORM(X)                                                                           \
     X(Discord, "DISCORD")                                                                          \
     X(Telegram, "TELEGRAM")                                                                        \
@@ -147,6 +153,7 @@ HILT_DEFINE_MODEL_ENUM(Cluster, HILT_CLUSTER);
     X(MembershipActivated, "membership.activated")                                                 \
     X(MembershipRenewed, "membership.renewed")                                                     \
     X(MembershipRenewalFailed, "membership.renewal_failed")                                        \
+    X(MembershipCancelled, "membership.cancelled")                                                 \
     X(MembershipGraceStarted, "membership.grace_started")                                          \
     X(MembershipExpired, "membership.expired")                                                     \
     X(ReceiptCreated, "receipt.created")                                                           \

@@ -3,6 +3,32 @@
 
 namespace hilt::models {
 
+Status from_json(const Json& json, MembershipCancellation& out) {
+    ObjectReader r(json);
+    r.required("cancelled_at", out.cancelled_at, timestamp());
+    r.required("source", out.source, enumeration<CancellationSource>());
+    r.required("at_period_end", out.at_period_end, boolean());
+    return r.finish();
+}
+
+Json to_json(const MembershipCancellation& value) {
+    return {{"cancelled_at", to_wire(value.cancelled_at)},
+            {"source", to_wire(value.source)},
+            {"at_period_end", value.at_period_end}};
+}
+
+Status from_json(const Json& json, MembershipCancelRequest& out) {
+    ObjectReader r(json);
+    r.optional("at_period_end", out.at_period_end, boolean());
+    return r.finish();
+}
+
+Json to_json(const MembershipCancelRequest& value) {
+    Json json = Json::object();
+    put_optional(json, "at_period_end", value.at_period_end);
+    return json;
+}
+
 Status from_json(const Json& json, RenewalFailure& out) {
     ObjectReader r(json);
     r.required("reason", out.reason, enumeration<RenewalFailureReason>());
@@ -65,6 +91,7 @@ Status from_json(const Json& json, Membership& out) {
     out.renewal_count = renewals.value_or(0);
     r.optional("next_renewal_at", out.next_renewal_at, timestamp());
     r.optional("subscription", out.subscription, model<MembershipSubscription>());
+    r.optional("cancellation", out.cancellation, model<MembershipCancellation>());
     r.required("created_at", out.created_at, timestamp());
     r.required("updated_at", out.updated_at, timestamp());
     return r.finish();
@@ -88,6 +115,7 @@ Json to_json(const Membership& value) {
     put_optional(json, "last_payment_id", value.last_payment_id);
     put_optional(json, "next_renewal_at", value.next_renewal_at);
     put_optional(json, "subscription", value.subscription);
+    put_optional(json, "cancellation", value.cancellation);
     return json;
 }
 

@@ -45,6 +45,23 @@ struct MembershipSubscription {
     friend bool operator==(const MembershipSubscription&, const MembershipSubscription&) = default;
 };
 
+// A cancelled membership: nothing is renewed any more. At the period end (at_period_end) or at once, its status
+// becomes CANCELLED, with no grace period.
+struct MembershipCancellation {
+    Timestamp cancelled_at;
+    CancellationSource source = CancellationSource::Merchant;
+    bool at_period_end = true;
+
+    friend bool operator==(const MembershipCancellation&, const MembershipCancellation&) = default;
+};
+
+// POST /v1/memberships/{membership_id}/cancel
+struct MembershipCancelRequest {
+    std::optional<bool> at_period_end;  // default true: access lasts until the paid period ends
+
+    friend bool operator==(const MembershipCancelRequest&, const MembershipCancelRequest&) = default;
+};
+
 struct Membership {
     std::string membership_id;  // "mem_…"
     std::string product_id;
@@ -64,12 +81,17 @@ struct Membership {
     // AUTOMATIC: when the renewal worker next pulls a period's price (absent when nothing is scheduled).
     std::optional<Timestamp> next_renewal_at;
     std::optional<MembershipSubscription> subscription;  // AUTOMATIC only
+    std::optional<MembershipCancellation> cancellation;
     Timestamp created_at;
     Timestamp updated_at;
 
     friend bool operator==(const Membership&, const Membership&) = default;
 };
 
+[[nodiscard]] Status from_json(const Json& json, MembershipCancellation& out);
+Json to_json(const MembershipCancellation& value);
+[[nodiscard]] Status from_json(const Json& json, MembershipCancelRequest& out);
+Json to_json(const MembershipCancelRequest& value);
 [[nodiscard]] Status from_json(const Json& json, RenewalFailure& out);
 Json to_json(const RenewalFailure& value);
 [[nodiscard]] Status from_json(const Json& json, MembershipSubscription& out);

@@ -551,14 +551,14 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
             existing = std::move(*parsed);
         }
         find->reset();
-        renewed = existing &&
-                  membership_status_at(*existing, now) != models::MembershipStatus::Expired &&
-                  existing->status != models::MembershipStatus::Cancelled;
+        const auto before = existing ? membership_status_at(*existing, now) : models::MembershipStatus::Expired;
+        renewed = before != models::MembershipStatus::Expired && before != models::MembershipStatus::Cancelled;
         membership = next_membership(existing, *payment, s.buyer_wallet,
                                      new_id(models::kMembershipIdPrefix), now);
         if (s.subscription) membership->subscription = s.subscription;  // a first checkout's approval
         if (quote.renewal && membership->subscription) membership->subscription->last_failure.reset();
-        if (membership->subscription && membership->current_period_end_at) {
+        membership->next_renewal_at.reset();
+        if (membership->subscription && membership->current_period_end_at && !membership->cancellation) {
             membership->next_renewal_at = renewal_due_at(*membership->current_period_end_at);
         }
         auto write = db_.prepare(

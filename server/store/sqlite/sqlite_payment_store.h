@@ -79,6 +79,10 @@ public:
                                                 std::optional<models::Timestamp> next_attempt_at,
                                                 std::int64_t now) override;
     [[nodiscard]] Result<std::vector<PaymentRecord>> renewals_in_flight(std::size_t limit) override;
+    [[nodiscard]] Result<models::Membership> cancel_membership(const std::string& merchant_id,
+                                                               const std::string& membership_id,
+                                                               models::CancellationSource source,
+                                                               bool at_period_end, std::int64_t now) override;
     [[nodiscard]] Result<std::vector<models::Event>> events_for(const std::string& merchant_id,
                                                                 std::size_t limit) override;
     [[nodiscard]] Result<models::ListPage<models::Event>> list_events(const std::string& merchant_id,

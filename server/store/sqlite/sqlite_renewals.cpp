@@ -12,17 +12,20 @@ namespace hilt::server {
 namespace {
 
 // A claimable row: due (DUE, or FAILED whose retry time came) or a lapsed lease with nothing in flight, of a
-// membership still short of its grace period's end (after it, the lifecycle announcer abandons the row).
+// membership not cancelled and still short of its grace period's end (after it, the lifecycle announcer
+// abandons the row).
 constexpr std::string_view kClaimableRenewals = R"sql(
 SELECT r.membership_id, r.period_index, r.merchant_id, r.payment_id, r.attempts, r.last_failure, m.body,
        r.next_attempt_at
 FROM renewals r JOIN memberships m ON m.membership_id = r.membership_id
 WHERE r.state IN ('DUE', 'FAILED') AND r.next_attempt_at <= ?1 AND m.grace_end_at > ?1
+  AND json_extract(m.body, '$.cancellation') IS NULL
 UNION ALL
 SELECT r.membership_id, r.period_index, r.merchant_id, r.payment_id, r.attempts, r.last_failure, m.body,
        r.next_attempt_at
 FROM renewals r JOIN memberships m ON m.membership_id = r.membership_id
 WHERE r.state = 'SENDING' AND r.lease_until <= ?1 AND m.grace_end_at > ?1
+  AND json_extract(m.body, '$.cancellation') IS NULL
   AND NOT EXISTS (SELECT 1 FROM payments p
                   WHERE p.payment_id = r.payment_id AND p.status = 'PENDING_CONFIRMATION')
 ORDER BY 8 LIMIT ?2
@@ -170,6 +173,43 @@ Status SqlitePaymentStore::write_membership_locked(const models::Membership& mem
     if (!write) return write.error();
     write->bind(1, models::dump(membership)).bind(2, now).bind(3, std::string_view(membership.membership_id));
     return write->run();
+}
+
+Result<models::Membership> SqlitePaymentStore::cancel_membership(const std::string& merchant_id,
+                                                                 const std::string& membership_id,
+                                                                 models::CancellationSource source,
+                                                                 bool at_period_end, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto find = db_.prepare("SELECT body FROM memberships WHERE membership_id = ? AND merchant_id = ?");
+    if (!find) return find.error();
+    find->bind(1, std::string_view(membership_id)).bind(2, std::string_view(merchant_id));
+    auto row = find->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such membership");
+    auto membership = rows::json_column<models::Membership>(find->column_text(0), "membership");
+    if (!membership) return membership.error();
+    find->reset();
+    if (membership->cancellation) return *membership;  // already cancelled: as it is
+    const models::Timestamp t{now};
+    auto cancelled = cancelled_membership(*membership, source, at_period_end, t);
+    if (!cancelled) {
+        return fail(ErrorCode::Conflict, "this membership has lapsed (EXPIRED); there is nothing to cancel");
+    }
+    HILT_TRY(write_membership_locked(*cancelled, now));
+    // The period's renewal is not attempted any more, unless its pull is already in flight.
+    auto abandon = db_.prepare(
+        "UPDATE renewals SET state = 'ABANDONED', lease_until = NULL, updated_at = ?1"
+        " WHERE membership_id = ?2 AND (state IN ('DUE', 'FAILED') OR (state = 'SENDING' AND NOT EXISTS"
+        " (SELECT 1 FROM payments p WHERE p.payment_id = renewals.payment_id"
+        " AND p.status = 'PENDING_CONFIRMATION')))");
+    if (!abandon) return abandon.error();
+    abandon->bind(1, now).bind(2, std::string_view(membership_id));
+    HILT_TRY(abandon->run());
+    HILT_TRY(add_event_locked(merchant_id, models::EventType::MembershipCancelled, to_json(*cancelled), now));
+    HILT_TRY(tx->commit());
+    return *cancelled;
 }
 
 Result<std::vector<PaymentRecord>> SqlitePaymentStore::renewals_in_flight(std::size_t limit) {

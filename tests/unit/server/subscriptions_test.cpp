@@ -102,6 +102,11 @@ protected:
         ASSERT_TRUE(sent) << describe(sent.error());
         app_->sandbox()->advance_slots(1);
     }
+    httplib::Result cancel(const std::string& membership_id, const nlohmann::json& body,
+                           const httplib::Headers& headers) {
+        return client_->Post("/v1/memberships/" + membership_id + "/cancel", headers, body.dump(),
+                             "application/json");
+    }
     // transaction -> sign -> broadcast -> confirm; returns the membership as the merchant reads it.
     nlohmann::json subscribe(const std::string& slug, const Ed25519Keypair& buyer) {
         auto [payment_id, response] = transaction_for(slug, buyer);
@@ -475,6 +480,83 @@ TEST_F(SubscriptionTest, AClaimWhosePassDiedBeforeRecordingIsClaimedAgainAfterIt
     EXPECT_EQ(membership(id)["renewal_count"], 1);
     EXPECT_EQ(membership(id)["last_payment_id"], payment_id);
     EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(100'000'000 - 2 * kPrice));
+}
+
+// ---- cancellation by the merchant ------------------------------------------------------------------
+
+TEST_F(SubscriptionTest, AMerchantCancellationAtPeriodEndStopsRenewalsAndEndsAccessWithoutGrace) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    const auto before = membership(id);
+    const auto end = seconds(before["current_period_end_at"]);
+    auto res = cancel(id, nlohmann::json::object(), merchant());
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const auto cancelled = json_of(res);
+    EXPECT_EQ(cancelled["status"], "ACTIVE") << "access lasts until the paid period ends";
+    EXPECT_EQ(cancelled["cancellation"]["source"], "MERCHANT");
+    EXPECT_EQ(cancelled["cancellation"]["at_period_end"], true);
+    EXPECT_EQ(cancelled["cancellation"]["cancelled_at"], models::format_timestamp(models::Timestamp{clock_.now_seconds()}));
+    EXPECT_FALSE(cancelled.contains("next_renewal_at"));
+    EXPECT_EQ(membership(id), cancelled);
+    EXPECT_EQ(event_counts().at("membership.cancelled"), 1);
+
+    clock_to(seconds(before["next_renewal_at"]));
+    EXPECT_EQ(renewal_pass().claimed, 0u) << "nothing is pulled for a cancelled membership";
+    clock_to(end);
+    app_->payment_service().watch_once();
+    EXPECT_EQ(membership(id)["status"], "CANCELLED");
+    clock_to(end + 5 * kDay);
+    app_->payment_service().watch_once();
+    EXPECT_EQ(renewal_pass().claimed, 0u);
+    EXPECT_EQ(membership(id)["status"], "CANCELLED");
+    const auto events = event_counts();
+    EXPECT_FALSE(events.contains("membership.grace_started"));
+    EXPECT_FALSE(events.contains("membership.expired"));
+    EXPECT_EQ(events.at("membership.cancelled"), 1);
+    EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(100'000'000 - kPrice));
+}
+
+TEST_F(SubscriptionTest, AMerchantCancellationAtOnceEndsAccessNowAndASecondCancelChangesNothing) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    auto res = cancel(id, {{"at_period_end", false}}, merchant());
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    EXPECT_EQ(json_of(res)["status"], "CANCELLED");
+    EXPECT_EQ(json_of(res)["cancellation"]["at_period_end"], false);
+    clock_.advance_ms(60'000);
+    auto again = cancel(id, {{"at_period_end", true}}, merchant());
+    ASSERT_TRUE(again);
+    ASSERT_EQ(again->status, 200) << again->body;
+    EXPECT_EQ(json_of(again), json_of(res)) << "the first cancellation stands";
+    EXPECT_EQ(event_counts().at("membership.cancelled"), 1);
+}
+
+TEST_F(SubscriptionTest, CancellingIsRefusedForOtherMerchantsLapsedMembershipsAndMalformedBodies) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(kPrice);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    auto other = app_->merchants().create_merchant("Other Guild", clock_.now_seconds());
+    ASSERT_TRUE(other);
+    const auto expect_error = [&](const httplib::Result& res, int status, const std::string& code) {
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, status) << res->body;
+        EXPECT_EQ(json_of(res)["error"]["code"], code) << res->body;
+    };
+    expect_error(cancel(id, nlohmann::json::object(), with_key(other->second.secret)), 404, "not_found");
+    expect_error(cancel("mem_unknown1234567890123456", nlohmann::json::object(), merchant()), 404, "not_found");
+    expect_error(cancel(id, {{"at_period_end", "yes"}}, merchant()), 422, "wrong_type");
+    expect_error(cancel(id, {{"when", "now"}}, merchant()), 422, "unknown_field");
+    expect_error(cancel(id, nlohmann::json::object(), {}), 401, "unauthorized");
+    EXPECT_FALSE(membership(id).contains("cancellation")) << "refusals change nothing";
+    // Lapsed (no funds for the renewal; grace over): nothing to cancel.
+    const auto grace_end = seconds(membership(id)["grace_period_end_at"]);
+    clock_to(grace_end + 1);
+    expect_error(cancel(id, nlohmann::json::object(), merchant()), 409, "conflict");
+    EXPECT_FALSE(event_counts().contains("membership.cancelled"));
 }
 
 }  // namespace
