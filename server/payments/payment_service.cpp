@@ -1017,6 +1017,14 @@ std::size_t PaymentService::follow_quickly() {
     return *followed;
 }
 
+void PaymentService::poke_watcher() {
+    {
+        std::lock_guard lock(watcher_mutex_);
+        watcher_tick_now_ = true;
+    }
+    watcher_wake_.notify_all();
+}
+
 void PaymentService::start_watcher(std::chrono::milliseconds interval) {
     stop_watcher();
     std::lock_guard lock(watcher_mutex_);
@@ -1028,6 +1036,7 @@ void PaymentService::start_watcher(std::chrono::milliseconds interval) {
         using Steady = std::chrono::steady_clock;
         std::unique_lock lock(watcher_mutex_);
         while (!watcher_stop_) {
+            watcher_tick_now_ = false;
             lock.unlock();
             watch_once();
             const auto next_tick = Steady::now() + interval;
@@ -1041,7 +1050,8 @@ void PaymentService::start_watcher(std::chrono::milliseconds interval) {
                 lock.lock();
                 watcher_poked_ = false;
                 watcher_wake_.wait_for(lock, quick_follows ? std::min(quick, left) : left,
-                                       [this] { return watcher_stop_ || watcher_poked_; });
+                                       [this] { return watcher_stop_ || watcher_poked_ || watcher_tick_now_; });
+                if (watcher_tick_now_) break;
                 if (watcher_stop_ || watcher_poked_ || Steady::now() >= next_tick) continue;
                 lock.unlock();
                 follow_quickly();

@@ -168,6 +168,8 @@ public:
     // Runs watch_once every `interval` on a background thread until stop_watcher().
     void start_watcher(std::chrono::milliseconds interval);
     void stop_watcher();
+    // Runs the watcher's next tick now (the test clock moved: sessions expire, memberships change status).
+    void poke_watcher();
 
     // Every sent transaction of `open`, in one batched status request: settles the landed ones that pay,
     // retires the failed and expired ones, sends the unseen ones again. `landed_only`: leave the unseen ones
@@ -224,6 +226,7 @@ private:
     std::thread watcher_;
     bool watcher_stop_ = false;
     bool watcher_poked_ = false;  // a broadcast: look again at how long to wait
+    bool watcher_tick_now_ = false;  // poke_watcher(): the next tick at once
 };
 
 }  // namespace hilt::server

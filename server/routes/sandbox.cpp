@@ -142,6 +142,7 @@ void register_sandbox_clock_route(HttpServer& http, AppContext& context) {
         }
         context.webhook_worker->poke();
         if (context.renewal_worker) context.renewal_worker->poke();
+        context.payment_service.poke_watcher();
         return json_response(200, {{"now", models::format_timestamp(models::Timestamp{context.clock.now_seconds()})}});
     });
 }

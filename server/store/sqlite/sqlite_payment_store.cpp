@@ -794,6 +794,17 @@ Result<std::size_t> SqlitePaymentStore::announce_membership_changes(std::int64_t
                 HILT_TRY(write_membership_locked(m.membership, now));
             }
         }
+        const auto& end = m.membership.current_period_end_at;
+        const auto& grace_end = m.membership.grace_period_end_at;
+        if (status == models::MembershipStatus::Expired && m.announced == "ACTIVE" && end && grace_end &&
+            *grace_end > *end) {
+            // The whole grace period passed between two looks (hiltd was down, or a test clock jumped):
+            // it still happened, so it is announced before the lapse.
+            m.membership.status = models::MembershipStatus::Grace;
+            HILT_TRY(add_event_locked(m.merchant_id, models::EventType::MembershipGraceStarted,
+                                      to_json(m.membership), now));
+            ++announced;
+        }
         m.membership.status = status;
         HILT_TRY(add_event_locked(m.merchant_id, *type, to_json(m.membership), now));
         ++announced;

@@ -5,6 +5,7 @@
 // crypto and tweetnacl) is tests/e2e/webhooks.test.mjs.
 #include <httplib.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -535,6 +536,29 @@ TEST_F(WebhooksTest, MembershipGraceAndExpiryAreAnnouncedOnceEach) {
     EXPECT_EQ(count("membership.expired"), 1u);
     tick(30);
     EXPECT_EQ(count("membership.grace_started"), 2u);
+}
+
+// A look that comes only after the whole grace period (hiltd was down, or the test clock jumped) still
+// announces the grace period, then the lapse: subscribers see every step.
+TEST_F(WebhooksTest, AGracePeriodPassedBetweenTwoLooksIsAnnouncedBeforeTheExpiry) {
+    const auto product = create_product();  // 30-day periods, 3 days of grace
+    const auto buyer = new_buyer(kPrice);
+    const auto payment_id = pay_until_broadcast(product["slug"], buyer);
+    app_->sandbox()->advance_slots(1);
+    ASSERT_EQ(confirm(payment_id)["status"], "CONFIRMED");
+    clock_.advance_ms(40LL * 86'400'000);
+    app_->payment_service().watch_once();
+    app_->payment_service().watch_once();
+    auto events = app_->payments().events_for(merchant_id_, 20);
+    ASSERT_TRUE(events);
+    std::vector<std::string> types;
+    for (const auto& event : *events) types.push_back(std::string(to_string(event.type)));
+    ASSERT_GE(types.size(), 2u);
+    EXPECT_EQ(types[0], "membership.expired") << "newest first";
+    EXPECT_EQ(types[1], "membership.grace_started");
+    EXPECT_EQ(std::count(types.begin(), types.end(), "membership.grace_started"), 1);
+    EXPECT_EQ((*events)[1].data["status"], "GRACE");
+    EXPECT_EQ((*events)[0].data["status"], "EXPIRED");
 }
 
 }  // namespace
