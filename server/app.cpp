@@ -11,6 +11,7 @@
 #include "routes/analytics.h"
 #include "routes/auth.h"
 #include "routes/checkout.h"
+#include "routes/manage.h"
 #include "routes/openapi.h"
 #include "routes/payments.h"
 #include "routes/pages.h"
@@ -128,6 +129,13 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
     app->renewal_worker_ = std::make_unique<RenewalWorker>(app->clock_, *app->chain_, *app->stores_.payments,
                                                            *app->payment_service_, app->renewal_delegate_key_);
     app->context_->renewal_worker = app->renewal_worker_.get();
+    auto manage_key = load_or_create_secret(secrets, "manage_hmac", clock.now_seconds(), app->config_.key_dir);
+    if (!manage_key) return manage_key.error();
+    app->manage_key_ = *manage_key;
+    app->subscriptions_ = std::make_unique<SubscriptionManager>(app->config_, app->clock_, *app->chain_,
+                                                                *app->stores_.payments, app->renewal_delegate_,
+                                                                app->manage_key_);
+    app->context_->subscriptions = app->subscriptions_.get();
     app->http_ = std::make_unique<HttpServer>(app->config_.limits);
     app->register_routes();
     return app;
@@ -150,6 +158,7 @@ void App::register_routes() {
     register_qr_routes(*http_, context);
     register_receipt_routes(*http_, context);
     register_support_routes(*http_, context);
+    register_manage_routes(*http_, context);
     register_webhook_routes(*http_, context);
     register_openapi_routes(*http_, context);
     if (context.sandbox) {

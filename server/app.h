@@ -25,6 +25,7 @@
 #include "payments/payment_service.h"
 #include "store/stores.h"
 #include "payments/renewal_worker.h"
+#include "payments/subscription_manager.h"
 #include "webhooks/webhook_worker.h"
 
 namespace hilt::server {
@@ -163,8 +164,10 @@ struct AppContext {
     WebhookStore* webhooks = nullptr;
     WebhookWorker* webhook_worker = nullptr;
     const Bytes32* webhook_public_key = nullptr;
-    // Subscription renewals (poked when the test clock moves). Set by App::open.
+    // Subscription renewals (poked when the test clock moves) and the subscriber's own changes (the manage
+    // routes). Set by App::open.
     RenewalWorker* renewal_worker = nullptr;
+    SubscriptionManager* subscriptions = nullptr;
 };
 
 class App {
@@ -187,6 +190,7 @@ public:
     PaymentStore& payments() { return *stores_.payments; }
     PaymentService& payment_service() { return *payment_service_; }
     RenewalWorker& renewal_worker() { return *renewal_worker_; }
+    SubscriptionManager& subscriptions() { return *subscriptions_; }
     // The server's receipt signing key (receipts carry its public half) and fee wallet.
     const Bytes32& receipt_public_key() const { return receipt_key_.public_key; }
     const solana::PublicKey& fee_wallet() const { return fee_wallet_; }
@@ -213,6 +217,8 @@ private:
     solana::PublicKey renewal_delegate_;
     std::unique_ptr<PaymentService> payment_service_;
     std::unique_ptr<RenewalWorker> renewal_worker_;  // after payment_service_: stopped before it
+    SecretBytes<32> manage_key_;                      // signs the subscribers' manage tokens
+    std::unique_ptr<SubscriptionManager> subscriptions_;
     Ed25519Keypair webhook_key_;
     std::unique_ptr<WebhookWorker> webhook_worker_;
     // After stores_: destroyed (and flushed) before the stores close.

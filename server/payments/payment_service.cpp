@@ -31,7 +31,8 @@ Error expired_session() {
     return fail(ErrorCode::SessionExpired, "this checkout session has expired; start a new one");
 }
 
-// A refused simulation or send as the error the checkout shows (insufficient funds by name).
+}  // namespace
+
 Error refusal(const Error& error) {
     const auto name = rejection_name(error);
     if (name == "InsufficientFunds" || name == "InsufficientFundsForFee" ||
@@ -46,6 +47,8 @@ Error refusal(const Error& error) {
     }
     return error;
 }
+
+namespace {
 
 // What `owner` received in a landed transaction, from the chain's balances only: lamports for SOL, else the
 // token balance of its associated account for the quote's mint (that account must be of this mint and

@@ -70,6 +70,9 @@ inline constexpr std::int64_t kQuickFollowWindowMs = 30'000;
 // starts over past this size.
 inline constexpr std::size_t kSeenSignaturesMax = 100'000;
 
+// A refused simulation or send as the error a buyer sees (insufficient funds and an expired blockhash by name).
+[[nodiscard]] Error refusal(const Error& error);
+
 // The programs a checkout transaction may invoke (api.md): ours plus wallet guard programs.
 std::vector<solana::PublicKey> allowed_checkout_programs();
 

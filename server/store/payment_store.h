@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -284,6 +285,19 @@ public:
                                                         std::int64_t now) = 0;
     // RENEWAL payments with a transaction awaiting confirmation, oldest first.
     [[nodiscard]] virtual Result<std::vector<PaymentRecord>> renewals_in_flight(std::size_t limit) = 0;
+    // A membership by id alone (the buyer's manage routes; the caller has checked the manage token), with
+    // its merchant. not_found when unknown.
+    [[nodiscard]] virtual Result<std::pair<std::string, models::Membership>> find_membership(
+        const std::string& membership_id) = 0;
+    // The memberships whose subscription pulls from this token account.
+    [[nodiscard]] virtual Result<std::vector<models::Membership>> memberships_on_token_account(
+        const solana::PublicKey& token_account) = 0;
+    // The buyer approved more renewals (manage page): the subscription's approval is recorded and a
+    // failed renewal is retried at `retry_at` rather than on its schedule.
+    [[nodiscard]] virtual Result<models::Membership> record_reapproval(const std::string& membership_id,
+                                                                       std::int64_t allowance_minor_units,
+                                                                       std::int64_t periods, std::int64_t retry_at,
+                                                                       std::int64_t now) = 0;
     // Cancels one of the merchant's memberships (cancelled_membership) and, in the same store transaction,
     // abandons its renewal unless a pull is already in flight (it cannot be recalled; if it lands it
     // settles and the cancellation takes effect at that period's end), and writes membership.cancelled.

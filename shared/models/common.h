@@ -105,6 +105,13 @@ HILT_DEFINE_MODEL_ENUM(RenewalFailureReason, HILT_RENEWAL_FAILURE_REASON);
     X(Buyer, "BUYER")
 HILT_DEFINE_MODEL_ENUM(CancellationSource, HILT_CANCELLATION_SOURCE);
 
+// What a buyer does from the manage page: cancel (revoke Hilt's approval, or lower it when other
+// subscriptions share it), or approve more renewals (after the allowance ran low, or a revoke).
+#define HILT_MANAGE_ACTION(X)                                                                      \
+    X(Cancel, "CANCEL")                                                                            \
+    X(Reapprove, "REAPPROVE")
+HILT_DEFINE_MODEL_ENUM(ManageAction, HILT_MANAGE_ACTION);
+
 #define HILT_PLATFORM(X)                                                                           \
     X(Discord, "DISCORD")                                                                          \
     X(Telegram, "TELEGRAM")                                                                        \

@@ -3,6 +3,91 @@
 
 namespace hilt::models {
 
+Status from_json(const Json& json, ManageSubscription& out) {
+    ObjectReader r(json);
+    r.required("token_account", out.token_account, public_key());
+    r.required("delegate", out.delegate, public_key());
+    r.required("delegate_approved", out.delegate_approved, boolean());
+    r.required("delegated_minor_units", out.delegated_minor_units, integer(0, kMaxJsonInteger));
+    r.required("renewals_covered", out.renewals_covered, integer(0, kMaxJsonInteger));
+    r.required("other_subscriptions", out.other_subscriptions, integer(0, kMaxJsonInteger));
+    r.optional("last_failure", out.last_failure, model<RenewalFailure>());
+    return r.finish();
+}
+
+Json to_json(const ManageSubscription& value) {
+    Json json = {{"token_account", to_wire(value.token_account)},
+                 {"delegate", to_wire(value.delegate)},
+                 {"delegate_approved", value.delegate_approved},
+                 {"delegated_minor_units", value.delegated_minor_units},
+                 {"renewals_covered", value.renewals_covered},
+                 {"other_subscriptions", value.other_subscriptions}};
+    put_optional(json, "last_failure", value.last_failure);
+    return json;
+}
+
+Status from_json(const Json& json, ManageView& out) {
+    ObjectReader r(json);
+    r.required("membership_id", out.membership_id, id(kMembershipIdPrefix));
+    r.required("title", out.title, text({.min_chars = 1, .max_chars = kMaxTitleChars}));
+    r.required("status", out.status, enumeration<MembershipStatus>());
+    r.required("renewal_mode", out.renewal_mode, enumeration<RenewalMode>());
+    r.optional("current_period_end_at", out.current_period_end_at, timestamp());
+    r.optional("grace_period_end_at", out.grace_period_end_at, timestamp());
+    r.optional("next_renewal_at", out.next_renewal_at, timestamp());
+    r.required("renewal_count", out.renewal_count, integer(0, kMaxRenewalCount));
+    r.required("amount_minor_units", out.amount_minor_units, integer(1, kMaxJsonInteger));
+    r.required("asset_symbol", out.asset_symbol, text({.min_chars = 1, .max_chars = kMaxAssetSymbolChars}));
+    r.required("decimals", out.decimals, integer(0, kMaxDecimals));
+    r.optional("billing_interval_days", out.billing_interval_days, integer(1, kMaxJsonInteger));
+    r.optional("buyer_wallet", out.buyer_wallet, public_key());
+    r.optional("subscription", out.subscription, model<ManageSubscription>());
+    r.optional("cancellation", out.cancellation, model<MembershipCancellation>());
+    r.required("can_cancel", out.can_cancel, boolean());
+    r.required("can_reapprove", out.can_reapprove, boolean());
+    return r.finish();
+}
+
+Json to_json(const ManageView& value) {
+    Json json = {{"membership_id", value.membership_id},
+                 {"title", value.title},
+                 {"status", to_wire(value.status)},
+                 {"renewal_mode", to_wire(value.renewal_mode)},
+                 {"renewal_count", value.renewal_count},
+                 {"amount_minor_units", value.amount_minor_units},
+                 {"asset_symbol", value.asset_symbol},
+                 {"decimals", value.decimals},
+                 {"can_cancel", value.can_cancel},
+                 {"can_reapprove", value.can_reapprove}};
+    put_optional(json, "current_period_end_at", value.current_period_end_at);
+    put_optional(json, "grace_period_end_at", value.grace_period_end_at);
+    put_optional(json, "next_renewal_at", value.next_renewal_at);
+    put_optional(json, "billing_interval_days", value.billing_interval_days);
+    put_optional(json, "buyer_wallet", value.buyer_wallet);
+    put_optional(json, "subscription", value.subscription);
+    put_optional(json, "cancellation", value.cancellation);
+    return json;
+}
+
+Status from_json(const Json& json, ManageTransactionRequest& out) {
+    ObjectReader r(json);
+    r.required("action", out.action, enumeration<ManageAction>());
+    return r.finish();
+}
+
+Json to_json(const ManageTransactionRequest& value) { return {{"action", to_wire(value.action)}}; }
+
+Status from_json(const Json& json, ManageSubmitRequest& out) {
+    ObjectReader r(json);
+    r.required("action", out.action, enumeration<ManageAction>());
+    r.required("signed_transaction", out.signed_transaction, base64(kMaxTransactionBase64Bytes));
+    return r.finish();
+}
+
+Json to_json(const ManageSubmitRequest& value) {
+    return {{"action", to_wire(value.action)}, {"signed_transaction", value.signed_transaction}};
+}
+
 Status from_json(const Json& json, MembershipCancellation& out) {
     ObjectReader r(json);
     r.required("cancelled_at", out.cancelled_at, timestamp());

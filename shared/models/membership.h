@@ -88,6 +88,66 @@ struct Membership {
     friend bool operator==(const Membership&, const Membership&) = default;
 };
 
+// ---- the buyer's manage page (GET /v1/memberships/{id}/manage, X-Hilt-Manage-Token) ----------------
+
+// The subscription as the buyer's token account shows it now.
+struct ManageSubscription {
+    PublicKey token_account;
+    PublicKey delegate;                 // Hilt's renewal delegate
+    bool delegate_approved = false;     // the account's delegate is Hilt's now
+    std::int64_t delegated_minor_units = 0;  // what the account still allows Hilt's delegate (all subscriptions)
+    std::int64_t renewals_covered = 0;  // of this subscription's price
+    std::int64_t other_subscriptions = 0;  // the buyer's other live Hilt subscriptions on this account
+    std::optional<RenewalFailure> last_failure;
+
+    friend bool operator==(const ManageSubscription&, const ManageSubscription&) = default;
+};
+
+struct ManageView {
+    std::string membership_id;
+    std::string title;
+    MembershipStatus status = MembershipStatus::Active;
+    RenewalMode renewal_mode = RenewalMode::OneOff;
+    std::optional<Timestamp> current_period_end_at;
+    std::optional<Timestamp> grace_period_end_at;
+    std::optional<Timestamp> next_renewal_at;
+    std::int64_t renewal_count = 0;
+    std::int64_t amount_minor_units = 0;
+    std::string asset_symbol;
+    std::int64_t decimals = 0;
+    std::optional<std::int64_t> billing_interval_days;
+    std::optional<PublicKey> buyer_wallet;
+    std::optional<ManageSubscription> subscription;
+    std::optional<MembershipCancellation> cancellation;
+    bool can_cancel = false;
+    bool can_reapprove = false;
+
+    friend bool operator==(const ManageView&, const ManageView&) = default;
+};
+
+// POST /v1/memberships/{id}/manage/transaction
+struct ManageTransactionRequest {
+    ManageAction action = ManageAction::Cancel;
+
+    friend bool operator==(const ManageTransactionRequest&, const ManageTransactionRequest&) = default;
+};
+
+// POST /v1/memberships/{id}/manage/submit
+struct ManageSubmitRequest {
+    ManageAction action = ManageAction::Cancel;
+    std::string signed_transaction;  // base64, signed by the buyer
+
+    friend bool operator==(const ManageSubmitRequest&, const ManageSubmitRequest&) = default;
+};
+
+[[nodiscard]] Status from_json(const Json& json, ManageSubscription& out);
+Json to_json(const ManageSubscription& value);
+[[nodiscard]] Status from_json(const Json& json, ManageView& out);
+Json to_json(const ManageView& value);
+[[nodiscard]] Status from_json(const Json& json, ManageTransactionRequest& out);
+Json to_json(const ManageTransactionRequest& value);
+[[nodiscard]] Status from_json(const Json& json, ManageSubmitRequest& out);
+Json to_json(const ManageSubmitRequest& value);
 [[nodiscard]] Status from_json(const Json& json, MembershipCancellation& out);
 Json to_json(const MembershipCancellation& value);
 [[nodiscard]] Status from_json(const Json& json, MembershipCancelRequest& out);

@@ -271,23 +271,89 @@ TransactionReport inspect_transaction(const Transaction& transaction) {
     return report;
 }
 
-Status check_payment(const TransactionReport& report, const PaymentExpectation& expected) {
-    if (report.fee_payer != expected.payer) {
+namespace {
+
+// The fee payer is `payer` and, when asked, every required signature is present and valid.
+Status check_payer_and_signatures(const TransactionReport& report, const PublicKey& payer,
+                                  bool require_signatures) {
+    if (report.fee_payer != payer) {
         return mismatch("the fee payer is " + report.fee_payer.to_base58() + ", expected " +
-                            expected.payer.to_base58(),
+                            payer.to_base58(),
                         "fee_payer");
     }
-    if (expected.require_signatures) {
-        for (std::size_t i = 0; i < report.signers.size(); ++i) {
-            const auto& signer = report.signers[i];
-            if (signer.signature != SignatureState::Valid) {
-                return fail(ErrorCode::InvalidSignature,
-                            "the signature of " + signer.key.to_base58() + " is " +
-                                std::string(to_string(signer.signature)),
-                            indexed("signers", i));
-            }
+    if (!require_signatures) return {};
+    for (std::size_t i = 0; i < report.signers.size(); ++i) {
+        const auto& signer = report.signers[i];
+        if (signer.signature != SignatureState::Valid) {
+            return fail(ErrorCode::InvalidSignature,
+                        "the signature of " + signer.key.to_base58() + " is " +
+                            std::string(to_string(signer.signature)),
+                        indexed("signers", i));
         }
     }
+    return {};
+}
+
+}  // namespace
+
+Status check_delegation_change(const TransactionReport& report,
+                               const ExpectedDelegationChange& expected) {
+    HILT_TRY(check_payer_and_signatures(report, expected.owner, expected.require_signatures));
+    for (const auto& instruction : report.instructions) {
+        switch (instruction.kind) {
+            case InstructionKind::SetComputeUnitLimit:
+            case InstructionKind::SetComputeUnitPrice:
+            case InstructionKind::TokenRevoke:
+            case InstructionKind::TokenApproveChecked:
+                continue;
+            case InstructionKind::OtherProgram:
+                if (instruction.program_id == programs::kLighthouse) continue;  // a wallet's guard
+                break;
+            default:
+                break;
+        }
+        return mismatch("instruction " + std::to_string(instruction.index) + " (" +
+                            std::string(to_string(instruction.kind)) +
+                            ") is not part of changing a subscription's approval",
+                        indexed("instructions", instruction.index));
+    }
+    if (report.compute_budget.has_duplicates) {
+        return mismatch("a compute-budget value is set twice", "compute_budget");
+    }
+    if (expected.approve_amount) {
+        if (!report.token_revokes.empty()) {
+            return mismatch("a revoke where an approval was expected", "token_revokes[0]");
+        }
+        if (!report.token_approvals.empty() && !report.token_approvals.front().verifiable) {
+            return fail(ErrorCode::AddressLookupUnsupported,
+                        "a token approval uses an account from an address lookup table", "token_approvals[0]");
+        }
+        return check_approval(report, expected.owner,
+                              ExpectedApproval{expected.source, expected.mint, expected.delegate,
+                                               *expected.approve_amount, expected.decimals});
+    }
+    if (!report.token_approvals.empty()) {
+        return mismatch("an approval where a revoke was expected", "token_approvals[0]");
+    }
+    if (report.token_revokes.size() != 1) {
+        return mismatch("expected exactly one Revoke, found " + std::to_string(report.token_revokes.size()),
+                        "token_revokes");
+    }
+    const auto& revoke = report.token_revokes.front();
+    if (revoke.source != expected.source) {
+        return mismatch("the revoke is of token account " + show(revoke.source) + ", expected " +
+                            expected.source.to_base58(),
+                        "token_revokes[0]");
+    }
+    if (revoke.owner != expected.owner) {
+        return mismatch("the revoke is signed by owner " + show(revoke.owner) + ", not the payer",
+                        "token_revokes[0]");
+    }
+    return {};
+}
+
+Status check_payment(const TransactionReport& report, const PaymentExpectation& expected) {
+    HILT_TRY(check_payer_and_signatures(report, expected.payer, expected.require_signatures));
     for (std::size_t i = 0; i < report.programs.size(); ++i) {
         const auto& allowed = expected.allowed_programs;
         if (std::find(allowed.begin(), allowed.end(), report.programs[i]) == allowed.end()) {

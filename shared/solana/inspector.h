@@ -176,4 +176,23 @@ struct PaymentExpectation {
 [[nodiscard]] Status check_payment(const TransactionReport& report,
                                    const PaymentExpectation& expected);
 
+// ---- a buyer's change to a subscription's delegation (the manage page) ------------------------------
+
+struct ExpectedDelegationChange {
+    PublicKey owner;   // the buyer: fee payer, signer, owner of `source`
+    PublicKey source;  // the buyer's token account (ATA)
+    PublicKey mint;
+    std::uint8_t decimals = 0;
+    PublicKey delegate;  // Hilt's renewal delegate (an approval must name it)
+    std::optional<std::uint64_t> approve_amount;  // an ApproveChecked for exactly this; nullopt: a Revoke
+    bool require_signatures = true;
+};
+
+// Succeeds when the transaction only changes `source`'s delegation as expected: fee payer == owner and
+// valid signatures (as check_payment); nothing but compute-budget instructions (each set once), wallet guard
+// instructions (Lighthouse) and exactly one token instruction: a Revoke of `source` signed by the owner, or
+// an ApproveChecked of `source` to `delegate` for `approve_amount` (mint, decimals), signed by the owner.
+[[nodiscard]] Status check_delegation_change(const TransactionReport& report,
+                                             const ExpectedDelegationChange& expected);
+
 }  // namespace hilt::solana

@@ -79,6 +79,14 @@ public:
                                                 std::optional<models::Timestamp> next_attempt_at,
                                                 std::int64_t now) override;
     [[nodiscard]] Result<std::vector<PaymentRecord>> renewals_in_flight(std::size_t limit) override;
+    [[nodiscard]] Result<std::pair<std::string, models::Membership>> find_membership(
+        const std::string& membership_id) override;
+    [[nodiscard]] Result<std::vector<models::Membership>> memberships_on_token_account(
+        const solana::PublicKey& token_account) override;
+    [[nodiscard]] Result<models::Membership> record_reapproval(const std::string& membership_id,
+                                                               std::int64_t allowance_minor_units,
+                                                               std::int64_t periods, std::int64_t retry_at,
+                                                               std::int64_t now) override;
     [[nodiscard]] Result<models::Membership> cancel_membership(const std::string& merchant_id,
                                                                const std::string& membership_id,
                                                                models::CancellationSource source,

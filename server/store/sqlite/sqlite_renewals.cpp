@@ -212,6 +212,76 @@ Result<models::Membership> SqlitePaymentStore::cancel_membership(const std::stri
     return *cancelled;
 }
 
+Result<std::pair<std::string, models::Membership>> SqlitePaymentStore::find_membership(
+    const std::string& membership_id) {
+    auto reader = reads_.lease();
+    auto find = reader.db().prepare("SELECT merchant_id, body FROM memberships WHERE membership_id = ?");
+    if (!find) return find.error();
+    find->bind(1, std::string_view(membership_id));
+    auto row = find->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such membership");
+    auto membership = rows::json_column<models::Membership>(find->column_text(1), "membership");
+    if (!membership) return membership.error();
+    return std::pair{find->column_text(0), std::move(*membership)};
+}
+
+Result<std::vector<models::Membership>> SqlitePaymentStore::memberships_on_token_account(
+    const solana::PublicKey& token_account) {
+    auto reader = reads_.lease();
+    auto find = reader.db().prepare("SELECT body FROM memberships WHERE token_account = ?");
+    if (!find) return find.error();
+    find->bind(1, token_account.to_base58());
+    std::vector<models::Membership> out;
+    for (;;) {
+        auto row = find->step();
+        if (!row) return row.error();
+        if (*row == StepResult::Done) return out;
+        auto membership = rows::json_column<models::Membership>(find->column_text(0), "membership");
+        if (!membership) return membership.error();
+        out.push_back(std::move(*membership));
+    }
+}
+
+Result<models::Membership> SqlitePaymentStore::record_reapproval(const std::string& membership_id,
+                                                                 std::int64_t allowance_minor_units,
+                                                                 std::int64_t periods, std::int64_t retry_at,
+                                                                 std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto find = db_.prepare("SELECT body FROM memberships WHERE membership_id = ?");
+    if (!find) return find.error();
+    find->bind(1, std::string_view(membership_id));
+    auto row = find->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such membership");
+    auto membership = rows::json_column<models::Membership>(find->column_text(0), "membership");
+    if (!membership) return membership.error();
+    find->reset();
+    if (!membership->subscription) return fail(ErrorCode::Conflict, "this membership does not renew automatically");
+    auto& sub = *membership->subscription;
+    sub.approved = true;
+    sub.allowance_minor_units = allowance_minor_units;
+    sub.allowance_periods = periods;
+    auto retry = db_.prepare(
+        "UPDATE renewals SET next_attempt_at = MIN(next_attempt_at, ?1), updated_at = ?2"
+        " WHERE membership_id = ?3 AND state = 'FAILED' RETURNING next_attempt_at");
+    if (!retry) return retry.error();
+    retry->bind(1, retry_at).bind(2, now).bind(3, std::string_view(membership_id));
+    auto retried = retry->step();
+    if (!retried) return retried.error();
+    if (*retried == StepResult::Row) {
+        membership->next_renewal_at = models::Timestamp{retry->column_int(0)};
+        if (sub.last_failure) sub.last_failure->next_attempt_at = membership->next_renewal_at;
+    }
+    retry->reset();
+    membership->updated_at = models::Timestamp{now};
+    HILT_TRY(write_membership_locked(*membership, now));
+    HILT_TRY(tx->commit());
+    return *membership;
+}
+
 Result<std::vector<PaymentRecord>> SqlitePaymentStore::renewals_in_flight(std::size_t limit) {
     auto reader = reads_.lease();  // a read: never behind a commit's flush
     auto stmt = reader.db().prepare(payment_rows::select_payments(

@@ -107,6 +107,26 @@ protected:
         return client_->Post("/v1/memberships/" + membership_id + "/cancel", headers, body.dump(),
                              "application/json");
     }
+    // The buyer's manage routes, with the membership's manage token (or `token`).
+    httplib::Result manage_get(const std::string& id, std::optional<std::string> token = std::nullopt) {
+        return client_->Get("/v1/memberships/" + id + "/manage",
+                            {{"X-Hilt-Manage-Token", token.value_or(app_->subscriptions().manage_token(id))}});
+    }
+    httplib::Result manage_post(const std::string& id, const std::string& what, const nlohmann::json& body) {
+        return client_->Post("/v1/memberships/" + id + "/manage/" + what,
+                             {{"X-Hilt-Manage-Token", app_->subscriptions().manage_token(id)}}, body.dump(),
+                             "application/json");
+    }
+    // The manage transaction for `action`, signed by `signer`.
+    std::string manage_signed(const std::string& id, const std::string& action, const Ed25519Keypair& signer) {
+        auto res = manage_post(id, "transaction", {{"action", action}});
+        EXPECT_TRUE(res);
+        EXPECT_EQ(res->status, 200) << res->body;
+        return sign(parsed(json_of(res)), signer);
+    }
+    httplib::Result manage_submit(const std::string& id, const std::string& action, const std::string& signed_tx) {
+        return manage_post(id, "submit", {{"action", action}, {"signed_transaction", signed_tx}});
+    }
     // transaction -> sign -> broadcast -> confirm; returns the membership as the merchant reads it.
     nlohmann::json subscribe(const std::string& slug, const Ed25519Keypair& buyer) {
         auto [payment_id, response] = transaction_for(slug, buyer);
@@ -556,6 +576,156 @@ TEST_F(SubscriptionTest, CancellingIsRefusedForOtherMerchantsLapsedMembershipsAn
     const auto grace_end = seconds(membership(id)["grace_period_end_at"]);
     clock_to(grace_end + 1);
     expect_error(cancel(id, nlohmann::json::object(), merchant()), 409, "conflict");
+    EXPECT_FALSE(event_counts().contains("membership.cancelled"));
+}
+
+// ---- the subscriber's manage routes ----------------------------------------------------------------
+
+TEST_F(SubscriptionTest, TheManageViewNeedsTheMembershipsTokenAndShowsTheApprovalOnChain) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    for (const std::string& token : {std::string(), std::string("x"), app_->subscriptions().manage_token(id + "x")}) {
+        auto res = manage_get(id, token);
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, 404) << res->body;
+    }
+    auto other = manage_get("mem_unknown1234567890123456", app_->subscriptions().manage_token(id));
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->status, 404) << "another membership's token opens nothing";
+    auto res = manage_get(id);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const auto view = json_of(res);
+    EXPECT_EQ(view["status"], "ACTIVE");
+    EXPECT_EQ(view["title"], product_body()["title"]);
+    EXPECT_EQ(view["amount_minor_units"], kPrice);
+    EXPECT_EQ(view["billing_interval_days"], 30);
+    EXPECT_EQ(view["next_renewal_at"], membership(id)["next_renewal_at"]);
+    EXPECT_EQ(view["subscription"]["delegate_approved"], true);
+    EXPECT_EQ(view["subscription"]["delegated_minor_units"], kPeriods * kPrice);
+    EXPECT_EQ(view["subscription"]["renewals_covered"], kPeriods);
+    EXPECT_EQ(view["subscription"]["other_subscriptions"], 0);
+    EXPECT_EQ(view["can_cancel"], true);
+}
+
+TEST_F(SubscriptionTest, TheBuyerCancelsByRevokingAndIsNeverChargedAgain) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    const auto due = seconds(membership(id)["next_renewal_at"]);
+    auto built = manage_post(id, "transaction", {{"action", "CANCEL"}});
+    ASSERT_TRUE(built);
+    ASSERT_EQ(built->status, 200) << built->body;
+    const auto report = solana::inspect_transaction(parsed(json_of(built)));
+    EXPECT_EQ(report.fee_payer, wallet_of(buyer));
+    ASSERT_EQ(report.token_revokes.size(), 1u);
+    EXPECT_EQ(report.token_revokes[0].source, ata(wallet_of(buyer)));
+    EXPECT_TRUE(report.token_approvals.empty());
+    auto submitted = manage_submit(id, "CANCEL", sign(parsed(json_of(built)), buyer));
+    ASSERT_TRUE(submitted);
+    ASSERT_EQ(submitted->status, 200) << submitted->body;
+    EXPECT_EQ(json_of(submitted)["cancellation"]["source"], "BUYER");
+    EXPECT_EQ(json_of(submitted)["can_cancel"], false);
+    app_->sandbox()->advance_slots(1);
+    EXPECT_FALSE(token_state(wallet_of(buyer))->delegate) << "the revoke landed";
+    EXPECT_EQ(membership(id)["cancellation"]["source"], "BUYER");
+    EXPECT_EQ(event_counts().at("membership.cancelled"), 1);
+    clock_to(due);
+    EXPECT_EQ(renewal_pass().claimed, 0u);
+    EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(100'000'000 - kPrice));
+    auto again = manage_post(id, "transaction", {{"action", "CANCEL"}});
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 409) << again->body;
+}
+
+TEST_F(SubscriptionTest, CancellingOneOfTwoSubscriptionsLowersTheSharedApprovalAndTheOtherRenews) {
+    const auto a = automatic_product(kPrice)["slug"].get<std::string>();
+    const auto b = automatic_product(2 * kPrice)["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto one = subscribe(a, buyer)["membership_id"].get<std::string>();
+    const auto two = subscribe(b, buyer)["membership_id"].get<std::string>();
+    EXPECT_EQ(json_of(manage_get(one))["subscription"]["other_subscriptions"], 1);
+    auto built = manage_post(one, "transaction", {{"action", "CANCEL"}});
+    ASSERT_TRUE(built);
+    ASSERT_EQ(built->status, 200) << built->body;
+    const auto report = solana::inspect_transaction(parsed(json_of(built)));
+    EXPECT_TRUE(report.token_revokes.empty()) << "a revoke would stop the other subscription too";
+    ASSERT_EQ(report.token_approvals.size(), 1u);
+    EXPECT_EQ(report.token_approvals[0].amount, static_cast<std::uint64_t>(kPeriods * 2 * kPrice))
+        << "what the other subscription keeps";
+    auto submitted = manage_submit(one, "CANCEL", sign(parsed(json_of(built)), buyer));
+    ASSERT_TRUE(submitted);
+    ASSERT_EQ(submitted->status, 200) << submitted->body;
+    app_->sandbox()->advance_slots(1);
+    clock_to(seconds(membership(two)["next_renewal_at"]));
+    renew_once();
+    EXPECT_EQ(membership(two)["renewal_count"], 1);
+    EXPECT_EQ(membership(one)["renewal_count"], 0);
+    EXPECT_EQ(token_balance(wallet_of(buyer)), static_cast<std::uint64_t>(100'000'000 - 5 * kPrice));
+}
+
+TEST_F(SubscriptionTest, ABuyerWhoRevokedApprovesAgainAndTheFailedRenewalGoesThroughShortlyAfter) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    send_as(buyer, {solana::token_revoke(ata(wallet_of(buyer)), wallet_of(buyer))});
+    clock_to(seconds(membership(id)["next_renewal_at"]));
+    ASSERT_EQ(renewal_pass().failed, 1u);
+    EXPECT_EQ(json_of(manage_get(id))["subscription"]["delegate_approved"], false);
+    EXPECT_EQ(json_of(manage_get(id))["can_reapprove"], true);
+
+    auto built = manage_post(id, "transaction", {{"action", "REAPPROVE"}});
+    ASSERT_TRUE(built);
+    ASSERT_EQ(built->status, 200) << built->body;
+    EXPECT_EQ(json_of(built)["approval"]["allowance_minor_units"], kPeriods * kPrice);
+    auto submitted = manage_submit(id, "REAPPROVE", sign(parsed(json_of(built)), buyer));
+    ASSERT_TRUE(submitted);
+    ASSERT_EQ(submitted->status, 200) << submitted->body;
+    EXPECT_EQ(seconds(membership(id)["next_renewal_at"]), clock_.now_seconds() + kRetryAfterReapprovalSeconds);
+    app_->sandbox()->advance_slots(1);
+    clock_.advance_ms(kRetryAfterReapprovalSeconds * 1000);
+    renew_once();
+    EXPECT_EQ(membership(id)["renewal_count"], 1);
+    EXPECT_FALSE(membership(id)["subscription"].contains("last_failure"));
+}
+
+TEST_F(SubscriptionTest, AManageSubmissionThatDoesMoreOrIsSignedByAnotherIsRefusedAndChangesNothing) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    auto built = manage_post(id, "transaction", {{"action", "CANCEL"}});
+    ASSERT_TRUE(built);
+    ASSERT_EQ(built->status, 200) << built->body;
+    // A transfer to a stranger riding along with the revoke.
+    auto tx = parsed(json_of(built));
+    auto blockhash = app_->sandbox()->latest_blockhash(Commitment::Confirmed);
+    ASSERT_TRUE(blockhash);
+    const auto stranger = solana::PublicKey::from_bytes(ed25519_keypair_random().public_key);
+    const std::vector<solana::Instruction> instructions{solana::token_revoke(ata(wallet_of(buyer)), wallet_of(buyer)),
+                                                        solana::system_transfer(wallet_of(buyer), stranger, 1'000)};
+    auto message = solana::compile_message(wallet_of(buyer), instructions, blockhash->blockhash);
+    ASSERT_TRUE(message);
+    auto smuggling = solana::make_unsigned_transaction(std::move(*message));
+    ASSERT_TRUE(smuggling);
+    auto refused = manage_submit(id, "CANCEL", sign(*smuggling, buyer));
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 422) << refused->body;
+    EXPECT_EQ(json_of(refused)["error"]["code"], "transaction_mismatch");
+    // The right transaction with a forged signature.
+    auto wire = base64_decode(sign(tx, buyer));
+    ASSERT_TRUE(wire);
+    (*wire)[1] ^= 0x01;  // the first byte of the buyer's signature
+    auto forged = manage_submit(id, "CANCEL", base64_encode(*wire));
+    ASSERT_TRUE(forged);
+    EXPECT_EQ(json_of(forged)["error"]["code"], "invalid_signature") << forged->body;
+    // The cancel transaction submitted as a reapproval.
+    auto mixed = manage_submit(id, "REAPPROVE", sign(tx, buyer));
+    ASSERT_TRUE(mixed);
+    EXPECT_EQ(mixed->status, 422) << mixed->body;
+    app_->sandbox()->advance_slots(1);
+    EXPECT_EQ(token_state(wallet_of(buyer))->delegate, app_->renewal_delegate()) << "nothing was sent";
+    EXPECT_FALSE(membership(id).contains("cancellation"));
     EXPECT_FALSE(event_counts().contains("membership.cancelled"));
 }
 

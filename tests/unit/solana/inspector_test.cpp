@@ -548,3 +548,55 @@ TEST(PaymentCheck, TreatsApprovalsThroughLookupTablesAsUnverifiable) {
 
 }  // namespace
 }  // namespace hilt::solana
+
+// ---- a buyer's change to a subscription's delegation ------------------------------------------------
+
+namespace hilt::solana {
+namespace {
+
+ExpectedDelegationChange delegation_change(std::optional<std::uint64_t> approve_amount) {
+    return {payer_key(), key(test::kV11PayerAta), key(test::kUsdcMainnet), 6, kDelegate, approve_amount, true};
+}
+
+Status check_change(const std::vector<Instruction>& instructions, const ExpectedDelegationChange& expected) {
+    return check_delegation_change(inspect_transaction(signed_transaction(instructions)), expected);
+}
+
+std::vector<Instruction> with_budget(Instruction change) {
+    return {set_compute_unit_limit(10'000), set_compute_unit_price(1'000), std::move(change)};
+}
+
+TEST(DelegationChange, AcceptsTheRevokeOrTheApprovalExpected) {
+    EXPECT_TRUE(check_change(with_budget(token_revoke(key(test::kV11PayerAta), payer_key())), delegation_change({})));
+    EXPECT_TRUE(check_change(with_budget(usdc_approve(kAllowance)), delegation_change(kAllowance)));
+}
+
+TEST(DelegationChange, RefusesAnythingElse) {
+    const auto field_of = [](const Status& status) { return status ? std::string("ok") : status.error().field; };
+    // Another amount, another delegate, the other action.
+    EXPECT_EQ(field_of(check_change(with_budget(usdc_approve(kAllowance + 1)), delegation_change(kAllowance))),
+              "expected.approval");
+    EXPECT_EQ(field_of(check_change(with_budget(usdc_approve(kAllowance, 6, key(test::kMerchant))),
+                                    delegation_change(kAllowance))),
+              "expected.approval");
+    EXPECT_EQ(field_of(check_change(with_budget(usdc_approve()), delegation_change({}))), "token_approvals[0]");
+    EXPECT_EQ(field_of(check_change(with_budget(token_revoke(key(test::kV11PayerAta), payer_key())),
+                                    delegation_change(kAllowance))),
+              "token_revokes[0]");
+    // A revoke of another account; a transfer riding along; no change at all.
+    EXPECT_EQ(field_of(check_change(with_budget(token_revoke(key(test::kV11MerchantAta), payer_key())),
+                                    delegation_change({}))),
+              "token_revokes[0]");
+    auto smuggled = with_budget(token_revoke(key(test::kV11PayerAta), payer_key()));
+    smuggled.push_back(usdc_transfer(1));
+    EXPECT_EQ(field_of(check_change(smuggled, delegation_change({}))), "instructions[3]");
+    EXPECT_EQ(field_of(check_change({set_compute_unit_limit(10'000)}, delegation_change({}))), "token_revokes");
+    // Signed by someone else than the buyer.
+    auto expected = delegation_change({});
+    expected.owner = key(test::kMerchant);
+    EXPECT_EQ(field_of(check_change(with_budget(token_revoke(key(test::kV11PayerAta), payer_key())), expected)),
+              "fee_payer");
+}
+
+}  // namespace
+}  // namespace hilt::solana
