@@ -33,6 +33,19 @@ Error expired_session() {
 
 }  // namespace
 
+Result<models::TransactionResponse> unsigned_transaction(const solana::PublicKey& payer,
+                                                         std::span<const solana::Instruction> instructions,
+                                                         const LatestBlockhash& blockhash) {
+    auto message = solana::compile_message(payer, instructions, blockhash.blockhash);
+    if (!message) return message.error();
+    auto transaction = solana::make_unsigned_transaction(std::move(*message));
+    if (!transaction) return transaction.error();
+    auto wire = solana::serialize_transaction(*transaction);
+    if (!wire) return wire.error();
+    return models::TransactionResponse{base64_encode(*wire), blockhash.blockhash,
+                                       static_cast<std::int64_t>(blockhash.last_valid_block_height), std::nullopt};
+}
+
 Error refusal(const Error& error) {
     const auto name = rejection_name(error);
     if (name == "InsufficientFunds" || name == "InsufficientFundsForFee" ||
@@ -561,15 +574,10 @@ Result<models::TransactionResponse> PaymentService::build_transaction(const std:
     if (!instructions) return instructions.error();
     auto blockhash = chain_.latest_blockhash(Commitment::Confirmed);
     if (!blockhash) return blockhash.error();
-    auto message = solana::compile_message(buyer, *instructions, blockhash->blockhash);
-    if (!message) return message.error();
-    auto unsigned_tx = solana::make_unsigned_transaction(std::move(*message));
-    if (!unsigned_tx) return unsigned_tx.error();
-    auto wire = solana::serialize_transaction(*unsigned_tx);
-    if (!wire) return wire.error();
-    return models::TransactionResponse{base64_encode(*wire), blockhash->blockhash,
-                                       static_cast<std::int64_t>(blockhash->last_valid_block_height),
-                                       std::move(approval)};
+    auto response = unsigned_transaction(buyer, *instructions, *blockhash);
+    if (!response) return response.error();
+    response->approval = std::move(approval);
+    return response;
 }
 
 Result<models::BroadcastResponse> PaymentService::broadcast(const std::string& payment_id,

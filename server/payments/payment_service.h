@@ -70,6 +70,11 @@ inline constexpr std::int64_t kQuickFollowWindowMs = 30'000;
 // starts over past this size.
 inline constexpr std::size_t kSeenSignaturesMax = 100'000;
 
+// The unsigned legacy transaction a wallet signs (fee payer `payer`), as the transaction routes answer it.
+[[nodiscard]] Result<models::TransactionResponse> unsigned_transaction(const solana::PublicKey& payer,
+                                                                       std::span<const solana::Instruction> instructions,
+                                                                       const LatestBlockhash& blockhash);
+
 // A refused simulation or send as the error a buyer sees (insufficient funds and an expired blockhash by name).
 [[nodiscard]] Error refusal(const Error& error);
 

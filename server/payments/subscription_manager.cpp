@@ -179,17 +179,11 @@ Result<models::TransactionResponse> SubscriptionManager::build(const std::string
     }
     auto blockhash = chain_.latest_blockhash(Commitment::Confirmed);
     if (!blockhash) return blockhash.error();
-    auto message = solana::compile_message(owner, instructions, blockhash->blockhash);
-    if (!message) return message.error();
-    auto transaction = solana::make_unsigned_transaction(std::move(*message));
-    if (!transaction) return transaction.error();
-    auto wire = solana::serialize_transaction(*transaction);
-    if (!wire) return wire.error();
-    models::TransactionResponse out{base64_encode(*wire), blockhash->blockhash,
-                                    static_cast<std::int64_t>(blockhash->last_valid_block_height), std::nullopt};
+    auto out = unsigned_transaction(owner, instructions, *blockhash);
+    if (!out) return out.error();
     if (*change) {
         const auto current = c->account->delegate == delegate_ ? c->account->delegated_amount : 0;
-        out.approval = models::RenewalApproval{
+        out->approval = models::RenewalApproval{
             delegate_, static_cast<std::int64_t>(**change),
             action == models::ManageAction::Reapprove ? config_.renewal_allowance_periods
                                                       : std::max<std::int64_t>(1, static_cast<std::int64_t>(**change / sub.amount_minor_units)),

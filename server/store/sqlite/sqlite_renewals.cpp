@@ -31,6 +31,19 @@ WHERE r.state = 'SENDING' AND r.lease_until <= ?1 AND m.grace_end_at > ?1
 ORDER BY 8 LIMIT ?2
 )sql";
 
+// A membership by id, with its merchant; not_found when unknown.
+Result<std::pair<std::string, models::Membership>> read_membership(Database& db, const std::string& membership_id) {
+    auto find = db.prepare("SELECT merchant_id, body FROM memberships WHERE membership_id = ?");
+    if (!find) return find.error();
+    find->bind(1, std::string_view(membership_id));
+    auto row = find->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such membership");
+    auto membership = rows::json_column<models::Membership>(find->column_text(1), "membership");
+    if (!membership) return membership.error();
+    return std::pair{find->column_text(0), std::move(*membership)};
+}
+
 }  // namespace
 
 Result<std::vector<RenewalClaim>> SqlitePaymentStore::claim_renewals(std::int64_t now,
@@ -143,16 +156,10 @@ Status SqlitePaymentStore::record_renewal_failure(const RenewalClaim& claim, mod
     if (db_.changes() == 0) return fail(ErrorCode::Conflict, "the renewal is no longer claimed");
 
     // The membership as stored now (a settlement may have written it since the claim read it).
-    auto find = db_.prepare("SELECT merchant_id, body FROM memberships WHERE membership_id = ?");
-    if (!find) return find.error();
-    find->bind(1, std::string_view(claim.membership_id));
-    auto row = find->step();
-    if (!row) return row.error();
-    if (*row != StepResult::Row) return fail(ErrorCode::Internal, "the renewed membership is gone");
-    const auto merchant_id = find->column_text(0);
-    auto membership = rows::json_column<models::Membership>(find->column_text(1), "membership");
-    if (!membership) return membership.error();
-    find->reset();
+    auto found = read_membership(db_, claim.membership_id);
+    if (!found) return found.error();
+    const auto& merchant_id = found->first;
+    auto* membership = &found->second;
     if (membership->subscription) {
         membership->subscription->last_failure =
             models::RenewalFailure{reason, models::Timestamp{now}, claim.attempt, next_attempt_at};
@@ -182,15 +189,10 @@ Result<models::Membership> SqlitePaymentStore::cancel_membership(const std::stri
     std::lock_guard lock(mutex_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
-    auto find = db_.prepare("SELECT body FROM memberships WHERE membership_id = ? AND merchant_id = ?");
-    if (!find) return find.error();
-    find->bind(1, std::string_view(membership_id)).bind(2, std::string_view(merchant_id));
-    auto row = find->step();
-    if (!row) return row.error();
-    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such membership");
-    auto membership = rows::json_column<models::Membership>(find->column_text(0), "membership");
-    if (!membership) return membership.error();
-    find->reset();
+    auto found = read_membership(db_, membership_id);
+    if (!found) return found.error();
+    if (found->first != merchant_id) return fail(ErrorCode::NotFound, "no such membership");
+    const auto* membership = &found->second;
     if (membership->cancellation) return *membership;  // already cancelled: as it is
     const models::Timestamp t{now};
     auto cancelled = cancelled_membership(*membership, source, at_period_end, t);
@@ -215,15 +217,7 @@ Result<models::Membership> SqlitePaymentStore::cancel_membership(const std::stri
 Result<std::pair<std::string, models::Membership>> SqlitePaymentStore::find_membership(
     const std::string& membership_id) {
     auto reader = reads_.lease();
-    auto find = reader.db().prepare("SELECT merchant_id, body FROM memberships WHERE membership_id = ?");
-    if (!find) return find.error();
-    find->bind(1, std::string_view(membership_id));
-    auto row = find->step();
-    if (!row) return row.error();
-    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such membership");
-    auto membership = rows::json_column<models::Membership>(find->column_text(1), "membership");
-    if (!membership) return membership.error();
-    return std::pair{find->column_text(0), std::move(*membership)};
+    return read_membership(reader.db(), membership_id);
 }
 
 Result<std::vector<models::Membership>> SqlitePaymentStore::memberships_on_token_account(
@@ -250,15 +244,9 @@ Result<models::Membership> SqlitePaymentStore::record_reapproval(const std::stri
     std::lock_guard lock(mutex_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
-    auto find = db_.prepare("SELECT body FROM memberships WHERE membership_id = ?");
-    if (!find) return find.error();
-    find->bind(1, std::string_view(membership_id));
-    auto row = find->step();
-    if (!row) return row.error();
-    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such membership");
-    auto membership = rows::json_column<models::Membership>(find->column_text(0), "membership");
-    if (!membership) return membership.error();
-    find->reset();
+    auto found = read_membership(db_, membership_id);
+    if (!found) return found.error();
+    auto* membership = &found->second;
     if (!membership->subscription) return fail(ErrorCode::Conflict, "this membership does not renew automatically");
     auto& sub = *membership->subscription;
     sub.approved = true;
