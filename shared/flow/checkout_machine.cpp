@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "flow/renewal_wording.h"
+
 namespace hilt::flow {
 
 namespace {
@@ -21,6 +23,7 @@ constexpr std::string_view kSayNoAppSwitch =
     "Paying in the Phantom app is not available for this checkout. Choose another way to pay.";
 constexpr std::string_view kSayApprovePayment = "Review and approve the payment in Phantom.";
 constexpr std::string_view kSayOpeningPhantomToSign = "Opening Phantom to approve the payment.";
+constexpr std::string_view kSayReadApproval = "Read the renewal approval, then continue in Phantom.";
 constexpr std::string_view kSaySending = "Sending your payment.";
 constexpr std::string_view kSaySent = "Payment sent. Waiting for confirmation.";
 constexpr std::string_view kSayScan = "Scan the QR code with your wallet app to pay.";
@@ -201,6 +204,7 @@ void wallet_rejected(Builder& b, WalletStep step, int code, std::string message)
 // ---- the steps ---------------------------------------------------------------------------------
 void show_product(Builder& b) {
     auto& ctx = b.ctx();
+    ctx.approval.reset();  // the next transaction states its own
     if (session_expired_locally(ctx)) {
         ctx.session.reset();
         ctx.final_minute_announced = false;
@@ -570,6 +574,20 @@ void on(Builder& b, const events::OpenInPhantom&) {
     b.emit(effects::OpenDeeplink{phantom_browse_url(ctx.env.page_url)});
 }
 
+void on(Builder& b, const events::ContinueInPhantom&) {
+    auto* signing = phase_as<phases::AwaitingSignature>(b.state);
+    if (signing == nullptr || !signing->held) return;
+    if (b.ctx().route != CheckoutRoute::PhantomMobile) return;
+    if (session_expired_locally(b.ctx())) return expire(b);
+    const RequestId id = b.next_id();
+    signing->request = id;
+    signing->held = false;
+    const std::string transaction = signing->transaction;
+    persist(b, SnapshotStage::AwaitingSignature, id);
+    b.emit(effects::OpenSignDeeplink{id, transaction});
+    b.announce(kSayOpeningPhantomToSign);
+}
+
 void on(Builder& b, const events::PayloadReplied& event) {
     auto* loading = phase_as<phases::Loading>(b.state);
     if (loading == nullptr || event.request == 0 || loading->payload_request != event.request)
@@ -700,6 +718,17 @@ void on(Builder& b, const events::TransactionReplied& event) {
             return fail(b, std::nullopt, ErrorCode::MalformedTransaction,
                         "The server sent an empty transaction.");
         }
+        ctx.approval = response->approval;
+        // The approval's words go with the spoken prompt: a screen reader hears them before signing.
+        const auto with_approval = [&b](std::string_view prompt) {
+            const std::string words = approval_wording(b.state);
+            return words.empty() ? std::string(prompt) : std::string(prompt) + " " + words;
+        };
+        if (ctx.route == CheckoutRoute::PhantomMobile && ctx.approval) {
+            b.go(phases::AwaitingSignature{0, response->transaction, true});
+            b.announce(with_approval(kSayReadApproval));
+            return;
+        }
         const RequestId id = b.next_id();
         b.go(phases::AwaitingSignature{id, response->transaction});
         if (ctx.route == CheckoutRoute::PhantomMobile) {
@@ -708,7 +737,7 @@ void on(Builder& b, const events::TransactionReplied& event) {
             b.announce(kSayOpeningPhantomToSign);
         } else {
             b.emit(effects::SignWithExtension{id, response->transaction});
-            b.announce(kSayApprovePayment);
+            b.announce(with_approval(kSayApprovePayment));
         }
         return;
     }
@@ -918,6 +947,29 @@ std::optional<CheckoutRoute> suggested_route(const State& state) {
     return std::nullopt;
 }
 
+std::string renewal_terms(const State& state) {
+    if (!state.ctx.payload) return {};
+    const auto price = renewal_price(*state.ctx.payload);
+    return price ? renewal_terms_text(*price) : std::string();
+}
+
+std::string approval_wording(const State& state) {
+    const auto& ctx = state.ctx;
+    if (!ctx.approval) return {};
+    RenewalPrice price;
+    if (ctx.payload) price.interval_days = ctx.payload->membership_billing_interval_days;
+    if (ctx.session) {  // the quote the transaction pays: one renewal costs the same
+        price.amount_minor_units = ctx.session->amount_minor_units;
+        price.decimals = ctx.session->decimals;
+        price.asset_symbol = ctx.session->asset_symbol;
+    } else if (ctx.payload) {
+        price.amount_minor_units = ctx.payload->amount_minor_units;
+        price.decimals = ctx.payload->decimals;
+        price.asset_symbol = ctx.payload->asset_symbol;
+    }
+    return approval_text(*ctx.approval, price);
+}
+
 std::string_view wallet_error_text(int code) {
     switch (code) {
         case phantom_codes::kUserRejected:
@@ -960,6 +1012,7 @@ constexpr std::array<std::string_view, std::variant_size_v<Event>> kEventNames =
     "back",
     "copy_link",
     "open_in_phantom",
+    "continue_in_phantom",
     "page_visibility_changed",
     "payload_replied",
     "handoff_replied",
@@ -1040,10 +1093,24 @@ std::string describe(const State& state) {
     if (ctx.handoff_problem) out["handoff_problem"] = std::string(to_string(*ctx.handoff_problem));
     if (ctx.wallet) out["buyer_wallet"] = ctx.wallet->public_key.to_base58();
     if (ctx.tx_signature) out["tx_signature"] = *ctx.tx_signature;
+    if (const std::string terms = renewal_terms(state); !terms.empty()) out["renewal_terms"] = terms;
+    if (ctx.approval) {
+        const auto& a = *ctx.approval;
+        Json approval = Json::object();
+        approval["text"] = approval_wording(state);
+        approval["delegate"] = a.delegate.to_base58();
+        approval["allowance_minor_units"] = a.allowance_minor_units;
+        approval["allowance_periods"] = a.allowance_periods;
+        approval["existing_allowance_minor_units"] = a.existing_allowance_minor_units;
+        if (a.replaces_delegate) approval["replaces_delegate"] = a.replaces_delegate->to_base58();
+        out["approval"] = std::move(approval);
+    }
     std::visit(
         [&out](const auto& phase) {
             using P = std::decay_t<decltype(phase)>;
-            if constexpr (std::is_same_v<P, phases::Confirming>) {
+            if constexpr (std::is_same_v<P, phases::AwaitingSignature>) {
+                if (phase.held) out["held"] = true;
+            } else if constexpr (std::is_same_v<P, phases::Confirming>) {
                 out["external"] = phase.external;
                 out["paused"] = phase.poll_request == 0 && phase.confirm_request == 0;
                 out["attempt"] = phase.attempt;

@@ -30,6 +30,9 @@
 //                 -payload-> BuildingTransaction -tx-> AwaitingSignature (sign deeplink; page
 //                 unloads) ... Restore{redirect} -> Loading -payload-> Broadcasting -> Confirming
 //                 -> Confirmed
+//                 (a transaction that approves the renewal delegate first waits in
+//                 AwaitingSignature with `held` until the buyer has read the approval:
+//                 ContinueInPhantom opens it)
 //   Solana Pay    after the session starts: Confirming (awaiting an outside payment; the view shows
 //   the
 //                 QR code of session.solana_pay_url) -> Confirmed
@@ -227,6 +230,10 @@ struct CopyLink {
 struct OpenInPhantom {  // mobile without the in-app provider: reopen this page inside Phantom
     friend bool operator==(const OpenInPhantom&, const OpenInPhantom&) = default;
 };
+// The buyer has read the renewal approval and opens the sign deeplink (AwaitingSignature, held).
+struct ContinueInPhantom {
+    friend bool operator==(const ContinueInPhantom&, const ContinueInPhantom&) = default;
+};
 struct PageVisibilityChanged {
     bool visible = true;
     friend bool operator==(const PageVisibilityChanged&, const PageVisibilityChanged&) = default;
@@ -289,7 +296,7 @@ struct WalletFailed {
 
 using Event =
     std::variant<events::Start, events::Restore, events::Tick, events::ChooseRoute, events::Retry,
-                 events::Back, events::CopyLink, events::OpenInPhantom,
+                 events::Back, events::CopyLink, events::OpenInPhantom, events::ContinueInPhantom,
                  events::PageVisibilityChanged, events::PayloadReplied, events::HandoffReplied,
                  events::SessionReplied, events::TransactionReplied, events::BroadcastReplied,
                  events::StatusReplied, events::ConfirmReplied, events::WalletConnected,
@@ -437,6 +444,10 @@ struct Context {
     std::optional<models::ConnectResponse>
         session;  // payment_id, amounts, expires_at, solana_pay_url
     std::optional<ConnectedWallet> wallet;
+    // What the transaction being signed approves Hilt's renewal delegate for (AUTOMATIC products):
+    // set from POST …/transaction, dropped when the buyer goes back to the product. Not in the
+    // snapshot: after a reload the page only follows a signed payment.
+    std::optional<models::RenewalApproval> approval;
     std::optional<std::string> signed_transaction;  // set once a wallet signed; never rebuilt after
     std::optional<std::string> tx_signature;        // set once the server accepted the broadcast
     std::optional<Resume> resume;
@@ -472,8 +483,12 @@ struct BuildingTransaction {  // the server builds the transfer for ctx.wallet
     friend bool operator==(const BuildingTransaction&, const BuildingTransaction&) = default;
 };
 struct AwaitingSignature {  // the wallet shows the transaction
-    RequestId request = 0;
+    RequestId request = 0;    // 0 while held
     std::string transaction;  // base64 unsigned
+    // Phantom's app (deeplink lane) and a transaction with a renewal approval: the page would
+    // unload the moment the deeplink opens, so it waits for ContinueInPhantom, the approval on
+    // screen. The extension's popup opens at once: the page shows the approval beside it.
+    bool held = false;
     friend bool operator==(const AwaitingSignature&, const AwaitingSignature&) = default;
 };
 struct Broadcasting {  // the server verifies and sends ctx.signed_transaction
@@ -558,6 +573,10 @@ bool route_available(const State& state, CheckoutRoute route);
 std::optional<CheckoutRoute> suggested_route(const State& state);
 // Which Phantom error the buyer saw, in words ("You declined the request in Phantom.").
 std::string_view wallet_error_text(int code);
+// The renewal terms from the payload alone (an AUTOMATIC product; flow/renewal_wording.h), and the
+// full approval wording once POST …/transaction answered with one; "" when there is none.
+std::string renewal_terms(const State& state);
+std::string approval_wording(const State& state);
 
 // snake_case names, stable for the JS test bridge and logs.
 std::string_view state_name(const State& state);
@@ -567,7 +586,9 @@ std::string_view to_string(RetryStep step);
 std::string_view to_string(WalletStep step);
 std::string_view to_string(SnapshotStage stage);
 // One compact JSON object for the JS test bridge: {"state":"confirming","route":…,"payment_id":…,
-// "seconds_remaining":…,"visible":…, plus the phase's own fields}.
+// "seconds_remaining":…,"visible":…, plus "renewal_terms" (an AUTOMATIC product), "approval"
+// ({text, delegate, allowance_minor_units, allowance_periods, existing_allowance_minor_units,
+// replaces_delegate?}) while the machine holds one, and the phase's own fields}.
 std::string describe(const State& state);
 
 }  // namespace hilt::flow

@@ -4,15 +4,16 @@
 // signTransaction payload, signs the real message bytes, encrypts the signed transaction back, and
 // the page (reloaded by each redirect, its keys kept in session storage) reaches CONFIRMED.
 // Also: a rejection (errorCode 4001) and a tampered answer (decryption fails) each end in a clear
-// sentence with a way forward. hiltd runs behind a TLS proxy: deeplinks are offered only on https.
+// sentence with a way forward, and an AUTOMATIC product's renewal approval is on screen before Phantom
+// opens to sign (the page unloads when it does). hiltd runs behind a TLS proxy: deeplinks are offered only on https.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import nacl from 'tweetnacl';
 import bs58 from 'bs58';
 import web3 from '@solana/web3.js';
 import {
-  launchBrowser, startHttpsCheckoutServer, createProduct, fundedBuyer, openPage, fakePhantomScript, waitForReady,
-  waitForState, press, screenshot, waitFor, PHONE,
+  launchBrowser, startHttpsCheckoutServer, createProduct, createSubscriptionsWorkspace, fundedBuyer, openPage,
+  fakePhantomScript, waitForReady, waitForState, press, screenshot, waitFor, PHONE,
 } from './support.mjs';
 
 let server;
@@ -214,4 +215,55 @@ test('"Open this page in Phantom" continues the same session inside Phantom\'s b
   const trail = await server.api('GET', `/v1/products/${product.product_id}/payments`, undefined, server.merchant);
   assert.deepEqual(trail.body.data.map((p) => [p.payment_id, p.status]), [[paymentId, 'CONFIRMED']],
                    'one session, paid once');
+});
+
+test('a phone buyer of an AUTOMATIC product reads the renewal approval before Phantom opens to sign', async () => {
+  const merchant = createSubscriptionsWorkspace(server, 'Renewals Guild');
+  const product = await createProduct(server, {
+    title: 'Renewals Guild monthly pass',
+    membership_config: { enabled: true, platform: 'DISCORD', identity_type: 'WALLET', renewal_mode: 'AUTOMATIC',
+                         billing_interval_days: 30, grace_period_days: 2 },
+  }, merchant);
+  const buyer = await fundedBuyer(server);
+  const { page, context } = await openPage(browser, { viewport: PHONE, mobile: true });
+  const phantom = await phantomPhone(context, page);
+  try {
+    await page.goto(`${server.base}/p/${product.slug}`);
+    await waitForReady(page);
+    const shown = await waitForState(page, 'product_shown');
+    assert.match(shown.renewal_terms, /^Renews automatically: 12\.50 USDC every 30 days until you cancel\./);
+    await screenshot(page, 'phone-390x844-subscription-product_shown');
+    await press(page, 'Pay in the Phantom app', { tap: true });
+    const { shared } = await approveConnect(page, phantom, buyer);
+
+    // Back from the connect deeplink: the transaction is built, and held until the buyer has read it.
+    const held = await waitForState(page, 'awaiting_signature');
+    assert.equal(held.held, true);
+    const words = "Renews automatically. You also allow Hilt to take up to 150.00 USDC from this wallet's USDC: " +
+      '12.50 USDC every 30 days, for up to 12 renewals. Cancel any time by revoking this approval in your wallet.';
+    assert.equal(held.approval.text, words);
+    assert.equal(await page.evaluate(() => window.hilt.live()),
+                 `Read the renewal approval, then continue in Phantom. ${words}`);
+    assert.ok(!phantom.opened.some((u) => new URL(u).pathname === '/ul/v1/signTransaction'),
+              'Phantom is not asked to sign yet');
+    await screenshot(page, 'phone-390x844-subscription-awaiting_signature_held');
+
+    await press(page, 'Continue in Phantom', { tap: true });
+    const sign = await phantom.next('signTransaction');
+    const plain = nacl.box.open.after(bs58.decode(sign.searchParams.get('payload')),
+                                      bs58.decode(sign.searchParams.get('nonce')), shared);
+    const wire = bs58.decode(JSON.parse(Buffer.from(plain).toString('utf8')).transaction);
+    const tx = web3.Transaction.from(Buffer.from(wire));
+    const signed = Uint8Array.from(wire);
+    signed.set(nacl.sign.detached(tx.serializeMessage(), buyer.secretKey), 1);
+    await page.goto(answer(sign.searchParams.get('redirect_link'), encrypt(shared, { transaction: bs58.encode(signed) })));
+
+    const done = await waitForState(page, 'confirmed');
+    assert.equal(done.route, 'PHANTOM_MOBILE');
+    const memberships = await server.api('GET', `/v1/memberships?product_id=${product.product_id}`, undefined, merchant);
+    assert.equal(memberships.status, 200, memberships.text);
+    assert.equal(memberships.body.data[0]?.subscription?.approved, true, memberships.text);
+  } finally {
+    await context.close();
+  }
 });

@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import web3 from '@solana/web3.js';
-import { startHiltd, waitFor } from '../e2e/hiltd.mjs';
+import { execFileSync } from 'node:child_process';
+import { startHiltd, waitFor, hiltdPath } from '../e2e/hiltd.mjs';
 
 export { waitFor };
 const require = createRequire(import.meta.url);
@@ -63,7 +64,18 @@ export async function startCheckoutServer(extraArgs = []) {
   return { ...hiltd, merchant: { 'x-hilt-key': key } };
 }
 
-export async function createProduct(server, overrides = {}) {
+// A second workspace on the same hiltd, enabled for subscriptions (AUTOMATIC renewal) by the operator's CLI
+// (`hiltd merchant create --subscriptions` on the server's --db): its API key headers.
+export function createSubscriptionsWorkspace(server, name) {
+  const out = execFileSync(hiltdPath, ['merchant', 'create', '--name', name, '--subscriptions', '--db', server.db],
+                           { encoding: 'utf8' });
+  const key = /api_key: (hk_\S+)/.exec(out)?.[1];
+  if (!key || !/subscriptions: on/.test(out)) throw new Error(`no subscriptions workspace: ${out}`);
+  return { 'x-hilt-key': key };
+}
+
+// `merchant`: the API key headers of the workspace that sells it (default: the server's first).
+export async function createProduct(server, overrides = {}, merchant = server.merchant) {
   const res = await server.api('POST', '/v1/products', {
     product_type: 'PAYMENT_LINK',
     title: 'Lumen Guild monthly pass',
@@ -75,7 +87,7 @@ export async function createProduct(server, overrides = {}) {
     membership_config: { enabled: true, platform: 'DISCORD', identity_type: 'WALLET', renewal_mode: 'ONE_OFF',
                          billing_interval_days: 30, grace_period_days: 2 },
     ...overrides,
-  }, server.merchant);
+  }, merchant);
   if (res.status !== 201) throw new Error(`product: ${res.status} ${res.text}`);
   return res.body;
 }
@@ -182,7 +194,9 @@ export async function screenshot(page, name) {
 
 // A Phantom provider for the page (window.phantom.solana), signing with tweetnacl inside the page:
 // a real ed25519 signature over the real message bytes of the transaction the checkout passes.
-// `behaviour`: {rejectConnect?: code, rejectSign?: code, hangSign?: true}. `keypair` is the buyer's web3.js Keypair.
+// `behaviour`: {rejectConnect?: code, rejectSign?: code, hangSign?: true, holdSign?: true}. `keypair` is the buyer's
+// web3.js Keypair. The transaction asked for is kept in window.__phantomAsked (wire bytes); with holdSign the
+// signature waits, as a buyer reading Phantom's prompt would, until the test calls window.__phantomReleaseSign().
 export function fakePhantomScript(keypair, behaviour = {}) {
   const nacl = readFileSync(require.resolve('tweetnacl/nacl-fast.min.js'), 'utf8');
   return `(() => {
@@ -206,6 +220,8 @@ export function fakePhantomScript(keypair, behaviour = {}) {
       },
       async signTransaction(tx) {
         calls.push('signTransaction');
+        window.__phantomAsked = Array.from(tx.serialize());
+        if (behaviour.holdSign) await new Promise((release) => { window.__phantomReleaseSign = release; });
         if (behaviour.rejectSign) return fail(behaviour.rejectSign, 'User rejected the request.');
         if (behaviour.hangSign) return new Promise(() => {});
         const wire = tx.serialize();

@@ -8,6 +8,7 @@
 #include "ui/checkout_view.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -43,6 +44,21 @@ std::string date_text(models::Timestamp time) {
     const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
     const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
     return std::to_string(day) + " " + kMonths[month - 1] + " " + std::to_string(year);
+}
+
+// Wrapped text for drawing: ImGui wraps after any '.', which splits an amount ("150." / "00 USDC");
+// a decimal point between digits is drawn as U+2024 (one dot leader, the same dot) so that it
+// cannot. Only for the canvas: the words published for tests and screen readers keep the '.'.
+std::string unbreakable_amounts(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 8);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool point = text[i] == '.' && i > 0 && i + 1 < text.size() &&
+                           std::isdigit(static_cast<unsigned char>(text[i - 1])) &&
+                           std::isdigit(static_cast<unsigned char>(text[i + 1]));
+        out += point ? std::string_view("\u2024") : text.substr(i, 1);
+    }
+    return out;
 }
 
 std::string countdown_text(std::int64_t seconds) {
@@ -158,6 +174,15 @@ void product_header(Frame& f) {
             terms += " \u00b7 " + days_text(*p.membership_grace_period_days) + " grace period";
         }
         text(f.fonts().body, colors::kMuted, terms);
+        // An AUTOMATIC product: what renewing means, before the buyer pays. Once the transaction is
+        // built, the signing screen states the approval itself instead (signature_screen).
+        const bool approval_on_screen =
+            ctx.approval && std::holds_alternative<phases::AwaitingSignature>(f.state().phase);
+        const std::string renewal = renewal_terms(f.state());
+        if (!renewal.empty() && !approval_on_screen) {
+            spacer(f.theme, 8);
+            text(f.fonts().body, colors::kText, unbreakable_amounts(renewal));
+        }
     }
     if (ctx.handoff) {
         spacer(f.theme, 12);
@@ -322,6 +347,32 @@ void waiting_screen(Frame& f, std::string_view sentence, bool countdown, bool ca
     }
 }
 
+// The wallet has (or, held, is about to get) the transaction. An approval of Hilt's renewal
+// delegate is stated in plain words above the prompt; on the deeplink lane the buyer opens Phantom
+// only after reading it (the page unloads when Phantom opens).
+void signature_screen(Frame& f, const phases::AwaitingSignature& signing, bool extension) {
+    session_summary(f, true);
+    if (const std::string approval = approval_wording(f.state()); !approval.empty()) {
+        spacer(f.theme, kSection);
+        text(f.fonts().strong, colors::kText, "Automatic renewal");
+        spacer(f.theme, 8);
+        notice(f.theme, colors::kAccentSoft, colors::kText, unbreakable_amounts(approval));
+    }
+    spacer(f.theme, kSection);
+    if (signing.held) {
+        if (f.controls.button("continue-in-phantom", "Continue in Phantom", ButtonStyle::Primary)) {
+            f.event(events::ContinueInPhantom{});
+        }
+    } else {
+        status_line(f.theme,
+                    extension ? "Review and approve the payment in Phantom."
+                              : "Opening Phantom to approve the payment\u2026",
+                    f.in.time_seconds);
+    }
+    spacer(f.theme, kSection);
+    if (f.controls.button("back", "Cancel", ButtonStyle::Secondary)) f.event(events::Back{});
+}
+
 void qr_screen(Frame& f, const phases::Confirming& confirming) {
     const auto& ctx = f.ctx();
     session_summary(f, true);
@@ -419,10 +470,7 @@ void draw_phase(Frame& f) {
             } else if constexpr (std::is_same_v<P, phases::BuildingTransaction>) {
                 waiting_screen(f, "Preparing your payment\u2026", true, true);
             } else if constexpr (std::is_same_v<P, phases::AwaitingSignature>) {
-                waiting_screen(f,
-                               extension ? "Review and approve the payment in Phantom."
-                                         : "Opening Phantom to approve the payment\u2026",
-                               true, true);
+                signature_screen(f, phase, extension);
             } else if constexpr (std::is_same_v<P, phases::Broadcasting>) {
                 waiting_screen(f, "Sending your payment\u2026", false, false);
             } else if constexpr (std::is_same_v<P, phases::Confirming>) {

@@ -128,7 +128,10 @@ Event answer(Random& rng, const Effect& effect, RequestId id, std::uint64_t& sig
         return events::WalletFailed{id, rng.chance(50) ? 4001 : -32603, "no"};
     }
     if (std::holds_alternative<effects::RequestTransaction>(effect)) {
-        if (ok) return events::TransactionReplied{id, sample_transaction()};
+        if (ok) {  // an AUTOMATIC product's transaction also approves the renewal delegate
+            return events::TransactionReplied{
+                id, rng.chance(30) ? sample_transaction_with_approval() : sample_transaction()};
+        }
         return events::TransactionReplied{id, random_failure(rng)};
     }
     if (std::holds_alternative<effects::SignWithExtension>(effect)) {
@@ -215,6 +218,11 @@ struct Harness {
     }
 
     Event next_event() {
+        // A held signature (deeplink lane, renewal approval on screen): the buyer often continues.
+        const auto* signing = std::get_if<phases::AwaitingSignature>(&state.phase);
+        if (signing != nullptr && signing->held && rng.chance(40)) {
+            return events::ContinueInPhantom{};
+        }
         const std::uint64_t roll = rng.below(100);
         if (pending_deeplink && roll < 60) {  // Phantom redirects back (or the buyer returns)
             const auto request = request_of(*pending_deeplink).value_or(0);
@@ -254,8 +262,9 @@ struct Harness {
         if (roll < 77) return events::ChooseRoute{random_route(rng)};
         if (roll < 84) return events::Retry{};
         if (roll < 87) return events::Back{};
-        if (roll < 89) return events::CopyLink{};
-        if (roll < 90) return events::OpenInPhantom{};
+        if (roll < 88) return events::CopyLink{};
+        if (roll < 89) return events::OpenInPhantom{};
+        if (roll < 90) return events::ContinueInPhantom{};
         if (roll < 92) return reload(std::nullopt);  // the buyer reloads the page
         // A reply with an arbitrary (usually stale or mismatched) id.
         const RequestId id = rng.below(highest_id + 3);
@@ -363,6 +372,19 @@ struct Harness {
             ++index;
         }
 
+        // Held for the buyer to read the renewal approval: nothing is asked of a wallet yet.
+        if (const auto* signing = std::get_if<phases::AwaitingSignature>(&after.phase);
+            signing != nullptr && signing->held) {
+            EXPECT_EQ(after.ctx.route, CheckoutRoute::PhantomMobile);
+            EXPECT_TRUE(after.ctx.approval);
+            EXPECT_TRUE(pending_requests(after).empty());
+            for (const auto& effect : t.effects) {
+                EXPECT_FALSE(std::holds_alternative<effects::OpenSignDeeplink>(effect) ||
+                             std::holds_alternative<effects::SignWithExtension>(effect))
+                    << effect_name(effect);
+            }
+        }
+
         const auto remaining = seconds_remaining(after);
         if (remaining) {
             EXPECT_GE(*remaining, 0);
@@ -445,6 +467,10 @@ TEST(CheckoutMachineProperty, RandomSequencesKeepEveryInvariant) {
                        << event_name(h.last_event);
             }
             seen.insert(state_name(h.state));
+            if (const auto* signing = std::get_if<phases::AwaitingSignature>(&h.state.phase);
+                signing != nullptr && signing->held) {
+                seen.insert("awaiting_signature_held");
+            }
         }
         for (const auto name : seen) ++reached[name];
         signed_pages += h.signed_by_wallet.empty() ? 0 : 1;
@@ -452,7 +478,7 @@ TEST(CheckoutMachineProperty, RandomSequencesKeepEveryInvariant) {
     for (const auto name :
          {"loading", "product_shown", "route_chosen", "connecting_wallet", "building_transaction",
           "awaiting_signature", "broadcasting", "confirming", "confirmed", "failed", "expired",
-          "wallet_rejected", "network_error"}) {
+          "wallet_rejected", "network_error", "awaiting_signature_held"}) {
         EXPECT_GE(reached[name], kSequences / 100) << name << " is rarely reached";
     }
     EXPECT_GT(signed_pages, kSequences / 20);

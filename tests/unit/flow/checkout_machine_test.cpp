@@ -1051,6 +1051,7 @@ std::vector<Event> one_of_every_event(RequestId id) {
         events::Back{},
         events::CopyLink{},
         events::OpenInPhantom{},
+        events::ContinueInPhantom{},
         events::PageVisibilityChanged{false},
         events::PayloadReplied{id, sample_payload()},
         events::HandoffReplied{id, sample_handoff()},

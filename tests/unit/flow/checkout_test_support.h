@@ -124,6 +124,33 @@ inline models::TransactionResponse sample_transaction() {
     return t;
 }
 
+// An AUTOMATIC product (renewal through Hilt's delegate): the sample product, 25.00 USDC every 30
+// days.
+inline models::PublicCheckout sample_automatic_payload(
+    CheckoutRoute default_route = CheckoutRoute::PhantomExtension) {
+    auto p = sample_payload(default_route);
+    p.membership_renewal_mode = models::RenewalMode::Automatic;
+    p.membership_billing_interval_days = 30;
+    return p;
+}
+
+// What POST …/transaction answers for it: 12 renewals of the sample price approved to the
+// delegate, on top of `existing` left from the buyer's other Hilt subscriptions.
+inline models::RenewalApproval sample_approval(std::int64_t existing = 0) {
+    models::RenewalApproval a;
+    a.delegate = key("Stake11111111111111111111111111111111111111");
+    a.allowance_periods = 12;
+    a.existing_allowance_minor_units = existing;
+    a.allowance_minor_units = existing + 12 * 25'000'000;
+    return a;
+}
+
+inline models::TransactionResponse sample_transaction_with_approval(std::int64_t existing = 0) {
+    auto t = sample_transaction();
+    t.approval = sample_approval(existing);
+    return t;
+}
+
 inline models::BroadcastResponse sample_broadcast() {
     return models::BroadcastResponse{std::string(kPaymentId),
                                      models::PaymentStatus::PendingConfirmation,

@@ -1,0 +1,88 @@
+// shared/flow/renewal_wording.cpp: see renewal_wording.h.
+#include "flow/renewal_wording.h"
+
+#include <algorithm>
+
+#include "money/money.h"
+
+namespace hilt::flow {
+
+namespace {
+
+// " every day" / " every 30 days"; nothing when the interval is unknown.
+std::string every(const std::optional<std::int64_t>& days) {
+    if (!days || *days <= 0) return {};
+    if (*days == 1) return " every day";
+    return " every " + std::to_string(*days) + " days";
+}
+
+std::string price_words(const RenewalPrice& price) {
+    return money_words(price.amount_minor_units, price.decimals, price.asset_symbol);
+}
+
+}  // namespace
+
+std::optional<RenewalPrice> renewal_price(const models::PublicCheckout& payload) {
+    if (!payload.membership_enabled ||
+        payload.membership_renewal_mode != models::RenewalMode::Automatic) {
+        return std::nullopt;
+    }
+    return RenewalPrice{payload.amount_minor_units, payload.decimals, payload.asset_symbol,
+                        payload.membership_billing_interval_days};
+}
+
+std::string money_words(std::int64_t amount_minor_units, std::uint8_t decimals,
+                        std::string_view symbol) {
+    auto text = money::format_display(amount_minor_units, decimals);
+    return (text ? *text : std::to_string(amount_minor_units)) + " " + std::string(symbol);
+}
+
+std::string short_address(const solana::PublicKey& key) {
+    const std::string text = key.to_base58();
+    if (text.size() <= 9) return text;
+    return text.substr(0, 4) + "\u2026" + text.substr(text.size() - 4);
+}
+
+std::string renewal_terms_text(const RenewalPrice& price) {
+    const std::string often = every(price.interval_days);
+    return "Renews automatically: " + price_words(price) +
+           (often.empty() ? " each period" : often) +
+           " until you cancel. To renew, you approve Hilt to take these payments from your "
+           "wallet's " +
+           price.asset_symbol + "; the limit is shown before you sign.";
+}
+
+std::string approval_text(const models::RenewalApproval& approval, const RenewalPrice& price) {
+    const auto& symbol = price.asset_symbol;
+    const auto money = [&](std::int64_t amount) {
+        return money_words(amount, price.decimals, symbol);
+    };
+    // What this subscription adds to the account's approval: the whole approval less what the
+    // buyer's other Hilt subscriptions keep (the server sets periods x price; never state less).
+    const std::int64_t existing =
+        std::max<std::int64_t>(approval.existing_allowance_minor_units, 0);
+    std::int64_t added = approval.allowance_minor_units - existing;
+    if (added <= 0) added = approval.allowance_minor_units;
+
+    const std::string often = every(price.interval_days);
+    std::string text = "Renews automatically. You also allow Hilt to take up to " + money(added) +
+                       " from this wallet's " + symbol + ": " + price_words(price) +
+                       (often.empty() ? " per renewal" : often);
+    if (approval.allowance_periods > 0) {
+        text += ", for up to " + std::to_string(approval.allowance_periods) +
+                (approval.allowance_periods == 1 ? " renewal" : " renewals");
+    }
+    text += ".";
+    if (existing > 0) {
+        text += " Your other Hilt subscriptions keep their approval (" + money(existing) +
+                "); the new total is " + money(approval.allowance_minor_units) + ".";
+    }
+    if (approval.replaces_delegate) {
+        text += " This replaces the spending approval this " + symbol + " account gave to " +
+                short_address(*approval.replaces_delegate) + ".";
+    }
+    text += " Cancel any time by revoking this approval in your wallet.";
+    return text;
+}
+
+}  // namespace hilt::flow
