@@ -129,6 +129,34 @@ if (g) {
       `GET ${fmt(g.throughput.get_cpu_ms_per_request, 3)}`, '', '', null);
 }
 
+// (h) renewals falling due at once (bench/renewals.mjs): against the same subscribers' checkouts, and RPC calls.
+const [h] = runs('h', 'renewals');
+for (const s of h ? [h.sandbox, h.litesvm].filter(Boolean) : []) {
+  const chain = s.chain === 'sandbox' ? 'sandbox' : `LiteSVM, --rpc-rate-limit ${s.rpc_rate_limit}`;
+  row(`(h) renewals per s, ${s.subscribers} due at once (${chain})`,
+      `${fmt(s.renewals.per_second, 1)} (${fmt(s.renewals.seconds, 1)} s)`,
+      `checkouts ${fmt(s.setup.checkouts_per_second, 1)}/s, ${s.concurrency} in flight`, `x${s.ratio_rate}`, '', null);
+  row('    hiltd CPU ms per renewal (idle ms/s before)',
+      `${fmt(s.renewals.hiltd_cpu_ms_per_renewal, 2)} (${fmt(s.renewals.hiltd_idle_cpu_ms_per_second)})`,
+      `per checkout ${fmt(s.setup.hiltd_cpu_ms_per_checkout, 2)}`, `x${s.ratio_cpu}`, '', null);
+  const b = s.renewals.bursts;
+  row('    settled per pass (median / max), pass period ms', `${b.median_size} / ${b.max_size}, ${fmt(b.median_period_ms)}`,
+      `longest pause ${fmt(b.longest_pause_ms)} ms`, '', '', null);
+  if (s.rpc) {
+    row('    RPC calls per renewal', fmt(s.rpc.per_renewal, 3), `plan ${fmt(s.rpc.expected_per_renewal, 3)}`,
+        `x${(s.rpc.per_renewal / s.rpc.expected_per_renewal).toFixed(2)}`, '~2.03 (plan)', null);
+    const methods = Object.entries(s.rpc.methods).map(([m, v]) => `${m} ${fmt(v.per_renewal, 3)}`);
+    for (let i = 0; i < methods.length; i += 3) {
+      row(i === 0 ? '    per method' : '', methods.slice(i, i + 3).join(', '),
+          i === 0 ? `cap allows ${fmt(s.rpc.cap_bound_per_second)} renewals/s` : '', '', '', null);
+    }
+  }
+  if (s.renewals.events_renewed !== s.subscribers || s.renewals.events_failed > 0) {
+    row('    membership.renewed / renewal_failed events', `${s.renewals.events_renewed} / ${s.renewals.events_failed}`,
+        '', '', `${s.subscribers} / 0`, false);
+  }
+}
+
 const header = ['figure', 'measured', 'baseline (same run)', 'ratio', 'target', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
 const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ').trimEnd();
