@@ -66,27 +66,11 @@ import { join } from 'node:path';
 import web3 from '@solana/web3.js';
 import { startLitesvmRpc } from '../tests/support/litesvm_rpc.mjs';
 import { freePort, jsonClient } from '../tests/e2e/hiltd.mjs';
+import { benchArgs } from './args.mjs';
 
 const { Keypair, Transaction } = web3;
 
-const args = {};
-for (let i = 2; i < process.argv.length; i += 2) {
-  const flag = process.argv[i];
-  const value = process.argv[i + 1];
-  if (!flag.startsWith('--') || value === undefined) {
-    process.stderr.write(`renewals: bad arguments near ${flag}; see the usage at the top of the file\n`);
-    process.exit(2);
-  }
-  args[flag.slice(2)] = value;
-}
-const num = (name, fallback) => {
-  const value = Number(args[name] ?? fallback);
-  if (!Number.isFinite(value) || value < 0) {
-    process.stderr.write(`renewals: --${name} must be a number\n`);
-    process.exit(2);
-  }
-  return value;
-};
+const { args, num } = benchArgs('renewals');
 const HILTD = args.hiltd ?? process.env.HILT_HILTD ?? 'build/release/server/hiltd';
 const SANDBOX_N = num('renewals', 10_000);
 const RPC_N = num('rpc-renewals', 1_000);
