@@ -1,8 +1,10 @@
 // server/payments/renewal_worker.cpp: native subscription renewals (see renewal_worker.h).
 #include "payments/renewal_worker.h"
 
+#include <algorithm>
 #include <array>
 #include <iostream>
+#include <limits>
 #include <map>
 
 #include "app.h"
@@ -97,7 +99,8 @@ Result<RenewalWorker::Pass> RenewalWorker::run_once() {
                 if (!latest) return latest.error();
                 blockhash = *latest;
             }
-            auto sent = send_one(claim, *blockhash);
+            const auto available = account->token_account->delegated_amount;
+            auto sent = send_one(claim, *blockhash, available);
             if (!sent) return sent.error();
             if (*sent) {
                 taken += price;
@@ -115,7 +118,8 @@ Result<RenewalWorker::Pass> RenewalWorker::run_once() {
     return pass;
 }
 
-Result<bool> RenewalWorker::send_one(const RenewalClaim& claim, const LatestBlockhash& blockhash) {
+Result<bool> RenewalWorker::send_one(const RenewalClaim& claim, const LatestBlockhash& blockhash,
+                                     std::uint64_t allowance) {
     const auto& payment = claim.payment;
     auto instructions = payment_instructions(payment, delegate_, false, false, payment.buyer_wallet);
     if (!instructions) return instructions.error();
@@ -129,9 +133,11 @@ Result<bool> RenewalWorker::send_one(const RenewalClaim& claim, const LatestBloc
     if (!wire) return wire.error();
     const auto signature = solana::transaction_id(*transaction);
     // Recorded before it is sent: after a crash the follow-up sends these same bytes, never new ones.
-    auto started = payments_.begin_broadcast(payment.payment_id, signature, *wire,
-                                             static_cast<std::int64_t>(blockhash.last_valid_block_height),
-                                             clock_.now_seconds());
+    const auto recorded_allowance = static_cast<std::int64_t>(
+        std::min<std::uint64_t>(allowance, std::numeric_limits<std::int64_t>::max()));
+    auto started = payments_.begin_renewal_broadcast(claim, signature, *wire,
+                                                     static_cast<std::int64_t>(blockhash.last_valid_block_height),
+                                                     recorded_allowance, clock_.now_seconds());
     if (!started) return started.error();
     auto sent = chain_.send(*wire);
     if (sent || rejection_name(sent.error()) == "AlreadyProcessed" ||

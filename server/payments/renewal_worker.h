@@ -68,8 +68,10 @@ public:
     void poke();
 
 private:
-    // Builds, records and sends one claimed renewal; false when it could not be recorded or was refused.
-    [[nodiscard]] Result<bool> send_one(const RenewalClaim& claim, const LatestBlockhash& blockhash);
+    // Builds, records (with `allowance`, the delegated amount its pull draws on) and sends one claimed
+    // renewal; false when it could not be recorded or was refused.
+    [[nodiscard]] Result<bool> send_one(const RenewalClaim& claim, const LatestBlockhash& blockhash,
+                                        std::uint64_t allowance);
 
     const Clock& clock_;
     Chain& chain_;

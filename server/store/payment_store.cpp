@@ -193,6 +193,17 @@ models::MembershipStatus membership_status_at(const models::Membership& membersh
     return models::MembershipStatus::Expired;
 }
 
+std::optional<AllowanceLeft> allowance_low_after(std::optional<std::int64_t> available, std::int64_t price,
+                                                 std::optional<std::int64_t> left_by_previous) {
+    if (!available || price <= 0 || *available < price) return std::nullopt;
+    const AllowanceLeft left{*available - price, (*available - price) / price};
+    if (left.renewals_covered >= kAllowanceLowRenewals) return std::nullopt;
+    const bool covered_before = *available / price >= kAllowanceLowRenewals;
+    const bool covered_after_previous = left_by_previous && *left_by_previous / price >= kAllowanceLowRenewals;
+    if (!covered_before && !covered_after_previous) return std::nullopt;
+    return left;
+}
+
 std::optional<models::Membership> cancelled_membership(const models::Membership& membership,
                                                        models::CancellationSource source, bool at_period_end,
                                                        models::Timestamp now) {

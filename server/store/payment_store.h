@@ -283,6 +283,15 @@ public:
                                                         models::RenewalFailureReason reason,
                                                         std::optional<models::Timestamp> next_attempt_at,
                                                         std::int64_t now) = 0;
+    // begin_broadcast for a claimed renewal, recording in the same store transaction the allowance its pull
+    // draws on (the token account's delegated amount less what the same pass already pulled from it), which
+    // its settlement compares with the price (allowance_low_after, membership.allowance_low).
+    [[nodiscard]] virtual Result<BroadcastStart> begin_renewal_broadcast(const RenewalClaim& claim,
+                                                                         const std::string& signature,
+                                                                         const Bytes& wire,
+                                                                         std::int64_t expiry_height,
+                                                                         std::int64_t allowance_minor_units,
+                                                                         std::int64_t now) = 0;
     // RENEWAL payments with a transaction awaiting confirmation, oldest first.
     [[nodiscard]] virtual Result<std::vector<PaymentRecord>> renewals_in_flight(std::size_t limit) = 0;
     // A membership by id alone (the buyer's manage routes; the caller has checked the manage token), with
@@ -328,6 +337,23 @@ inline constexpr std::int64_t kRenewalLeadSeconds = 3600;
 inline models::Timestamp renewal_due_at(models::Timestamp period_end) {
     return models::Timestamp{period_end.unix_seconds - kRenewalLeadSeconds};
 }
+
+// membership.allowance_low warns when a renewal leaves the buyer's delegated allowance covering fewer renewals
+// than this: the buyer has at least one period to approve more.
+inline constexpr std::int64_t kAllowanceLowRenewals = 2;
+
+// What a renewal's pull left of the delegated allowance it drew on (membership.allowance_low's `allowance`).
+struct AllowanceLeft {
+    std::int64_t delegated_minor_units = 0;  // the allowance the pull drew on, less its price
+    std::int64_t renewals_covered = 0;       // renewals of this subscription's price it still covers
+};
+
+// The allowance a renewal of `price` left, when this renewal is where it fell below kAllowanceLowRenewals
+// renewals: it covers fewer now, and covered at least that many before this pull or after the subscription's
+// previous one (`left_by_previous`; the buyer's other subscriptions on the account may have spent it since).
+// nullopt otherwise, and when `available` (the allowance the pull drew on) is unknown.
+std::optional<AllowanceLeft> allowance_low_after(std::optional<std::int64_t> available, std::int64_t price,
+                                                 std::optional<std::int64_t> left_by_previous);
 
 // The member a membership belongs to: the handoff identity when the session has one, else the
 // wallet.

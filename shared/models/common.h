@@ -160,6 +160,7 @@ HILT_DEFINE_MODEL_ENUM(Cluster, HILT_CLUSTER);
     X(MembershipActivated, "membership.activated")                                                 \
     X(MembershipRenewed, "membership.renewed")                                                     \
     X(MembershipRenewalFailed, "membership.renewal_failed")                                        \
+    X(MembershipAllowanceLow, "membership.allowance_low")                                          \
     X(MembershipCancelled, "membership.cancelled")                                                 \
     X(MembershipGraceStarted, "membership.grace_started")                                          \
     X(MembershipExpired, "membership.expired")                                                     \

@@ -45,8 +45,8 @@ const APPROVE_CHECKED = 13; // SPL Token instruction tags
 const REVOKE = 5;
 const TRANSFER_CHECKED = 12;
 const EVENT_TYPES = ['payment.confirmed', 'payment.failed', 'receipt.created', 'membership.activated',
-                     'membership.renewed', 'membership.renewal_failed', 'membership.grace_started',
-                     'membership.expired'];
+                     'membership.renewed', 'membership.renewal_failed', 'membership.allowance_low',
+                     'membership.grace_started', 'membership.expired'];
 
 const seconds = (timestamp) => {
   const ms = Date.parse(timestamp);
@@ -71,13 +71,14 @@ after(async () => {
 });
 let journeys = 0;
 
-// One journey's world: its own hiltd (test clock) with an enabled workspace, a webhook endpoint for every
-// subscription event, the renewal delegate (funded on LiteSVM), and the helpers the scenarios share.
-async function world(t) {
+// One journey's world: its own hiltd (test clock; `args` added to its command line) with an enabled workspace,
+// a webhook endpoint for every subscription event, the renewal delegate (funded on LiteSVM), and the helpers
+// the scenarios share.
+async function world(t, args = []) {
   const n = ++journeys;
   const hiltd = await startHiltd(['--fee-bps', String(FEE_BPS), '--webhook-urls', 'loopback',
                                   '--public-rate-limit', '0', ...chain.hiltdArgs,
-                                  ...(chain.rpc ? ['--test-clock'] : [])]);
+                                  ...(chain.rpc ? ['--test-clock'] : []), ...args]);
   t.after(() => hiltd.cleanup());
   const createWorkspace = (name) => {
     const out = execFileSync(hiltdPath, ['merchant', 'create', '--name', name, '--subscriptions', '--db', hiltd.db],
@@ -447,12 +448,16 @@ test('subscribe: the checkout approves the delegate for 12 periods, the token ac
                    ['membership.activated', 'payment.confirmed', 'receipt.created']);
 });
 
-test('three periods renew as the delegate: balances, allowance, schedule, one membership.renewed each', async (t) => {
-  const w = await world(t);
+test('three periods renew as the delegate: balances, allowance, schedule, one membership.renewed each, and ' +
+     'one membership.allowance_low when the allowance runs low', async (t) => {
+  const approved = 3n; // periods: the second renewal leaves one covered
+  const w = await world(t, ['--renewal-allowance', String(approved)]);
   const product = await w.product();
   const buyer = await w.buyer(5n * PRICE);
   const first = await w.subscribe(product, buyer);
   const id = first.membership_id;
+  assert.equal(first.subscription.allowance_minor_units, Number(approved * PRICE));
+  const allowanceLow = (e) => e.type === 'membership.allowance_low' && e.data.membership_id === id;
   const firstEnd = seconds(first.current_period_end_at);
   const lamports = await w.ledger.lamports(buyer.publicKey);
   assert.equal(await w.ledger.usdc(buyer.publicKey), 4n * PRICE);
@@ -481,13 +486,25 @@ test('three periods renew as the delegate: balances, allowance, schedule, one me
     const receipt = await w.hiltd.api('GET', `/v1/payments/${after.last_payment_id}/receipt`, undefined, w.merchant);
     assert.equal(receipt.status, 200, receipt.text);
     assert.equal(receipt.body.buyer_wallet, buyer.publicKey.toBase58());
+    if (k === 2) {
+      // Two periods covered before this pull, one after: the merchant is warned, with what the token account
+      // still allows the delegate (on LiteSVM read by spl-token's getAccount).
+      const [low] = await w.waitHooks(allowanceLow, 1, 'membership.allowance_low');
+      const { delegate, delegatedAmount } = await w.ledger.delegation(buyer.publicKey);
+      assert.equal(delegate, w.delegate);
+      assert.equal(delegatedAmount, PRICE);
+      assert.deepEqual(low.event.data.allowance, { delegated_minor_units: Number(delegatedAmount),
+                                                   renewals_covered: Number(delegatedAmount / PRICE) });
+      assert.equal(low.event.data.renewal_count, 2);
+      assert.equal(low.event.data.next_renewal_at, after.next_renewal_at);
+    }
     before = after;
   }
 
   assert.equal(await w.ledger.usdc(product.merchantWallet), 4n * netOf(PRICE), 'the merchant got 3 × net more');
   assert.equal(await w.ledger.usdc(buyer.publicKey), PRICE, 'the buyer paid 3 × price more');
-  assert.deepEqual(await w.ledger.delegation(buyer.publicKey),
-                   { delegate: w.delegate, delegatedAmount: (PERIODS - 3n) * PRICE });
+  assert.deepEqual(await w.ledger.delegation(buyer.publicKey), { delegate: null, delegatedAmount: 0n },
+                   'the third pull used the allowance up, and the Token program cleared the delegate');
   assert.equal(await w.ledger.lamports(buyer.publicKey), lamports, 'Hilt paid the renewals\' network fees');
 
   const renewals = await w.waitHooks((e) => e.type === 'membership.renewed' && e.data.membership_id === id, 3,
@@ -500,6 +517,7 @@ test('three periods renew as the delegate: balances, allowance, schedule, one me
   assert.equal(count('payment.confirmed'), 4);
   assert.equal(count('receipt.created'), 4);
   assert.equal(count('membership.renewal_failed'), 0);
+  assert.equal(count('membership.allowance_low'), 1, 'the third pull, from one period to none, warns no more');
 });
 
 test('a renewal without funds fails into grace; topped up, the retry renews on the anchored schedule', async (t) => {

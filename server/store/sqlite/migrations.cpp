@@ -256,6 +256,13 @@ CREATE TABLE renewals (
 CREATE INDEX renewals_due ON renewals(next_attempt_at) WHERE state IN ('DUE', 'FAILED');
 CREATE INDEX renewals_leased ON renewals(lease_until) WHERE state = 'SENDING';
 )sql"},
+        {11, "renewal allowance", R"sql(
+-- The delegated allowance a renewal's pull drew on, recorded when the worker sent it: the token account's
+-- delegated_amount less what the same pass had already pulled from that account. Its settlement compares it
+-- with the price to warn before the allowance runs out (membership.allowance_low). NULL: sent before this
+-- column existed; unknown, so no warning.
+ALTER TABLE renewals ADD COLUMN allowance_available_minor_units INTEGER;
+)sql"},
     };
     return migrations;
 }

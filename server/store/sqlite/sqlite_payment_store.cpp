@@ -275,6 +275,17 @@ Result<BroadcastStart> SqlitePaymentStore::begin_broadcast(const std::string& pa
     std::lock_guard lock(mutex_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
+    auto started = begin_broadcast_locked(payment_id, signature, wire, expiry_height, now);
+    if (!started) return started.error();
+    if (*started == BroadcastStart::Started) HILT_TRY(tx->commit());
+    return *started;
+}
+
+Result<BroadcastStart> SqlitePaymentStore::begin_broadcast_locked(const std::string& payment_id,
+                                                                  const std::string& signature,
+                                                                  const Bytes& wire,
+                                                                  std::int64_t expiry_height,
+                                                                  std::int64_t now) {
     auto known = db_.prepare("SELECT payment_id FROM payment_transactions WHERE signature = ?");
     if (!known) return known.error();
     known->bind(1, std::string_view(signature));
@@ -314,7 +325,6 @@ Result<BroadcastStart> SqlitePaymentStore::begin_broadcast(const std::string& pa
         .bind(5, now)
         .bind(6, now);
     HILT_TRY(insert->run());
-    HILT_TRY(tx->commit());
     return BroadcastStart::Started;
 }
 
@@ -536,6 +546,7 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
     // Membership.
     std::optional<models::Membership> membership;
     bool renewed = false;
+    std::optional<AllowanceLeft> allowance_low;
     if (quote.membership && quote.membership->enabled) {
         const auto key = member_key(*payment, s.buyer_wallet);
         auto find =
@@ -579,6 +590,11 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
             if (!paid) return paid.error();
             paid->bind(1, now.unix_seconds).bind(2, std::string_view(s.payment_id));
             HILT_TRY(paid->run());
+            if (membership->subscription && !membership->cancellation) {
+                auto low = allowance_low_locked(*quote.renewal, quote.amount_minor_units);
+                if (!low) return low.error();
+                allowance_low = *low;
+            }
         }
         if (membership->next_renewal_at) {
             HILT_TRY(schedule_renewal_locked(*membership, payment->merchant_id, now.unix_seconds));
@@ -645,8 +661,34 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
             renewed ? models::EventType::MembershipRenewed : models::EventType::MembershipActivated,
             to_json(*membership), now.unix_seconds));
     }
+    if (allowance_low) {
+        auto data = to_json(*membership);
+        data["allowance"] = {{"delegated_minor_units", allowance_low->delegated_minor_units},
+                             {"renewals_covered", allowance_low->renewals_covered}};
+        HILT_TRY(add_event_locked(merchant, models::EventType::MembershipAllowanceLow, data, now.unix_seconds));
+    }
     HILT_TRY(tx->commit());
     return true;
+}
+
+// What this renewal's pull left of the allowance it drew on, when that is low (allowance_low_after): the
+// allowance recorded when it was sent, and what the membership's previous pull left (NULL: sent before
+// migration 11, unknown).
+Result<std::optional<AllowanceLeft>> SqlitePaymentStore::allowance_low_locked(const RenewalOf& renewal,
+                                                                              std::int64_t price) {
+    auto read = db_.prepare(
+        "SELECT (SELECT allowance_available_minor_units FROM renewals"
+        "  WHERE membership_id = ?1 AND period_index = ?2),"
+        " (SELECT allowance_available_minor_units - amount_minor_units FROM renewals WHERE membership_id = ?1"
+        "  AND period_index < ?2 AND state = 'SETTLED' ORDER BY period_index DESC LIMIT 1)");
+    if (!read) return read.error();
+    read->bind(1, std::string_view(renewal.membership_id)).bind(2, renewal.period_index);
+    auto row = read->step();
+    if (!row) return row.error();
+    const auto available = read->column_optional_int(0);
+    const auto left_by_previous = read->column_optional_int(1);
+    read->reset();
+    return allowance_low_after(available, price, left_by_previous);
 }
 
 // The next period's renewal of an AUTOMATIC membership, due at its next_renewal_at. A renewal still

@@ -78,6 +78,11 @@ public:
     [[nodiscard]] Status record_renewal_failure(const RenewalClaim& claim, models::RenewalFailureReason reason,
                                                 std::optional<models::Timestamp> next_attempt_at,
                                                 std::int64_t now) override;
+    [[nodiscard]] Result<BroadcastStart> begin_renewal_broadcast(const RenewalClaim& claim,
+                                                                 const std::string& signature, const Bytes& wire,
+                                                                 std::int64_t expiry_height,
+                                                                 std::int64_t allowance_minor_units,
+                                                                 std::int64_t now) override;
     [[nodiscard]] Result<std::vector<PaymentRecord>> renewals_in_flight(std::size_t limit) override;
     [[nodiscard]] Result<std::pair<std::string, models::Membership>> find_membership(
         const std::string& membership_id) override;
@@ -100,6 +105,13 @@ public:
 
 private:
     [[nodiscard]] Result<PaymentRecord> get_locked(const std::string& payment_id);
+    // begin_broadcast's writes, inside the caller's transaction (committed only when Started).
+    [[nodiscard]] Result<BroadcastStart> begin_broadcast_locked(const std::string& payment_id,
+                                                                const std::string& signature, const Bytes& wire,
+                                                                std::int64_t expiry_height, std::int64_t now);
+    // A settled renewal's membership.allowance_low, when its pull left the allowance low (allowance_low_after).
+    [[nodiscard]] Result<std::optional<AllowanceLeft>> allowance_low_locked(const RenewalOf& renewal,
+                                                                            std::int64_t price);
     [[nodiscard]] static Result<PaymentRecord> get_from(Database& db, const std::string& payment_id);
     [[nodiscard]] Status add_event_locked(const std::string& merchant_id, models::EventType type,
                                           const models::Json& data, std::int64_t now);

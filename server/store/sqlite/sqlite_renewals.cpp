@@ -1,5 +1,6 @@
-// server/store/sqlite/sqlite_renewals.cpp: SQL for subscription renewals (the renewals table, migration 10):
-// claiming due periods for the renewal worker, recording failed attempts, and the renewals in flight.
+// server/store/sqlite/sqlite_renewals.cpp: SQL for subscription renewals (the renewals table, migrations 10
+// and 11): claiming due periods for the renewal worker, recording sent and failed attempts, and the renewals
+// in flight.
 // Settling a renewal is SqlitePaymentStore::settle's (sqlite_payment_store.cpp), like any payment.
 #include "auth/api_keys.h"
 #include "store/sqlite/event_rows.h"
@@ -133,6 +134,30 @@ Result<RenewalClaim> SqlitePaymentStore::claim_one_locked(RenewalClaim claim, co
         .bind(5, claim.period_index);
     HILT_TRY(lease->run());
     return claim;
+}
+
+Result<BroadcastStart> SqlitePaymentStore::begin_renewal_broadcast(const RenewalClaim& claim,
+                                                                   const std::string& signature,
+                                                                   const Bytes& wire, std::int64_t expiry_height,
+                                                                   std::int64_t allowance_minor_units,
+                                                                   std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto started = begin_broadcast_locked(claim.payment.payment_id, signature, wire, expiry_height, now);
+    if (!started) return started.error();
+    if (*started != BroadcastStart::Started) return *started;
+    auto record = db_.prepare(
+        "UPDATE renewals SET allowance_available_minor_units = ?1, updated_at = ?2"
+        " WHERE membership_id = ?3 AND period_index = ?4");
+    if (!record) return record.error();
+    record->bind(1, allowance_minor_units)
+        .bind(2, now)
+        .bind(3, std::string_view(claim.membership_id))
+        .bind(4, claim.period_index);
+    HILT_TRY(record->run());
+    HILT_TRY(tx->commit());
+    return *started;
 }
 
 Status SqlitePaymentStore::record_renewal_failure(const RenewalClaim& claim, models::RenewalFailureReason reason,

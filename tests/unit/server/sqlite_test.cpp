@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "store/sqlite/database.h"
+#include "store/sqlite/migrations.h"
 
 namespace hilt::server {
 namespace {
@@ -88,6 +89,29 @@ TEST(Sqlite, AFailingMigrationLeavesNoTraceAndNamesItself) {
     ASSERT_TRUE(version);
     EXPECT_EQ(*version, 1);
     EXPECT_FALSE(db->prepare("SELECT * FROM b")) << "table b belongs to the rolled-back migration";
+}
+
+TEST(Sqlite, Migration11KeepsRenewalsSentBeforeItWithAnUnknownAllowance) {
+    auto db = Database::open(":memory:");
+    ASSERT_TRUE(db);
+    const auto& all = hiltd_migrations();
+    ASSERT_GE(all.size(), 11u);
+    ASSERT_EQ(all[10].version, 11);
+    ASSERT_TRUE(migrate(*db, std::vector<Migration>(all.begin(), all.begin() + 10)).ok());
+    ASSERT_TRUE(db->exec("INSERT INTO renewals(membership_id, period_index, merchant_id, payment_id, state,"
+                         " amount_minor_units, due_at, next_attempt_at, created_at, updated_at)"
+                         " VALUES('mem_a', 1, 'mer_a', 'pay_a', 'SENDING', 5, 1, 1, 1, 1)")
+                    .ok());
+    ASSERT_TRUE(migrate(*db, all).ok());
+    auto version = schema_version(*db);
+    ASSERT_TRUE(version);
+    EXPECT_EQ(*version, all.back().version);
+    auto read = db->prepare("SELECT allowance_available_minor_units FROM renewals WHERE membership_id = 'mem_a'");
+    ASSERT_TRUE(read);
+    auto row = read->step();
+    ASSERT_TRUE(row);
+    ASSERT_EQ(*row, StepResult::Row);
+    EXPECT_FALSE(read->column_optional_int(0).has_value());
 }
 
 TEST(Sqlite, TransactionsRollBackUnlessCommitted) {

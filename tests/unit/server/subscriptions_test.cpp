@@ -2,6 +2,7 @@
 // checkout of an AUTOMATIC product approves Hilt's renewal delegate, and the membership records it.
 #include "solana/inspector.h"
 #include "solana/instructions.h"
+#include "store/sqlite/database.h"
 #include "unit/server/checkout_harness.h"
 
 #include <map>
@@ -727,6 +728,202 @@ TEST_F(SubscriptionTest, AManageSubmissionThatDoesMoreOrIsSignedByAnotherIsRefus
     EXPECT_EQ(token_state(wallet_of(buyer))->delegate, app_->renewal_delegate()) << "nothing was sent";
     EXPECT_FALSE(membership(id).contains("cancellation"));
     EXPECT_FALSE(event_counts().contains("membership.cancelled"));
+}
+
+// ---- the allowance running low -------------------------------------------------------------------
+
+TEST(AllowanceLowAfter, WarnsOnlyWhenAPullTakesTheAllowanceBelowTwoRenewals) {
+    constexpr std::int64_t p = 10;
+    EXPECT_FALSE(allowance_low_after(std::nullopt, p, 5 * p)) << "unknown: recorded before migration 11";
+    EXPECT_FALSE(allowance_low_after(3 * p, p, std::nullopt)) << "leaves two";
+    const auto crossed = allowance_low_after(2 * p, p, std::nullopt);
+    ASSERT_TRUE(crossed);
+    EXPECT_EQ(crossed->delegated_minor_units, p);
+    EXPECT_EQ(crossed->renewals_covered, 1);
+    EXPECT_FALSE(allowance_low_after(p, p, std::nullopt)) << "already low before this pull";
+    EXPECT_FALSE(allowance_low_after(p, p, 0)) << "and after the previous one";
+    const auto partial = allowance_low_after(3 * p - 1, p, std::nullopt);
+    ASSERT_TRUE(partial) << "2.9 periods before, 1.9 after";
+    EXPECT_EQ(partial->delegated_minor_units, 2 * p - 1);
+    EXPECT_EQ(partial->renewals_covered, 1);
+    // Another subscription on the account spent it since this one's previous pull left two.
+    const auto shared = allowance_low_after(p, p, 2 * p);
+    ASSERT_TRUE(shared);
+    EXPECT_EQ(shared->delegated_minor_units, 0);
+    EXPECT_EQ(shared->renewals_covered, 0);
+    EXPECT_FALSE(allowance_low_after(p - 1, p, 2 * p)) << "a pull the allowance could not cover";
+}
+
+// Subscriptions approved for three periods (--renewal-allowance 3), so that the allowance runs low quickly.
+class AllowanceLowTest : public SubscriptionTest {
+protected:
+    static constexpr std::int64_t kAllowancePeriods = 3;
+    void configure(ServerConfig& config) override { config.renewal_allowance_periods = kAllowancePeriods; }
+
+    // The data of every membership.allowance_low, oldest first.
+    std::vector<nlohmann::json> allowance_low_events() {
+        auto events = app_->payments().events_for(merchant_id_, 200);
+        EXPECT_TRUE(events);
+        std::vector<nlohmann::json> out;
+        if (!events) return out;
+        for (auto it = events->rbegin(); it != events->rend(); ++it) {
+            if (it->type == models::EventType::MembershipAllowanceLow) out.push_back(it->data);
+        }
+        return out;
+    }
+    std::uint64_t delegated(const Ed25519Keypair& buyer) {
+        const auto state = token_state(wallet_of(buyer));
+        return state ? state->delegated_amount : 0;
+    }
+    // The allowance each renewal of `membership_id` drew on, as recorded when it was sent, by period.
+    std::map<std::int64_t, std::optional<std::int64_t>> recorded_allowances(const std::string& membership_id) {
+        std::map<std::int64_t, std::optional<std::int64_t>> out;
+        auto db = Database::open((dir_ / "hilt.sqlite").string());
+        EXPECT_TRUE(db);
+        if (!db) return out;
+        auto read = db->prepare(
+            "SELECT period_index, allowance_available_minor_units FROM renewals WHERE membership_id = ?"
+            " AND payment_id IS NOT NULL");
+        EXPECT_TRUE(read);
+        read->bind(1, membership_id);
+        while (true) {
+            auto row = read->step();
+            EXPECT_TRUE(row);
+            if (!row || *row == StepResult::Done) break;
+            out[read->column_int(0)] = read->column_optional_int(1);
+        }
+        return out;
+    }
+    void renew_at_next(const std::string& membership_id) {
+        clock_to(seconds(membership(membership_id)["next_renewal_at"]));
+        renew_once();
+    }
+};
+
+TEST_F(AllowanceLowTest, TheRenewalThatLeavesOneCoveredWarnsOnceWithTheAllowanceOnChain) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    ASSERT_EQ(delegated(buyer), static_cast<std::uint64_t>(3 * kPrice));
+
+    renew_at_next(id);  // 3 periods covered before, 2 after
+    EXPECT_TRUE(allowance_low_events().empty());
+    renew_at_next(id);  // 2 before, 1 after: the buyer has a period to approve more
+    auto low = allowance_low_events();
+    ASSERT_EQ(low.size(), 1u);
+    EXPECT_EQ(low[0]["membership_id"], id);
+    EXPECT_EQ(low[0]["renewal_count"], 2);
+    EXPECT_EQ(low[0]["status"], "ACTIVE");
+    EXPECT_EQ(low[0]["next_renewal_at"], membership(id)["next_renewal_at"]) << "the membership after the renewal";
+    EXPECT_EQ(low[0]["allowance"]["delegated_minor_units"], kPrice);
+    EXPECT_EQ(low[0]["allowance"]["renewals_covered"], 1);
+    EXPECT_EQ(low[0]["allowance"]["delegated_minor_units"].get<std::uint64_t>(), delegated(buyer))
+        << "what the token account still allows Hilt";
+    EXPECT_EQ(recorded_allowances(id),
+              (std::map<std::int64_t, std::optional<std::int64_t>>{{1, 3 * kPrice}, {2, 2 * kPrice}}));
+
+    renew_at_next(id);  // 1 before, 0 after: no second warning
+    EXPECT_EQ(allowance_low_events().size(), 1u);
+    EXPECT_EQ(delegated(buyer), 0u);
+    EXPECT_EQ(membership(id)["renewal_count"], 3);
+    const auto events = event_counts();
+    EXPECT_EQ(events.at("membership.renewed"), 3);
+    EXPECT_EQ(events.at("membership.allowance_low"), 1);
+}
+
+TEST_F(AllowanceLowTest, ABuyerWhoApprovesMoreIsWarnedAgainWhenTheNewAllowanceRunsLow) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    renew_at_next(id);
+    renew_at_next(id);
+    ASSERT_EQ(allowance_low_events().size(), 1u);
+
+    // The buyer approves three more periods on the manage page: one price left + three.
+    auto built = manage_post(id, "transaction", {{"action", "REAPPROVE"}});
+    ASSERT_TRUE(built);
+    ASSERT_EQ(built->status, 200) << built->body;
+    EXPECT_EQ(json_of(built)["approval"]["allowance_minor_units"], 4 * kPrice);
+    auto submitted = manage_submit(id, "REAPPROVE", sign(parsed(json_of(built)), buyer));
+    ASSERT_TRUE(submitted);
+    ASSERT_EQ(submitted->status, 200) << submitted->body;
+    app_->sandbox()->advance_slots(1);
+    ASSERT_EQ(delegated(buyer), static_cast<std::uint64_t>(4 * kPrice));
+
+    renew_at_next(id);  // 4 -> 3
+    renew_at_next(id);  // 3 -> 2
+    EXPECT_EQ(allowance_low_events().size(), 1u);
+    renew_at_next(id);  // 2 -> 1: a new crossing
+    const auto low = allowance_low_events();
+    ASSERT_EQ(low.size(), 2u);
+    EXPECT_EQ(low[1]["renewal_count"], 5);
+    EXPECT_EQ(low[1]["allowance"]["delegated_minor_units"], kPrice);
+    EXPECT_EQ(low[1]["allowance"]["renewals_covered"], 1);
+    EXPECT_EQ(delegated(buyer), static_cast<std::uint64_t>(kPrice));
+}
+
+TEST_F(AllowanceLowTest, TwoSubscriptionsSharingAnAccountAreEachWarnedOnceAsTheSharedAllowanceRunsLow) {
+    const auto a = automatic_product()["slug"].get<std::string>();
+    const auto b = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto one = subscribe(a, buyer)["membership_id"].get<std::string>();
+    const auto two = subscribe(b, buyer)["membership_id"].get<std::string>();
+    ASSERT_EQ(delegated(buyer), static_cast<std::uint64_t>(6 * kPrice)) << "3 periods of each";
+    ASSERT_EQ(membership(one)["next_renewal_at"], membership(two)["next_renewal_at"]);
+
+    // Each pass pulls both from one allowance: 6 -> 4 -> 2 -> 0 prices.
+    for (int k = 1; k <= 3; ++k) {
+        SCOPED_TRACE("pass " + std::to_string(k));
+        clock_to(seconds(membership(one)["next_renewal_at"]));
+        ASSERT_EQ(renewal_pass().sent, 2u);
+        app_->sandbox()->advance_slots(1);
+        ASSERT_EQ(renewal_pass().settled, 2u);
+        if (k < 3) {
+            EXPECT_TRUE(allowance_low_events().empty());
+        }
+    }
+    // The third pass: the first pull drew on 2 prices and left 1; the second drew on 1 and left none. Neither
+    // pull covered two renewals after it, and each subscription's previous pull left two or more.
+    const auto low = allowance_low_events();
+    ASSERT_EQ(low.size(), 2u);
+    std::map<std::string, nlohmann::json> by_membership;
+    for (const auto& data : low) by_membership[data["membership_id"].get<std::string>()] = data["allowance"];
+    ASSERT_EQ(by_membership.size(), 2u) << "one warning each";
+    const auto first_pulled = by_membership.at(one)["renewals_covered"] == 1 ? one : two;
+    const auto second_pulled = first_pulled == one ? two : one;
+    EXPECT_EQ(by_membership.at(first_pulled),
+              (nlohmann::json{{"delegated_minor_units", kPrice}, {"renewals_covered", 1}}));
+    EXPECT_EQ(by_membership.at(second_pulled),
+              (nlohmann::json{{"delegated_minor_units", 0}, {"renewals_covered", 0}}));
+    EXPECT_EQ(delegated(buyer), 0u) << "the last pull's figure is the account's";
+    EXPECT_EQ(recorded_allowances(first_pulled).at(3), 2 * kPrice);
+    EXPECT_EQ(recorded_allowances(second_pulled).at(3), kPrice) << "less what the pass already pulled";
+
+    // Nothing left: the next pass fails both, and warns no more.
+    clock_to(seconds(membership(one)["next_renewal_at"]));
+    EXPECT_EQ(renewal_pass().failed, 2u);
+    EXPECT_EQ(allowance_low_events().size(), 2u);
+}
+
+TEST_F(AllowanceLowTest, ARenewalWhoseAllowanceWasNotRecordedWarnsNothing) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto buyer = new_buyer(100'000'000);
+    const auto id = subscribe(slug, buyer)["membership_id"].get<std::string>();
+    renew_at_next(id);
+    // The second renewal is sent, then its recorded allowance is lost, as for a row sent before migration 11.
+    clock_to(seconds(membership(id)["next_renewal_at"]));
+    ASSERT_EQ(renewal_pass().sent, 1u);
+    {
+        auto db = Database::open((dir_ / "hilt.sqlite").string());
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->exec("UPDATE renewals SET allowance_available_minor_units = NULL WHERE period_index = 2").ok());
+    }
+    app_->sandbox()->advance_slots(1);
+    ASSERT_EQ(renewal_pass().settled, 1u);
+    EXPECT_EQ(membership(id)["renewal_count"], 2);
+    EXPECT_TRUE(allowance_low_events().empty()) << "unknown: no warning";
+    renew_at_next(id);
+    EXPECT_TRUE(allowance_low_events().empty()) << "the third pull started low, and its previous is unknown";
 }
 
 }  // namespace
