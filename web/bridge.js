@@ -85,6 +85,8 @@ var HiltBridge = (function () {
       slug = m ? decodeURIComponent(m[1]) : '';
     }
     return {
+      page: canvas ? (canvas.getAttribute('data-page') || 'checkout') : 'checkout',
+      membership_id: canvas ? (canvas.getAttribute('data-membership') || '') : '',
       slug: slug,
       page_url: location.origin + location.pathname,
       href: location.href,
@@ -139,6 +141,11 @@ var HiltBridge = (function () {
     note.textContent = 'This browser cannot show the checkout (it needs WebGL 2 and WebAssembly). ' +
       'You can still pay with any Solana wallet:';
     main.appendChild(note);
+    if (page().page === 'manage') {
+      note.textContent = 'This browser cannot show your subscription (it needs WebGL 2 and WebAssembly). ' +
+        'Open this link in a recent browser, or stop the renewals by revoking Hilt\'s approval in your wallet.';
+      return;
+    }
     var slug = page().slug;
     fetch('/v1/products/p/' + encodeURIComponent(slug) + '/connect', {
       method: 'POST', headers: { 'content-type': 'application/json' },
@@ -157,10 +164,12 @@ var HiltBridge = (function () {
 
   // ---- effects --------------------------------------------------------------------------------
   // One request on this origin: a promise of [status, body], [0, ''] when there was no answer.
-  function fetchAnswer(method, path, body, key) {
+  // extra: {key?: Idempotency-Key, manageToken?: X-Hilt-Manage-Token}.
+  function fetchAnswer(method, path, body, extra) {
     var headers = {};
     if (body) headers['content-type'] = 'application/json';
-    if (key) headers['idempotency-key'] = key;
+    if (extra && extra.key) headers['idempotency-key'] = extra.key;
+    if (extra && extra.manageToken) headers['x-hilt-manage-token'] = extra.manageToken;
     var controller = typeof AbortController === 'function' ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, HTTP_TIMEOUT_MS) : 0;
     return fetch(path, {
@@ -184,13 +193,13 @@ var HiltBridge = (function () {
     prefetched[path] = { at: performance.now(), answer: fetchAnswer('GET', path) };
     return prefetched[path].answer;
   }
-  function http(requestId, method, path, body, key, delayMs) {
+  function http(requestId, method, path, body, extra, delayMs) {
     var early = prefetched[path];
     delete prefetched[path]; // used once: a retry asks the server again
     if (early && (method !== 'GET' || body || delayMs > 0 ||
                   performance.now() - early.at > PREFETCH_FRESH_MS)) early = undefined;
     var send = function () {
-      (early ? early.answer : fetchAnswer(method, path, body, key)).then(function (answer) {
+      (early ? early.answer : fetchAnswer(method, path, body, extra)).then(function (answer) {
         withStrings([answer[1]], function (p) { _hilt_http_done(requestId, answer[0], p); });
       });
     };

@@ -1,7 +1,8 @@
 // web/main.cpp: the checkout's entry point and main-loop shim (style.md rule 11).
 //
 // Owns: the WebGL2 context, Dear ImGui's context and renderer, the canvas size (device pixels, the
-// height the view needs), the one-second tick, and routing between the bridge, the app and the view.
+// height the view needs), the one-second tick, and routing between the bridge, the app and the view:
+// the checkout's, or on /m/{id} (the shell's data-page="manage") the subscriber's manage page.
 // Built twice: the checkout, and with HILT_GALLERY the gallery (web/gallery), which draws a fixed
 // scene picked by ?gallery=<name> instead of running the app, and never ticks or acts on intents.
 // Must never: hold checkout logic (shared/flow), draw screens (web/ui) or talk to JavaScript except
@@ -16,9 +17,11 @@
 #include <cmath>
 
 #include "app/checkout_app.h"
+#include "app/manage_app.h"
 #include "platform/browser.h"
 #include "platform/input.h"
 #include "ui/checkout_view.h"
+#include "ui/manage_view.h"
 #if defined(HILT_GALLERY)
 #include "app/checkout_app.h"
 #include "gallery/scenes.h"
@@ -34,6 +37,10 @@ constexpr double kTickSeconds = 1.0;  // the countdown's resolution
 
 struct Runtime {
     CheckoutApp app;
+    // The subscriber's manage page (/m/{id}: the shell's data-page="manage") instead of the checkout.
+    bool manage = false;
+    ManageApp manage_app;
+    ui::ManageView manage_view;
 #if defined(HILT_GALLERY)
     const gallery::Scene* scene = nullptr;
     browser::PageInfo page;
@@ -86,6 +93,17 @@ void show_scene(const std::string& href) {
 }
 #endif
 
+#if !defined(HILT_GALLERY)
+void handle_manage(const ui::ManageIntent& intent) {
+    Runtime& rt = *g_runtime;
+    if (const auto* event = std::get_if<hilt::flow::manage::Event>(&intent)) {
+        rt.manage_app.dispatch(*event);
+    } else if (const auto* open = std::get_if<ui::OpenUrl>(&intent)) {
+        browser::open_new_tab(open->url);
+    }
+}
+#endif
+
 void handle(const ui::Intent& intent) {
 #if defined(HILT_GALLERY)
     (void)intent;  // a picture of a state: buttons do nothing
@@ -99,6 +117,11 @@ void handle(const ui::Intent& intent) {
         browser::start_over();
     }
 #endif
+}
+
+bool manage_has_content(const hilt::flow::manage::State& state) {
+    return !std::holds_alternative<hilt::flow::manage::phases::Booting>(state.phase) &&
+           !std::holds_alternative<hilt::flow::manage::phases::Loading>(state.phase);
 }
 
 bool has_content(const hilt::flow::State& state) {
@@ -117,7 +140,11 @@ void frame() {
 #else
     if (now - rt.last_tick >= kTickSeconds) {
         rt.last_tick = now;
-        rt.app.tick();
+        if (rt.manage) {
+            rt.manage_app.tick();
+        } else {
+            rt.app.tick();
+        }
     }
 #endif
     if (!rt.theme.fonts_available()) return;  // the shell's text stays until Inter has arrived
@@ -131,7 +158,8 @@ void frame() {
 
     const double css_width = std::max(1.0, browser::canvas_css_width());
     const double viewport = std::max(1.0, browser::viewport_css_height());
-    const double css_height = std::max(viewport, static_cast<double>(rt.view.content_height() / scale));
+    const float needed = rt.manage ? rt.manage_view.content_height() : rt.view.content_height();
+    const double css_height = std::max(viewport, static_cast<double>(needed / scale));
     const int width = static_cast<int>(std::lround(css_width * scale));
     const int height = static_cast<int>(std::lround(css_height * scale));
     if (width != rt.backing_width || height != rt.backing_height) {
@@ -151,13 +179,21 @@ void frame() {
     ImGui_ImplOpenGL3_NewFrame();
     ImGui::NewFrame();
     rt.controls.begin_frame(rt.theme, input::take_keys());
-    ui::ViewInput in;
-    in.state = &current_state();
-    in.merchant_name = merchant_name();
-    in.time_seconds = now;
-    in.canvas_width = static_cast<float>(width);
-    in.viewport_height = static_cast<float>(viewport * scale);
-    const auto intents = rt.view.draw(in, rt.theme, rt.controls);
+    std::vector<ui::Intent> intents;
+    std::vector<ui::ManageIntent> manage_intents;
+    if (rt.manage) {
+        const ui::ManageViewInput in{&rt.manage_app.state(), now, static_cast<float>(width),
+                                     static_cast<float>(viewport * scale)};
+        manage_intents = rt.manage_view.draw(in, rt.theme, rt.controls);
+    } else {
+        ui::ViewInput in;
+        in.state = &current_state();
+        in.merchant_name = merchant_name();
+        in.time_seconds = now;
+        in.canvas_width = static_cast<float>(width);
+        in.viewport_height = static_cast<float>(viewport * scale);
+        intents = rt.view.draw(in, rt.theme, rt.controls);
+    }
     if (rt.controls.end_frame()) browser::publish_actions(rt.controls.actions_json());
     if (rt.controls.hovering_button() != rt.cursor_pointer) {
         rt.cursor_pointer = rt.controls.hovering_button();
@@ -172,25 +208,30 @@ void frame() {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     rt.rendered = true;
 
-    if (!rt.announced_ready && has_content(current_state())) {
+    if (!rt.announced_ready && (rt.manage ? manage_has_content(rt.manage_app.state()) : has_content(current_state()))) {
         rt.announced_ready = true;
         browser::app_ready();
     }
     for (const auto& intent : intents) handle(intent);
+#if !defined(HILT_GALLERY)
+    for (const auto& intent : manage_intents) handle_manage(intent);
+#endif
 }
 
 void on_http_reply(std::uint64_t request, int status, std::string_view body) {
+    if (g_runtime->manage) return g_runtime->manage_app.on_http_reply(request, status, body);
     g_runtime->app.on_http_reply(request, status, body);
 }
 void on_wallet_reply(std::uint64_t request, int code, std::string_view value,
                      std::string_view message) {
+    if (g_runtime->manage) return g_runtime->manage_app.on_wallet_reply(request, code, value, message);
     g_runtime->app.on_wallet_reply(request, code, value, message);
 }
 void on_visibility(bool visible) {
 #if defined(HILT_GALLERY)
     (void)visible;  // the scene's state stays as it is
 #else
-    g_runtime->app.on_visibility(visible);
+    if (!g_runtime->manage) g_runtime->app.on_visibility(visible);
 #endif
 }
 void on_font(browser::FontSlot slot, unsigned char* bytes, int size) {
@@ -238,7 +279,13 @@ int main() {
     runtime.page = browser::read_page();
     show_scene(runtime.page.href);
 #else
-    runtime.app.boot(browser::read_page());
+    const auto page = browser::read_page();
+    runtime.manage = page.page == "manage";
+    if (runtime.manage) {
+        runtime.manage_app.boot(page);
+    } else {
+        runtime.app.boot(page);
+    }
 #endif
     emscripten_set_main_loop(frame, 0, EM_FALSE);
     return 0;

@@ -46,6 +46,17 @@ std::string SubscriptionManager::manage_token(const std::string& membership_id) 
     return base64url_encode(mac);
 }
 
+std::string SubscriptionManager::manage_url(const std::string& membership_id) const {
+    return config_.public_url + std::string(models::kManagePagePrefix) + membership_id + std::string(models::kManageTokenFragment) +
+           manage_token(membership_id);
+}
+
+std::optional<std::string> SubscriptionManager::manage_url_of_subscription(const std::string& membership_id) {
+    auto found = payments_.find_membership(membership_id);
+    if (!found || !found->second.subscription) return std::nullopt;
+    return manage_url(membership_id);
+}
+
 Status SubscriptionManager::authorize(const std::string& membership_id, const std::string& token) const {
     if (!models::validate_id(membership_id, models::kMembershipIdPrefix)) return no_membership();
     const auto expected = manage_token(membership_id);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "chain/chain.h"
@@ -35,6 +36,11 @@ public:
 
     // The token a buyer's manage link carries for this membership (base64url, 43 characters).
     std::string manage_token(const std::string& membership_id) const;
+    // The buyer's manage page: {public_url}/m/{membership_id}#k={manage token}. The token rides in the
+    // fragment, which browsers never send to a server (access logs, Referer).
+    std::string manage_url(const std::string& membership_id) const;
+    // manage_url for a membership that renews automatically; none for any other (or an unknown id).
+    std::optional<std::string> manage_url_of_subscription(const std::string& membership_id);
     // not_found unless `token` is this membership's (the same answer as an unknown membership).
     [[nodiscard]] Status authorize(const std::string& membership_id, const std::string& token) const;
 

@@ -3,6 +3,7 @@
 
 #include "encoding/base64.h"
 #include "models/handoff.h"
+#include "payments/subscription_manager.h"
 #include "routes/auth.h"
 #include "routes/respond.h"
 #include "solanapay/transaction_request.h"
@@ -89,7 +90,11 @@ void register_checkout_routes(HttpServer& http, AppContext& context) {
         if (!id) return HttpResponse::error(id.error(), request.request_id);
         auto body = read_body<models::ConfirmRequest>(request);
         if (!body) return HttpResponse::error(body.error(), request.request_id);
-        return answer(service.confirm(*id, body->tx_signature), request);
+        auto confirmed = service.confirm(*id, body->tx_signature);
+        if (confirmed && confirmed->membership_id && context.subscriptions) {
+            confirmed->manage_url = context.subscriptions->manage_url_of_subscription(*confirmed->membership_id);
+        }
+        return answer(confirmed, request);
     });
 
     // Solana Pay transaction request (the QR code's link): GET shows who asks, POST builds the

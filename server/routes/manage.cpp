@@ -12,7 +12,7 @@ namespace {
 // The membership named by the path once its manage token checks out.
 Result<std::string> authorized_membership(const HttpRequest& request, const SubscriptionManager& manager) {
     auto id = request.path_param("membership_id");
-    HILT_TRY(manager.authorize(id, request.header("X-Hilt-Manage-Token").value_or("")));
+    HILT_TRY(manager.authorize(id, request.header(models::kManageTokenHeader).value_or("")));
     return id;
 }
 

@@ -45,6 +45,26 @@ std::string preview_excerpt(std::string_view text, std::size_t max_chars) {
     return collapsed;
 }
 
+// The <head> links that start the WASM app: its stylesheet, preloads of what the script fetches next
+// (Emscripten the .wasm, bridge.js the fonts, both with fetch() in CORS mode with same-origin
+// credentials, which crossorigin="anonymous" matches: asking now overlaps them with the script's own
+// download) and the script.
+std::string app_links(const AppAssets& assets) {
+    const auto& [script, style, wasm, fonts] = assets;
+    std::string html;
+    if (style) html += "<link rel=\"stylesheet\" href=\"/assets/" + html_escape(*style) + "\">\n";
+    if (wasm) {
+        html += "<link rel=\"preload\" href=\"/assets/" + html_escape(*wasm) +
+                "\" as=\"fetch\" type=\"application/wasm\" crossorigin=\"anonymous\">\n";
+    }
+    for (const auto& font : fonts) {
+        html += "<link rel=\"preload\" href=\"/assets/" + html_escape(font) +
+                "\" as=\"fetch\" crossorigin=\"anonymous\">\n";
+    }
+    html += "<script src=\"/assets/" + html_escape(script) + "\" defer></script>\n";
+    return html;
+}
+
 HttpResponse html_response(int status, std::string body, std::string cache_control) {
     HttpResponse response;
     response.status = status;
@@ -61,13 +81,6 @@ std::string short_cache(const AppContext& context) {
     return "public, max-age=" + std::to_string(context.config.public_payload_max_age_seconds);
 }
 
-// What assets_dir/manifest.json names, keeping only safe names (pages.h).
-struct ManifestAssets {
-    std::string script = std::string(kDefaultCheckoutEntry);
-    std::optional<std::string> style;
-    std::optional<std::string> wasm;
-    std::vector<std::string> fonts;
-};
 
 std::optional<std::string> safe_name(const models::Json& json, const char* key) {
     const auto it = json.find(key);
@@ -77,8 +90,9 @@ std::optional<std::string> safe_name(const models::Json& json, const char* key) 
     return name;
 }
 
-ManifestAssets read_manifest(StaticFiles& files) {
-    ManifestAssets assets;
+// What assets_dir/manifest.json names, keeping only safe names (pages.h).
+AppAssets read_manifest(StaticFiles& files) {
+    AppAssets assets;
     auto manifest = files.find(kManifestName);
     if (!manifest) return assets;
     auto json = models::parse_json_text(*manifest->body);
@@ -152,13 +166,31 @@ HttpResponse checkout_page(const HttpRequest& request, AppContext& context, Stat
     view.merchant_name = merchant->name;
     view.slug = product->slug;
     view.url = product->checkout_url;
-    auto assets = read_manifest(files);
-    view.script = std::move(assets.script);
-    view.style = std::move(assets.style);
-    view.wasm = std::move(assets.wasm);
-    view.fonts = std::move(assets.fonts);
+    view.assets = read_manifest(files);
     auto response = html_response(200, render_checkout_page(view), short_cache(context));
     expire_proxy_cache_this_second(response, context);
+    return response;
+}
+
+// GET /m/{membership_id}: the subscriber's manage page. The shell is the same for every id (no lookup:
+// the page's token is in the fragment, which only the app reads), so it tells nobody whether an id
+// exists; the app answers "not valid" for a wrong id or token.
+HttpResponse manage_page(const HttpRequest& request, AppContext& context, StaticFiles& files) {
+    if (auto limited = limit_public(request, context)) {
+        auto response = message_page(limited->status, "Too many requests", "Too many requests",
+                                     "Please wait a moment, then reload this page.", "no-store", files);
+        for (const auto& header : limited->headers) response.headers.push_back(header);
+        return response;
+    }
+    const auto id = request.path_param("membership_id");
+    if (!models::validate_id(id, models::kMembershipIdPrefix)) {
+        return message_page(404, "Subscription not found", "This link does not name a subscription",
+                            "Open the link from your receipt again, or ask the seller for a new one.", "no-store",
+                            files);
+    }
+    ManagePageView view{id, read_manifest(files)};
+    auto response = html_response(200, render_manage_page(view), "no-store");
+    response.headers.emplace_back("Referrer-Policy", "no-referrer");
     return response;
 }
 
@@ -244,21 +276,7 @@ std::string render_checkout_page(const CheckoutPageView& view) {
     html += "<meta name=\"twitter:card\" content=\"summary\">\n";
     html += "<meta name=\"twitter:title\" content=\"" + title + "\">\n";
     html += "<meta name=\"twitter:description\" content=\"" + description_meta + "\">\n";
-    if (view.style) {
-        html += "<link rel=\"stylesheet\" href=\"/assets/" + html_escape(*view.style) + "\">\n";
-    }
-    // The script fetches these next (Emscripten the .wasm, bridge.js the fonts, both with fetch()
-    // in CORS mode with same-origin credentials, which crossorigin="anonymous" matches): asking now
-    // overlaps them with the script's own download.
-    if (view.wasm) {
-        html += "<link rel=\"preload\" href=\"/assets/" + html_escape(*view.wasm) +
-                "\" as=\"fetch\" type=\"application/wasm\" crossorigin=\"anonymous\">\n";
-    }
-    for (const auto& font : view.fonts) {
-        html += "<link rel=\"preload\" href=\"/assets/" + html_escape(font) +
-                "\" as=\"fetch\" crossorigin=\"anonymous\">\n";
-    }
-    html += "<script src=\"/assets/" + html_escape(view.script) + "\" defer></script>\n";
+    html += app_links(view.assets);
     html += "</head>\n<body>\n<main id=\"checkout\">\n";
     html += "<h1 id=\"product-title\">" + title + "</h1>\n";
     html += "<p id=\"product-price\">" + price + "</p>\n";
@@ -272,6 +290,27 @@ std::string render_checkout_page(const CheckoutPageView& view) {
             ". Paying needs JavaScript and WebAssembly: please enable them, or open this link in a "
             "wallet's "
             "browser.</p></noscript>\n";
+    html += "</main>\n</body>\n</html>\n";
+    return html;
+}
+
+std::string render_manage_page(const ManagePageView& view) {
+    std::string html;
+    html.reserve(2048);
+    html += "<!doctype html>\n<html lang=\"en\">\n<head>\n";
+    html += "<meta charset=\"utf-8\">\n";
+    html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+    html += "<meta name=\"robots\" content=\"noindex\">\n";
+    html += "<title>Your subscription \u00b7 Hilt</title>\n";
+    html += app_links(view.assets);
+    html += "</head>\n<body>\n<main id=\"checkout\">\n";
+    html += "<h1 id=\"product-title\">Your subscription</h1>\n";
+    html += "<p id=\"product-price\">Loading your subscription\u2026</p>\n";
+    html += "<canvas id=\"canvas\" data-page=\"manage\" data-membership=\"" + html_escape(view.membership_id) +
+            "\" aria-label=\"Manage your subscription\"></canvas>\n";
+    html += "<noscript><p>Managing your subscription needs JavaScript and WebAssembly: please enable them, "
+            "or open this link in a wallet's browser. You can also revoke Hilt's approval in your wallet at any "
+            "time.</p></noscript>\n";
     html += "</main>\n</body>\n</html>\n";
     return html;
 }
@@ -296,6 +335,9 @@ void register_page_routes(HttpServer& http, AppContext& context) {
 
     http.route("GET", "/p/{slug}", [&context, files](const HttpRequest& request) {
         return checkout_page(request, context, *files);
+    });
+    http.route("GET", "/m/{membership_id}", [&context, files](const HttpRequest& request) {
+        return manage_page(request, context, *files);
     });
     http.route("GET", "/embed.js",
                [files](const HttpRequest& request) { return embed_script(request, *files); });

@@ -1,4 +1,5 @@
-// server/routes/pages.h: the hosted checkout page (GET /p/{slug}), the checkout's static files
+// server/routes/pages.h: the hosted checkout page (GET /p/{slug}), the subscriber's manage page
+// (GET /m/{membership_id}, the same app), the checkout's static files
 // (GET /assets/{path}, from ServerConfig::assets_dir) and the merchant's button script
 // (GET /embed.js).
 //
@@ -61,6 +62,14 @@ std::string html_escape(std::string_view text);
 // raw integer and "tokens" otherwise ("1250 tokens").
 std::string price_text(std::int64_t amount_minor_units, const solana::PublicKey& mint);
 
+// The WASM app's files named by assets_dir/manifest.json, all under /assets/.
+struct AppAssets {
+    std::string script = std::string(kDefaultCheckoutEntry);
+    std::optional<std::string> style;
+    std::optional<std::string> wasm;  // preloaded
+    std::vector<std::string> fonts;   // preloaded
+};
+
 // What the checkout shell shows. Every field is plain text; render_checkout_page escapes them.
 struct CheckoutPageView {
     std::string title;
@@ -68,14 +77,20 @@ struct CheckoutPageView {
     std::string price;
     std::string merchant_name;
     std::string slug;
-    std::string url;                                          // the product's checkout_url (og:url)
-    std::string script = std::string(kDefaultCheckoutEntry);  // under /assets/
-    std::optional<std::string> style;                         // under /assets/
-    std::optional<std::string> wasm;                          // under /assets/, preloaded
-    std::vector<std::string> fonts;                           // under /assets/, preloaded
+    std::string url;  // the product's checkout_url (og:url)
+    AppAssets assets;
 };
 
 std::string render_checkout_page(const CheckoutPageView& view);
+
+// The subscriber's manage page (GET /m/{membership_id}): the same app, told by data-page="manage"
+// to draw the manage screens; the shell names no product (it is not looked up) and holds no secret.
+struct ManagePageView {
+    std::string membership_id;
+    AppAssets assets;
+};
+
+std::string render_manage_page(const ManagePageView& view);
 // A small human page for 404, 410, 429 and 500 answers; `style` (under /assets/) is the checkout's
 // stylesheet, which has rules for these pages.
 std::string render_message_page(std::string_view title, std::string_view heading,

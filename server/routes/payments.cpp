@@ -3,6 +3,7 @@
 
 #include "models/handoff.h"
 #include "models/support.h"
+#include "payments/subscription_manager.h"
 #include "routes/auth.h"
 #include "routes/respond.h"
 
@@ -93,8 +94,12 @@ void register_payment_routes(HttpServer& http, AppContext& context) {
         return json_response(200, to_json(*event));
     });
 
+    // The membership as of now, with the subscriber's manage link for the merchant to pass on.
     const auto as_of_now = [&context](models::Membership membership) {
         membership.status = membership_status_at(membership, models::Timestamp{context.clock.now_seconds()});
+        if (membership.subscription && context.subscriptions) {
+            membership.manage_url = context.subscriptions->manage_url(membership.membership_id);
+        }
         return to_json(membership);
     };
 

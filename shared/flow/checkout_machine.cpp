@@ -124,11 +124,6 @@ std::string_view url_origin(std::string_view url) {
     return path == std::string_view::npos ? url : url.substr(0, path);
 }
 
-// Phantom's browse deeplink (solana-phantom.md §1.4): opens `page_url` in Phantom's in-app browser.
-std::string phantom_browse_url(std::string_view page_url) {
-    return std::string(kPhantomBrowsePrefix) + encode_uri_component(page_url) +
-           "?ref=" + encode_uri_component(url_origin(page_url));
-}
 
 // ---- the builder every handler edits -----------------------------------------------------------
 struct Builder {
@@ -879,6 +874,11 @@ Transition reduce(const State& state, const Event& event) {
     return Transition{std::move(b.state), std::move(b.effects)};
 }
 
+std::string phantom_browse_url(std::string_view page_url) {
+    return std::string(kPhantomBrowsePrefix) + encode_uri_component(page_url) +
+           "?ref=" + encode_uri_component(url_origin(page_url));
+}
+
 bool is_terminal(const State& state) {
     return std::holds_alternative<phases::Confirmed>(state.phase) ||
            std::holds_alternative<phases::Failed>(state.phase) ||
@@ -1123,6 +1123,7 @@ std::string describe(const State& state) {
                     out["membership_period_end_at"] =
                         models::format_timestamp(*c.membership_period_end_at);
                 }
+                if (c.manage_url) out["manage_url"] = *c.manage_url;
             } else if constexpr (std::is_same_v<P, phases::Failed>) {
                 if (phase.reason) out["reason"] = std::string(models::to_string(*phase.reason));
                 if (phase.error) out["error"] = std::string(to_string(*phase.error));

@@ -571,6 +571,9 @@ std::vector<RequestId> pending_requests(const State& state);
 bool route_available(const State& state, CheckoutRoute route);
 // The lane to highlight: the payload's default when available, else the first available.
 std::optional<CheckoutRoute> suggested_route(const State& state);
+// Phantom's browse deeplink (solana-phantom.md §1.4): opens `page_url` (fragment and all) in Phantom's
+// in-app browser, where the page finds the provider injected.
+std::string phantom_browse_url(std::string_view page_url);
 // Which Phantom error the buyer saw, in words ("You declined the request in Phantom.").
 std::string_view wallet_error_text(int code);
 // The renewal terms from the payload alone (an AUTOMATIC product; flow/renewal_wording.h), and the

@@ -37,6 +37,25 @@ std::string money_words(std::int64_t amount_minor_units, std::uint8_t decimals,
     return (text ? *text : std::to_string(amount_minor_units)) + " " + std::string(symbol);
 }
 
+// Howard Hinnant's days-from-civil, inverted.
+std::string date_words(models::Timestamp time) {
+    static constexpr const char* kMonths[] = {"January", "February", "March",     "April",
+                                              "May",     "June",     "July",      "August",
+                                              "September", "October", "November", "December"};
+    std::int64_t days = time.unix_seconds / 86400;
+    if (time.unix_seconds % 86400 < 0) --days;
+    days += 719468;
+    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    const std::int64_t doe = days - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    return std::to_string(day) + " " + kMonths[month - 1] + " " + std::to_string(year);
+}
+
 std::string short_address(const solana::PublicKey& key) {
     const std::string text = key.to_base58();
     if (text.size() <= 9) return text;

@@ -357,6 +357,7 @@ Status from_json(const Json& json, ConfirmResponse& out) {
     r.optional("membership_id", out.membership_id, id(kMembershipIdPrefix));
     r.optional("membership_status", out.membership_status, enumeration<MembershipStatus>());
     r.optional("membership_period_end_at", out.membership_period_end_at, timestamp());
+    r.optional("manage_url", out.manage_url, service_url());
     return r.finish();
 }
 
@@ -370,6 +371,7 @@ Json to_json(const ConfirmResponse& value) {
     put_optional(json, "membership_id", value.membership_id);
     put_optional(json, "membership_status", value.membership_status);
     put_optional(json, "membership_period_end_at", value.membership_period_end_at);
+    put_optional(json, "manage_url", value.manage_url);
     return json;
 }
 

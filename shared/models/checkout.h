@@ -235,6 +235,8 @@ struct ConfirmResponse {
     std::optional<std::string> membership_id;
     std::optional<MembershipStatus> membership_status;
     std::optional<Timestamp> membership_period_end_at;
+    // A subscription (AUTOMATIC): the buyer's manage page, /m/{membership_id}#k=<manage token>.
+    std::optional<std::string> manage_url;
 
     friend bool operator==(const ConfirmResponse&, const ConfirmResponse&) = default;
 };

@@ -177,6 +177,7 @@ Status from_json(const Json& json, Membership& out) {
     r.optional("next_renewal_at", out.next_renewal_at, timestamp());
     r.optional("subscription", out.subscription, model<MembershipSubscription>());
     r.optional("cancellation", out.cancellation, model<MembershipCancellation>());
+    r.optional("manage_url", out.manage_url, service_url());
     r.required("created_at", out.created_at, timestamp());
     r.required("updated_at", out.updated_at, timestamp());
     return r.finish();
@@ -201,6 +202,7 @@ Json to_json(const Membership& value) {
     put_optional(json, "next_renewal_at", value.next_renewal_at);
     put_optional(json, "subscription", value.subscription);
     put_optional(json, "cancellation", value.cancellation);
+    put_optional(json, "manage_url", value.manage_url);
     return json;
 }
 

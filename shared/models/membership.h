@@ -82,6 +82,9 @@ struct Membership {
     std::optional<Timestamp> next_renewal_at;
     std::optional<MembershipSubscription> subscription;  // AUTOMATIC only
     std::optional<MembershipCancellation> cancellation;
+    // AUTOMATIC, in the merchant's reads: the subscriber's manage page with its token, to pass on to
+    // the buyer (never stored; not in webhook events).
+    std::optional<std::string> manage_url;
     Timestamp created_at;
     Timestamp updated_at;
 
@@ -89,6 +92,12 @@ struct Membership {
 };
 
 // ---- the buyer's manage page (GET /v1/memberships/{id}/manage, X-Hilt-Manage-Token) ----------------
+
+// The page's address: {public_url}/m/{membership_id}#k={manage token}. The token rides in the fragment,
+// which browsers never send to a server (access logs, Referer); the page sends it as the header.
+inline constexpr std::string_view kManagePagePrefix = "/m/";
+inline constexpr std::string_view kManageTokenFragment = "#k=";
+inline constexpr std::string_view kManageTokenHeader = "X-Hilt-Manage-Token";
 
 // The subscription as the buyer's token account shows it now.
 struct ManageSubscription {

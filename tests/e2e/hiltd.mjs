@@ -89,8 +89,10 @@ export async function startHiltd(extraArgs = []) {
     }
   };
 
-  const createMerchant = (name) => {
-    const out = execFileSync(hiltdPath, ['merchant', 'create', '--name', name, '--db', db], { encoding: 'utf8' });
+  // `subscriptions`: the workspace may sell AUTOMATIC (native subscription) products.
+  const createMerchant = (name, { subscriptions = false } = {}) => {
+    const args = ['merchant', 'create', '--name', name, ...(subscriptions ? ['--subscriptions'] : []), '--db', db];
+    const out = execFileSync(hiltdPath, args, { encoding: 'utf8' });
     const key = /api_key: (hk_\S+)/.exec(out)?.[1];
     if (!key) throw new Error(`no api key in: ${out}`);
     return key;

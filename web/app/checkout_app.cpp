@@ -1,5 +1,6 @@
 // web/app/checkout_app.cpp: see checkout_app.h.
 #include "app/checkout_app.h"
+#include "app/http_reply.h"
 
 #include <cmath>
 #include <utility>
@@ -20,10 +21,6 @@ constexpr std::string_view kSnapshotKey = "session:";
 constexpr std::string_view kDappSessionKey = "phantom:";
 // Random bytes in the connect idempotency key: unique per page load.
 constexpr std::size_t kTabNonceBytes = 12;
-
-models::Timestamp now() {
-    return models::Timestamp{static_cast<std::int64_t>(std::floor(browser::now_ms() / 1000.0))};
-}
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -59,26 +56,6 @@ phantom::Cluster to_phantom(models::Cluster cluster) {
             return phantom::Cluster::Testnet;
     }
     return phantom::Cluster::MainnetBeta;
-}
-
-// An HTTP answer as the machine's Reply: the parsed model for 2xx, else the error body's code.
-template <typename T>
-flow::Reply<T> to_reply(int status, std::string_view body) {
-    if (status >= 200 && status < 300) {
-        auto parsed = models::parse<T>(body);
-        if (parsed) return std::move(*parsed);
-        // A 2xx we cannot read is no usable answer (a proxy's page, a half-written body).
-        return flow::ApiFailure{0, std::nullopt, "The server's answer could not be read."};
-    }
-    flow::ApiFailure failure;
-    failure.http_status = status;
-    if (status != 0) {
-        if (auto error = models::parse<models::ErrorBody>(body)) {
-            failure.code = error->code;
-            failure.message = error->message;
-        }
-    }
-    return failure;
 }
 
 }  // namespace
@@ -196,7 +173,7 @@ void CheckoutApp::boot(const browser::PageInfo& page) {
         restore.redirect = read_redirect(*snapshot);
         restore.snapshot = std::move(*snapshot);
         restore.env = environment();
-        restore.now = now();
+        restore.now = page_now();
         restore.visible = page_.visible;
         // Phantom's parameters are spent: a reload must not replay them.
         if (restore.redirect) browser::replace_query(page_.page_url);
@@ -211,7 +188,7 @@ void CheckoutApp::boot(const browser::PageInfo& page) {
         start.payment_id.reset();
     }
     start.env = environment();
-    start.now = now();
+    start.now = page_now();
     start.visible = page_.visible;
     dispatch(start);
 }
@@ -228,7 +205,7 @@ void CheckoutApp::dispatch(const flow::Event& event) {
 
 void CheckoutApp::tick() {
     if (std::holds_alternative<flow::phases::Booting>(state_.phase)) return;
-    dispatch(flow::events::Tick{now()});
+    dispatch(flow::events::Tick{page_now()});
 }
 
 void CheckoutApp::on_visibility(bool visible) {
@@ -240,7 +217,7 @@ void CheckoutApp::send(flow::RequestId request, HttpKind kind, std::string_view 
                        const std::string& path, const std::string& body, std::uint32_t delay_ms,
                        std::string_view idempotency_key) {
     pending_[request] = kind;
-    browser::http(request, method, path, body, idempotency_key, delay_ms);
+    browser::http(request, method, path, body, browser::RequestHeaders{idempotency_key, {}}, delay_ms);
 }
 
 void CheckoutApp::on_http_reply(flow::RequestId request, int status, std::string_view body) {

@@ -36,10 +36,13 @@ EM_JS(void, hilt_js_size_canvas, (int w, int h, double css_h),
       { HiltBridge.sizeCanvas(w, h, css_h); });
 EM_JS(void, hilt_js_http,
       (double request, const char* method, int method_len, const char* path, int path_len,
-       const char* body, int body_len, const char* key, int key_len, int delay_ms),
+       const char* body, int body_len, const char* key, int key_len, const char* token,
+       int token_len, int delay_ms),
       {
           HiltBridge.http(request, UTF8ToString(method, method_len), UTF8ToString(path, path_len),
-                          UTF8ToString(body, body_len), UTF8ToString(key, key_len), delay_ms);
+                          UTF8ToString(body, body_len),
+                          {key: UTF8ToString(key, key_len), manageToken: UTF8ToString(token, token_len)},
+                          delay_ms);
       });
 EM_JS(void, hilt_js_wallet_connect, (double request), { HiltBridge.walletConnect(request); });
 EM_JS(void, hilt_js_wallet_sign, (double request, const char* tx, int tx_len),
@@ -128,6 +131,8 @@ PageInfo read_page() {
     if (!text) return page;
     const auto json = nlohmann::json::parse(*text, nullptr, false);
     if (json.is_discarded() || !json.is_object()) return page;
+    page.page = text_field(json, "page");
+    page.membership_id = text_field(json, "membership_id");
     page.slug = text_field(json, "slug");
     page.page_url = text_field(json, "page_url");
     page.href = text_field(json, "href");
@@ -147,10 +152,11 @@ void size_canvas(int backing_width, int backing_height, double css_height) {
 }
 
 void http(std::uint64_t request, std::string_view method, std::string_view path,
-          std::string_view body, std::string_view idempotency_key, std::uint32_t delay_ms) {
+          std::string_view body, const RequestHeaders& headers, std::uint32_t delay_ms) {
     hilt_js_http(static_cast<double>(request), method.data(), size_of(method), path.data(),
-                 size_of(path), body.data(), size_of(body), idempotency_key.data(),
-                 size_of(idempotency_key), static_cast<int>(delay_ms));
+                 size_of(path), body.data(), size_of(body), headers.idempotency_key.data(),
+                 size_of(headers.idempotency_key), headers.manage_token.data(),
+                 size_of(headers.manage_token), static_cast<int>(delay_ms));
 }
 
 void wallet_connect(std::uint64_t request) {

@@ -17,6 +17,8 @@ namespace hilt::web::browser {
 
 // What the page knows about itself at load (bridge.js HiltBridge.page()).
 struct PageInfo {
+    std::string page;           // the canvas's data-page: "manage" on /m/{id}, else the checkout
+    std::string membership_id;  // the canvas's data-membership (the manage page)
     std::string slug;           // the canvas's data-slug
     std::string page_url;       // origin + path: this checkout without its query
     std::string href;           // the whole address, with Phantom's redirect parameters if any
@@ -36,10 +38,16 @@ struct PageInfo {
 // Sizes the canvas: its backing store in device pixels and its CSS height.
 void size_canvas(int backing_width, int backing_height, double css_height);
 
+// The headers a request carries besides content-type; an empty value is not sent.
+struct RequestHeaders {
+    std::string_view idempotency_key;  // Idempotency-Key (POST connect)
+    std::string_view manage_token;     // X-Hilt-Manage-Token (the manage routes)
+};
+
 // fetch(path) on this origin after `delay_ms`; the answer comes back through on_http_reply with
-// `request` (status 0 when there was no answer). `idempotency_key` may be empty.
+// `request` (status 0 when there was no answer).
 void http(std::uint64_t request, std::string_view method, std::string_view path,
-          std::string_view body, std::string_view idempotency_key, std::uint32_t delay_ms);
+          std::string_view body, const RequestHeaders& headers, std::uint32_t delay_ms);
 // window.phantom.solana.connect() / signTransaction(); answers through on_wallet_reply.
 void wallet_connect(std::uint64_t request);
 void wallet_sign(std::uint64_t request, std::string_view transaction_base64);

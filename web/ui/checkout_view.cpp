@@ -12,7 +12,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "money/money.h"
+#include "flow/renewal_wording.h"
 
 namespace hilt::web::ui {
 
@@ -21,30 +21,6 @@ namespace {
 using namespace flow;
 
 // ---- [SECTION] Words -----------------------------------------------------------------------------
-
-std::string money_text(std::int64_t amount, std::uint8_t decimals, std::string_view symbol) {
-    auto text = money::format_display(amount, decimals);
-    return (text ? *text : std::to_string(amount)) + " " + std::string(symbol);
-}
-
-// "29 December 2026" (UTC) from Unix seconds (days-from-civil inverse, Howard Hinnant's algorithm).
-std::string date_text(models::Timestamp time) {
-    static constexpr const char* kMonths[] = {"January", "February", "March",     "April",
-                                              "May",     "June",     "July",      "August",
-                                              "September", "October", "November", "December"};
-    std::int64_t days = time.unix_seconds / 86400;
-    if (time.unix_seconds % 86400 < 0) --days;
-    days += 719468;
-    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    const std::int64_t doe = days - era * 146097;
-    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const std::int64_t mp = (5 * doy + 2) / 153;
-    const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
-    const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    return std::to_string(day) + " " + kMonths[month - 1] + " " + std::to_string(year);
-}
 
 // Wrapped text for drawing: ImGui wraps after any '.', which splits an amount ("150." / "00 USDC");
 // a decimal point between digits is drawn as U+2024 (one dot leader, the same dot) so that it
@@ -157,7 +133,7 @@ void product_header(Frame& f) {
         text(f.fonts().body, colors::kMuted, *p.description);
     }
     spacer(f.theme, 16);
-    text(f.fonts().price, colors::kText, money_text(p.amount_minor_units, p.decimals, p.asset_symbol));
+    text(f.fonts().price, colors::kText, money_words(p.amount_minor_units, p.decimals, p.asset_symbol));
     if (p.membership_enabled) {
         spacer(f.theme, 8);
         std::string terms = "Membership";
@@ -203,11 +179,11 @@ void session_summary(Frame& f, bool show_countdown) {
     divider(f.theme);
     const std::string merchant =
         f.in.merchant_name.empty() ? std::string("To the seller") : "To " + f.in.merchant_name;
-    key_value(f.theme, merchant, money_text(s.merchant_amount_minor_units, s.decimals, s.asset_symbol));
+    key_value(f.theme, merchant, money_words(s.merchant_amount_minor_units, s.decimals, s.asset_symbol));
     spacer(f.theme, 6);
-    key_value(f.theme, "Hilt fee", money_text(s.fee_minor_units, s.decimals, s.asset_symbol));
+    key_value(f.theme, "Hilt fee", money_words(s.fee_minor_units, s.decimals, s.asset_symbol));
     spacer(f.theme, 6);
-    key_value(f.theme, "Total", money_text(s.amount_minor_units, s.decimals, s.asset_symbol), true);
+    key_value(f.theme, "Total", money_words(s.amount_minor_units, s.decimals, s.asset_symbol), true);
     if (show_countdown) {
         if (const auto left = seconds_remaining(f.state())) {
             spacer(f.theme, 6);
@@ -258,9 +234,9 @@ void receipt_block(Frame& f, const models::ConfirmResponse& c) {
     spacer(f.theme, 8);
     if (ctx.session) {
         const auto& s = *ctx.session;
-        key_value(f.theme, "Paid", money_text(s.amount_minor_units, s.decimals, s.asset_symbol), true);
+        key_value(f.theme, "Paid", money_words(s.amount_minor_units, s.decimals, s.asset_symbol), true);
         spacer(f.theme, 6);
-        key_value(f.theme, "Hilt fee (included)", money_text(s.fee_minor_units, s.decimals, s.asset_symbol));
+        key_value(f.theme, "Hilt fee (included)", money_words(s.fee_minor_units, s.decimals, s.asset_symbol));
         spacer(f.theme, 6);
         key_value(f.theme, "Payment", s.payment_id);
         spacer(f.theme, 6);
@@ -271,7 +247,13 @@ void receipt_block(Frame& f, const models::ConfirmResponse& c) {
         spacer(f.theme, 6);
     }
     if (c.membership_period_end_at) {
-        key_value(f.theme, "Membership until", date_text(*c.membership_period_end_at), true);
+        key_value(f.theme, "Membership until", date_words(*c.membership_period_end_at), true);
+    }
+    if (c.manage_url) {  // a subscription: where the buyer sees its renewals and cancels it
+        spacer(f.theme, kSection);
+        if (f.controls.button("manage-subscription", "Manage subscription", ButtonStyle::Secondary)) {
+            f.emit(OpenUrl{*c.manage_url});
+        }
     }
 }
 
@@ -518,50 +500,10 @@ bool shows_product(const State& state) {
 std::vector<Intent> CheckoutView::draw(const ViewInput& input, const Theme& theme,
                                        Controls& controls) {
     Frame f{input, theme, controls, qr_, {}};
-    const float width = input.canvas_width;
-    const bool narrow = width < theme.px(kNarrowWidth);
-    const float margin = theme.px(narrow ? kPageMarginNarrow : kPageMargin);
-    const float card_width = std::min(width - 2 * margin, theme.px(kCardMaxWidth));
-    const float padding = theme.px(narrow ? kCardPaddingNarrow : kCardPadding);
-    const float footer = theme.px(kSmallPx + 2 * kGap);
-    const float last_card = content_height_ > 0 ? content_height_ - 2 * margin - footer : 0;
-    float top = margin;
-    if (!narrow && last_card > 0 && last_card + 2 * margin + footer < input.viewport_height) {
-        top = std::round((input.viewport_height - last_card - footer) * 0.5f);
-    }
-    const float left = std::round((width - card_width) * 0.5f);
-
-    ImGui::SetNextWindowPos(ImVec2(left, top));
-    ImGui::SetNextWindowSize(ImVec2(card_width, 0.0f));
-    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(padding, padding));
-    ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, theme.px(kCardRounding));
-    ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, theme.px(1.0f));
-    ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(0.0f, 0.0f));
-    ImGui::PushStyleColor(ImGuiCol_WindowBg, colors::kCard);
-    ImGui::PushStyleColor(ImGuiCol_Border, colors::kBorder);
-    constexpr ImGuiWindowFlags kCardFlags =
-        ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-        ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav |
-        ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse;
-    ImGui::Begin("checkout", nullptr, kCardFlags);
+    card_.begin(theme, input.canvas_width, input.viewport_height);
     if (shows_product(*input.state)) product_header(f);
     draw_phase(f);
-    const float card_height = ImGui::GetWindowSize().y;
-    ImGui::End();
-    ImGui::PopStyleColor(2);
-    ImGui::PopStyleVar(4);
-
-    // Footer under the card.
-    ImDrawList* bg = ImGui::GetForegroundDrawList();
-    const std::string_view footer_text = "Secured by Hilt \u00b7 Payments on Solana";
-    ImFont* small = theme.fonts().small;
-    const ImVec2 size = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0.0f, footer_text.data(),
-                                             footer_text.data() + footer_text.size());
-    bg->AddText(small, small->FontSize,
-                ImVec2(std::round((width - size.x) * 0.5f), std::round(top + card_height + theme.px(kGap))),
-                colors::kMuted, footer_text.data(), footer_text.data() + footer_text.size());
-
-    content_height_ = card_height + 2 * margin + footer;
+    card_.end(theme);
     if (controls.escape_pressed()) f.event(events::Back{});
     return std::move(f.intents);
 }

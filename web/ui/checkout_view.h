@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "flow/checkout_machine.h"
+#include "ui/card.h"
 #include "ui/qr_code.h"
 #include "ui/theme.h"
 #include "ui/widgets.h"
@@ -38,11 +39,11 @@ public:
     // Draws one frame; returns the buyer's intents of this frame. content_height() is then the
     // height the canvas needs (device pixels).
     std::vector<Intent> draw(const ViewInput& input, const Theme& theme, Controls& controls);
-    float content_height() const { return content_height_; }
+    float content_height() const { return card_.content_height(); }
 
 private:
     QrCode qr_;
-    float content_height_ = 0.0f;
+    Card card_;
 };
 
 // "Install Phantom" destination.
