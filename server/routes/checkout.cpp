@@ -2,6 +2,7 @@
 #include "routes/checkout.h"
 
 #include "encoding/base64.h"
+#include "flow/renewal_wording.h"
 #include "models/handoff.h"
 #include "payments/subscription_manager.h"
 #include "routes/auth.h"
@@ -23,6 +24,18 @@ template <typename T>
 HttpResponse answer(const Result<T>& result, const HttpRequest& request, int status = 200) {
     if (!result) return HttpResponse::error(result.error(), request.request_id);
     return json_response(status, to_json(*result));
+}
+
+// What the scanning wallet shows beside the transaction (wallets show about 80 characters): the product
+// title, after the renewal approval when the transaction gives one, so that a buyer who never saw the page's
+// wording reads the limit before signing.
+std::string wallet_message(const PaymentRecord& payment, const models::TransactionResponse& built) {
+    if (!built.approval) return payment.quote.title;
+    const auto& a = *built.approval;
+    return "Renews: allows Hilt up to " +
+           flow::money_words(a.allowance_minor_units - a.existing_allowance_minor_units, payment.quote.decimals,
+                             payment.quote.asset_symbol) +
+           " (" + std::to_string(a.allowance_periods) + " renewals). " + payment.quote.title;
 }
 
 }  // namespace
@@ -124,7 +137,8 @@ void register_checkout_routes(HttpServer& http, AppContext& context) {
         if (!payment) return HttpResponse::error(payment.error(), request.request_id);
         auto wire = base64_decode(built->transaction);
         if (!wire) return HttpResponse::error(wire.error(), request.request_id);
-        auto out = solanapay::to_json(solanapay::TransactionRequestPostResponse{*wire, payment->quote.title, ""});
+        auto out = solanapay::to_json(
+            solanapay::TransactionRequestPostResponse{*wire, wallet_message(*payment, *built), ""});
         if (!out) return HttpResponse::error(out.error(), request.request_id);
         return HttpResponse::json(200, *out);
     });

@@ -90,6 +90,9 @@ Result<PayloadCache::Entry> render_payload(AppContext& context, const std::strin
     }
     auto payload = models::make_public_checkout(*product, checkout_config_for(*product));
     if (!payload) return payload.error();
+    if (payload->membership_renewal_mode == models::RenewalMode::Automatic) {
+        payload->membership_allowance_periods = context.config.renewal_allowance_periods;
+    }
     entry.body = models::dump(*payload);
     entry.etag = "\"" + hex_encode(ByteView(sha256(as_bytes(entry.body))).first(16)) + "\"";
     entry.product_id = product->product_id;

@@ -2,6 +2,7 @@
 #include "flow/renewal_wording.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "money/money.h"
 
@@ -28,7 +29,7 @@ std::optional<RenewalPrice> renewal_price(const models::PublicCheckout& payload)
         return std::nullopt;
     }
     return RenewalPrice{payload.amount_minor_units, payload.decimals, payload.asset_symbol,
-                        payload.membership_billing_interval_days};
+                        payload.membership_billing_interval_days, payload.membership_allowance_periods};
 }
 
 std::string money_words(std::int64_t amount_minor_units, std::uint8_t decimals,
@@ -64,11 +65,17 @@ std::string short_address(const solana::PublicKey& key) {
 
 std::string renewal_terms_text(const RenewalPrice& price) {
     const std::string often = every(price.interval_days);
-    return "Renews automatically: " + price_words(price) +
-           (often.empty() ? " each period" : often) +
-           " until you cancel. To renew, you approve Hilt to take these payments from your "
-           "wallet's " +
-           price.asset_symbol + "; the limit is shown before you sign.";
+    std::string text = "Renews automatically: " + price_words(price) + (often.empty() ? " each period" : often) +
+                       " until you cancel. To renew, you approve Hilt to take ";
+    if (price.allowance_periods && *price.allowance_periods > 0 &&
+        *price.allowance_periods <= INT64_MAX / std::max<std::int64_t>(price.amount_minor_units, 1)) {
+        const auto periods = *price.allowance_periods;
+        return text + "up to " +
+               money_words(periods * price.amount_minor_units, price.decimals, price.asset_symbol) +
+               " from your wallet's " + price.asset_symbol + ", for up to " + std::to_string(periods) +
+               (periods == 1 ? " renewal." : " renewals.");
+    }
+    return text + "these payments from your wallet's " + price.asset_symbol + "; the limit is shown before you sign.";
 }
 
 std::string approval_text(const models::RenewalApproval& approval, const RenewalPrice& price) {

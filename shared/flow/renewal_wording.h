@@ -27,6 +27,7 @@ struct RenewalPrice {
     std::uint8_t decimals = 0;
     std::string asset_symbol;                   // "USDC"
     std::optional<std::int64_t> interval_days;  // the billing interval; always set for AUTOMATIC
+    std::optional<std::int64_t> allowance_periods;  // renewals the checkout's approval covers (payload)
 
     friend bool operator==(const RenewalPrice&, const RenewalPrice&) = default;
 };
@@ -43,9 +44,10 @@ std::string date_words(models::Timestamp time);
 // "7xKX…9fQ2": the first and last 4 characters of the base58 address.
 std::string short_address(const solana::PublicKey& key);
 
-// Before the buyer pays (no wallet yet, so no allowance): "Renews automatically: 12.50 USDC every
-// 30 days until you cancel. To renew, you approve Hilt to take these payments from your wallet's
-// USDC; the limit is shown before you sign."
+// Before the buyer pays (no wallet yet): "Renews automatically: 12.50 USDC every 30 days until you
+// cancel. To renew, you approve Hilt to take up to 150.00 USDC from your wallet's USDC, for up to 12
+// renewals." With allowance_periods unknown (an older payload): "… you approve Hilt to take these
+// payments from your wallet's USDC; the limit is shown before you sign."
 std::string renewal_terms_text(const RenewalPrice& price);
 
 // Once POST …/transaction answered with an approval: "Renews automatically. You also allow Hilt to

@@ -92,6 +92,8 @@ Status from_json(const Json& json, PublicCheckout& out) {
     r.optional("membership_billing_interval_days", out.membership_billing_interval_days,
                integer(1, 366));
     r.optional("membership_grace_period_days", out.membership_grace_period_days, integer(0, 60));
+    r.optional("membership_allowance_periods", out.membership_allowance_periods,
+               integer(1, kMaxAllowancePeriods));
     r.required("checkout_config", out.checkout_config, model<CheckoutConfig>());
     return r.finish();
 }
@@ -113,6 +115,7 @@ Json to_json(const PublicCheckout& value) {
     put_optional(json, "membership_renewal_mode", value.membership_renewal_mode);
     put_optional(json, "membership_billing_interval_days", value.membership_billing_interval_days);
     put_optional(json, "membership_grace_period_days", value.membership_grace_period_days);
+    put_optional(json, "membership_allowance_periods", value.membership_allowance_periods);
     return json;
 }
 

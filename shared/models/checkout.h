@@ -76,6 +76,9 @@ struct PublicCheckout {
     std::optional<RenewalMode> membership_renewal_mode;
     std::optional<std::int64_t> membership_billing_interval_days;
     std::optional<std::int64_t> membership_grace_period_days;
+    // AUTOMATIC: how many renewals the checkout's approval of Hilt's delegate covers (--renewal-allowance),
+    // so the product screen can state the limit before a wallet is known (the QR lane never sees /transaction).
+    std::optional<std::int64_t> membership_allowance_periods;
     CheckoutConfig checkout_config;
 
     friend bool operator==(const PublicCheckout&, const PublicCheckout&) = default;

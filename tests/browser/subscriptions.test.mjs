@@ -72,10 +72,11 @@ test('an AUTOMATIC product states the renewal approval in plain words before Pha
   const { page, context, shown, waiting } = await payAndHold(product, buyer,
                                                               'desktop-1280x800-subscription');
   try {
-    // Before paying, from the public payload alone: the terms, without an allowance (no wallet yet).
+    // Before paying, from the public payload alone (no wallet yet): the terms with the limit, from the
+    // payload's membership_allowance_periods (12, hiltd's default --renewal-allowance) times the price.
     assert.equal(shown.renewal_terms,
                  'Renews automatically: 12.50 USDC every 30 days until you cancel. To renew, you approve Hilt to take ' +
-                 "these payments from your wallet's USDC; the limit is shown before you sign.");
+                 "up to 150.00 USDC from your wallet's USDC, for up to 12 renewals.");
     assert.equal(shown.approval, undefined);
 
     // Phantom has the transaction; the page states what its approval allows, and the words match the bytes.

@@ -13,7 +13,7 @@ namespace {
 using namespace hilt::flow::test;
 
 // 12.50 USDC every 30 days.
-RenewalPrice monthly() { return RenewalPrice{12'500'000, 6, "USDC", 30}; }
+RenewalPrice monthly() { return RenewalPrice{12'500'000, 6, "USDC", 30, std::nullopt}; }
 
 models::RenewalApproval approval_of(std::int64_t allowance, std::int64_t periods,
                                     std::int64_t existing = 0) {
@@ -61,7 +61,7 @@ TEST(RenewalWording, AReplacedDelegateIsNamedShort) {
 }
 
 TEST(RenewalWording, OneDayOnePeriodAndExactAmountsReadNaturally) {
-    const RenewalPrice daily{1'234'567, 6, "USDC", 1};
+    const RenewalPrice daily{1'234'567, 6, "USDC", 1, std::nullopt};
     EXPECT_EQ(approval_text(approval_of(1'234'567, 1), daily),
               "Renews automatically. You also allow Hilt to take up to 1.234567 USDC from this "
               "wallet's USDC: 1.234567 USDC every day, for up to 1 renewal. Cancel any time by "
@@ -82,6 +82,18 @@ TEST(RenewalWording, TermsLineComesFromTheAutomaticPayloadOnly) {
               "Renews automatically: 12.50 USDC every 30 days until you cancel. To renew, you "
               "approve Hilt to take these payments from your wallet's USDC; the limit is shown "
               "before you sign.");
+
+    // The payload states how many renewals the approval covers: the limit is known before any wallet
+    // (the QR lane never sees /transaction's approval).
+    auto stated = automatic_payload();
+    stated.membership_allowance_periods = 12;
+    EXPECT_EQ(renewal_terms_text(*renewal_price(stated)),
+              "Renews automatically: 12.50 USDC every 30 days until you cancel. To renew, you approve Hilt to "
+              "take up to 150.00 USDC from your wallet's USDC, for up to 12 renewals.");
+    stated.membership_allowance_periods = 1;
+    EXPECT_EQ(renewal_terms_text(*renewal_price(stated)),
+              "Renews automatically: 12.50 USDC every 30 days until you cancel. To renew, you approve Hilt to "
+              "take up to 12.50 USDC from your wallet's USDC, for up to 1 renewal.");
 
     auto one_off = automatic_payload();
     one_off.membership_renewal_mode = models::RenewalMode::OneOff;

@@ -1,7 +1,10 @@
-// The way to the subscriber's manage page (issue 7): the checkout's confirm answer and the merchant's
-// membership reads carry `manage_url` for a subscription (and only for one), its fragment token opens
-// the manage routes, and GET /m/{id} serves the app's shell, which tells nobody whether the id exists.
+// What a subscriber is told and where they manage it (issue 7): the public payload states how many
+// renewals the approval covers, a scanning wallet's Solana Pay message states the limit, the checkout's
+// confirm answer and the merchant's membership reads carry `manage_url` for a subscription (and only for
+// one), its fragment token opens the manage routes, and GET /m/{id} serves the app's shell, which tells
+// nobody whether the id exists.
 #include "routes/pages.h"
+#include "solana/inspector.h"
 #include "unit/server/checkout_harness.h"
 
 namespace hilt::server {
@@ -28,6 +31,42 @@ protected:
     }
     std::string public_url() const { return app_->config().public_url; }
 };
+
+TEST_F(ManageLinksTest, ThePayloadAndAScanningWalletsMessageStateTheApprovalsLimit) {
+    auto body = product_body();
+    body["membership_config"]["renewal_mode"] = "AUTOMATIC";
+    const auto product = create_product(body);
+    const auto slug = product["slug"].get<std::string>();
+    auto payload = client_->Get("/v1/products/p/" + slug);
+    ASSERT_TRUE(payload);
+    EXPECT_EQ(json_of(payload)["membership_allowance_periods"], 12) << "the default --renewal-allowance";
+
+    // The QR lane: the wallet asks /v1/solana-pay/{id} and shows `message` beside the transaction.
+    const auto buyer = new_buyer(200'000'000);
+    const auto payment_id = connect(slug, {{"route", "SOLANA_PAY_QR"}})["payment_id"].get<std::string>();
+    auto res = post("/v1/solana-pay/" + payment_id, {{"account", wallet_of(buyer).to_base58()}});
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const auto answer = json_of(res);
+    EXPECT_EQ(answer["message"], "Renews: allows Hilt up to 150.00 USDC (12 renewals). Night Owls — monthly pass");
+    auto tx = solana::parse_transaction_base64(answer["transaction"].get<std::string>());
+    ASSERT_TRUE(tx);
+    const auto report = solana::inspect_transaction(*tx);
+    ASSERT_EQ(report.token_approvals.size(), 1u);
+    EXPECT_EQ(report.token_approvals.front().amount, 12u * static_cast<std::uint64_t>(kPrice))
+        << "the message states what the transaction approves";
+
+    // A one-off product states no allowance and its wallet message is the title alone.
+    const auto one_off = create_product(product_body());
+    auto plain = client_->Get("/v1/products/p/" + one_off["slug"].get<std::string>());
+    ASSERT_TRUE(plain);
+    EXPECT_FALSE(json_of(plain).contains("membership_allowance_periods"));
+    const auto plain_payment =
+        connect(one_off["slug"].get<std::string>(), {{"route", "SOLANA_PAY_QR"}})["payment_id"].get<std::string>();
+    auto plain_answer = post("/v1/solana-pay/" + plain_payment, {{"account", wallet_of(buyer).to_base58()}});
+    ASSERT_TRUE(plain_answer);
+    EXPECT_EQ(json_of(plain_answer)["message"], "Night Owls — monthly pass");
+}
 
 TEST_F(ManageLinksTest, ASubscriptionsConfirmAnswerLinksTheManagePageWhoseFragmentTokenOpensTheRoutes) {
     const auto confirmed = paid("AUTOMATIC");
