@@ -127,7 +127,8 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
     app->context_->webhook_worker = app->webhook_worker_.get();
     app->context_->webhook_public_key = &app->webhook_key_.public_key;
     app->renewal_worker_ = std::make_unique<RenewalWorker>(app->clock_, *app->chain_, *app->stores_.payments,
-                                                           *app->payment_service_, app->renewal_delegate_key_);
+                                                           *app->payment_service_, app->renewal_delegate_key_,
+                                                           app->config_.renewal_batch);
     app->context_->renewal_worker = app->renewal_worker_.get();
     auto manage_key = load_or_create_secret(secrets, "manage_hmac", clock.now_seconds(), app->config_.key_dir);
     if (!manage_key) return manage_key.error();

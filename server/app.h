@@ -125,6 +125,8 @@ struct ServerConfig {
     // How often the confirmation watcher follows open payments (0: never on its own; tests call
     // App::payment_service().watch_once() or the confirm route).
     std::chrono::milliseconds watch_interval{1000};
+    // Renewals the renewal worker claims, and in-flight ones it follows, per pass (no flag; tests lower it).
+    std::size_t renewal_batch = kRenewalBatch;
     // The commitment a payment needs before it is CONFIRMED (and the delivery released): confirmed
     // (a supermajority voted; Solana Pay's default) or finalized (about 13 s later; cannot roll back).
     Commitment confirmation_commitment = Commitment::Confirmed;

@@ -655,6 +655,11 @@ Result<models::BroadcastResponse> PaymentService::broadcast(const std::string& p
 
 Result<bool> PaymentService::settle_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed,
                                           const FoundPayment& found) {
+    return payments_.settle(settlement_of(payment, landed, found), keys_.receipt);
+}
+
+Settlement PaymentService::settlement_of(const PaymentRecord& payment, const ConfirmedTransaction& landed,
+                                         const FoundPayment& found) {
     const auto t = now();
     const auto landed_at = landed.block_time.value_or(t.unix_seconds);
     // The buyer: the fee payer, except for a renewal, which Hilt's delegate pays for the subscriber.
@@ -673,7 +678,7 @@ Result<bool> PaymentService::settle_landed(const PaymentRecord& payment, const C
         settlement.subscription =
             subscription_from(payment.quote, settlement.buyer_wallet, keys_.renewal_delegate, landed);
     }
-    return payments_.settle(settlement, keys_.receipt);
+    return settlement;
 }
 
 Result<bool> PaymentService::settle_found(const PaymentRecord& payment, const ConfirmedTransaction& landed) {
@@ -708,7 +713,7 @@ bool PaymentService::resend_due(const std::string& signature) {
 
 Result<bool> PaymentService::follow_sent(const PaymentRecord& payment, const TransactionRecord& record,
                                          const std::optional<SignatureStatus>& status,
-                                         std::optional<std::uint64_t>& height) {
+                                         std::optional<std::uint64_t>& height, std::vector<Settlement>* batch) {
     const auto t = now();
     const auto required = config_.confirmation_commitment;
     const auto forget = [&] {
@@ -731,6 +736,10 @@ Result<bool> PaymentService::follow_sent(const PaymentRecord& payment, const Tra
                                                   describe(verified.error()),
                                                   models::FailureReason::VerificationFailed, t.unix_seconds));
             return false;
+        }
+        if (batch) {
+            batch->push_back(settlement_of(payment, **landed));
+            return true;
         }
         return settle_landed(payment, **landed);
     }
@@ -805,9 +814,10 @@ Result<std::size_t> PaymentService::follow_all_sent(const std::vector<PaymentRec
     for (const auto& [payment, record] : sent) signatures.push_back(record.signature);
     auto statuses = chain_.signature_statuses(signatures);  // the backend batches (RPC: 256 a request)
     if (!statuses) return statuses.error();
-    std::size_t settled = 0;
     std::optional<std::uint64_t> height;
     std::unordered_set<std::string> done;  // a payment settles once, whichever of its transactions landed
+    std::vector<Settlement> batch;         // settled together below: one store commit for the pass
+    std::optional<Error> unavailable;
     // From a start that moves each tick, so that the resend budget reaches every unseen transaction.
     std::size_t first = 0;
     {
@@ -821,17 +831,30 @@ Result<std::size_t> PaymentService::follow_all_sent(const std::vector<PaymentRec
         const auto& [payment, record] = sent[i];
         if (done.count(payment->payment_id)) continue;
         if (landed_only && !(*statuses)[i]) continue;
-        auto result = follow_sent(*payment, record, (*statuses)[i], height);
+        auto result = follow_sent(*payment, record, (*statuses)[i], height, &batch);
         if (!result) {
-            if (result.error().code == ErrorCode::ChainUnavailable) return result.error();
+            if (result.error().code == ErrorCode::ChainUnavailable) {
+                unavailable = result.error();  // settle what already landed, then say so
+                break;
+            }
             std::cerr << "hiltd watcher: " << payment->payment_id << ": " << describe(result.error()) << "\n";
             continue;
         }
-        if (*result) {
-            ++settled;
-            done.insert(payment->payment_id);
+        if (*result) done.insert(payment->payment_id);
+    }
+    std::size_t settled = 0;
+    if (!batch.empty()) {
+        auto outcomes = payments_.settle_all(batch, keys_.receipt);
+        if (!outcomes) return outcomes.error();
+        for (std::size_t i = 0; i < outcomes->size(); ++i) {
+            const auto& outcome = (*outcomes)[i];
+            if (outcome && *outcome) ++settled;
+            if (!outcome) {
+                std::cerr << "hiltd watcher: " << batch[i].payment_id << ": " << describe(outcome.error()) << "\n";
+            }
         }
     }
+    if (unavailable) return *unavailable;
     return settled;
 }
 

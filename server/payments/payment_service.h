@@ -179,9 +179,10 @@ public:
     // Runs the watcher's next tick now (the test clock moved: sessions expire, memberships change status).
     void poke_watcher();
 
-    // Every sent transaction of `open`, in one batched status request: settles the landed ones that pay,
-    // retires the failed and expired ones, sends the unseen ones again. `landed_only`: leave the unseen ones
-    // (no block height, no re-send) to the next full tick. The renewal worker follows renewals with it.
+    // Every sent transaction of `open`, in one batched status request: settles the landed ones that pay (all
+    // in one store transaction, PaymentStore::settle_all), retires the failed and expired ones, sends the
+    // unseen ones again. `landed_only`: leave the unseen ones (no block height, no re-send) to the next full
+    // tick. The renewal worker follows renewals with it.
     [[nodiscard]] Result<std::size_t> follow_all_sent(const std::vector<PaymentRecord>& open,
                                                       bool landed_only = false);
 
@@ -190,10 +191,12 @@ private:
     // route: one buyer, one payment).
     [[nodiscard]] Result<bool> follow(const PaymentRecord& payment);
     // What a sent transaction's status means for its payment: settle, retire (failed, mismatched,
-    // expired), wait, or send again. `height` is fetched once per pass, when first needed.
+    // expired), wait, or send again. `height` is fetched once per pass, when first needed. With `batch`, a
+    // landed payment's settlement is added to it (true) for the caller to settle with the others.
     [[nodiscard]] Result<bool> follow_sent(const PaymentRecord& payment, const TransactionRecord& record,
                                            const std::optional<SignatureStatus>& status,
-                                           std::optional<std::uint64_t>& height);
+                                           std::optional<std::uint64_t>& height,
+                                           std::vector<Settlement>* batch = nullptr);
     // Between ticks: follow_all_sent(landed_only) of the payments broadcast in the last kQuickFollowWindowMs
     // that still await confirmation. Returns how many it settled.
     std::size_t follow_quickly();
@@ -204,6 +207,9 @@ private:
     bool resend_due(const std::string& signature);
     [[nodiscard]] Result<bool> settle_landed(const PaymentRecord& payment, const ConfirmedTransaction& landed,
                                              const FoundPayment& found = {});
+    // What settling `payment` with this landed transaction writes (PaymentStore::settle).
+    Settlement settlement_of(const PaymentRecord& payment, const ConfirmedTransaction& landed,
+                             const FoundPayment& found = {});
     // A transaction found for `payment` (by its reference, or handed in by the buyer): settles it when it
     // pays (verify_found_transfer), records it as a mismatch of the session when it carries the
     // session's reference but does not pay, and is transaction_mismatch either way when it does not.

@@ -46,20 +46,21 @@ std::optional<models::RenewalFailureReason> renewal_obstacle(const std::optional
 }
 
 RenewalWorker::RenewalWorker(const Clock& clock, Chain& chain, PaymentStore& payments, PaymentService& service,
-                             const Ed25519Keypair& delegate_key)
+                             const Ed25519Keypair& delegate_key, std::size_t batch)
     : clock_(clock),
       chain_(chain),
       payments_(payments),
       service_(service),
       delegate_key_(delegate_key),
-      delegate_(solana::PublicKey::from_bytes(delegate_key.public_key)) {}
+      delegate_(solana::PublicKey::from_bytes(delegate_key.public_key)),
+      batch_(std::max<std::size_t>(1, batch)) {}
 
 RenewalWorker::~RenewalWorker() { stop(); }
 
 Result<RenewalWorker::Pass> RenewalWorker::run_once() {
     Pass pass;
     const auto now = clock_.now_seconds();
-    auto claims = payments_.claim_renewals(now, kRenewalLeaseSeconds, kRenewalBatch);
+    auto claims = payments_.claim_renewals(now, kRenewalLeaseSeconds, batch_);
     if (!claims) return claims.error();
     pass.claimed = claims->size();
     if (!claims->empty()) {
@@ -108,13 +109,14 @@ Result<RenewalWorker::Pass> RenewalWorker::run_once() {
             }
         }
     }
-    auto in_flight = payments_.renewals_in_flight(kRenewalBatch);
+    auto in_flight = payments_.renewals_in_flight(batch_);
     if (!in_flight) return in_flight.error();
     if (!in_flight->empty()) {
         auto settled = service_.follow_all_sent(*in_flight);
         if (!settled) return settled.error();
         pass.settled = *settled;
     }
+    pass.full = pass.claimed >= batch_ || pass.settled >= batch_;
     return pass;
 }
 
@@ -160,11 +162,11 @@ void RenewalWorker::start(std::chrono::milliseconds interval) {
         std::unique_lock lock(mutex_);
         while (!stopping_) {
             lock.unlock();
-            if (auto pass = run_once(); !pass) {
-                std::cerr << "hiltd renewals: " << describe(pass.error()) << "\n";
-            }
+            auto pass = run_once();
+            if (!pass) std::cerr << "hiltd renewals: " << describe(pass.error()) << "\n";
             lock.lock();
-            wake_.wait_for(lock, interval, [this] { return stopping_ || poked_; });
+            // After a full pass more may be due (10,000 at once is 40 passes): no wait, but a stop still ends it.
+            if (!pass || !pass->full) wake_.wait_for(lock, interval, [this] { return stopping_ || poked_; });
             poked_ = false;
         }
     });

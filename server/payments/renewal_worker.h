@@ -29,7 +29,8 @@ namespace hilt::server {
 class Clock;
 class PaymentService;
 
-// Renewals claimed per pass, and in-flight renewals followed per pass.
+// Renewals claimed per pass, and in-flight renewals followed per pass. A pass that claims or settles this many
+// is followed by the next one at once (more may be waiting); any other waits for the interval or a poke.
 inline constexpr std::size_t kRenewalBatch = 256;
 // How long a pass owns a claimed renewal before another may take it (only until it is recorded as sent).
 inline constexpr std::int64_t kRenewalLeaseSeconds = 60;
@@ -46,8 +47,9 @@ std::optional<models::RenewalFailureReason> renewal_obstacle(const std::optional
 
 class RenewalWorker {
 public:
+    // `batch`: renewals claimed, and in-flight ones followed, per pass (kRenewalBatch; tests lower it).
     RenewalWorker(const Clock& clock, Chain& chain, PaymentStore& payments, PaymentService& service,
-                  const Ed25519Keypair& delegate_key);
+                  const Ed25519Keypair& delegate_key, std::size_t batch = kRenewalBatch);
     ~RenewalWorker();
     RenewalWorker(const RenewalWorker&) = delete;
     RenewalWorker& operator=(const RenewalWorker&) = delete;
@@ -57,11 +59,13 @@ public:
         std::size_t sent = 0;
         std::size_t failed = 0;   // could not be pulled; retried later
         std::size_t settled = 0;  // renewals confirmed by this pass's follow-up
+        bool full = false;        // a full batch claimed or settled: the next pass runs at once
     };
     // One pass: claim, check, send, follow.
     [[nodiscard]] Result<Pass> run_once();
 
-    // Runs run_once every `interval` (and at once when poked) on a background thread until stop().
+    // Runs run_once on a background thread until stop(): again at once after a full pass, else after `interval`
+    // or when poked. stop() waits for the pass under way, never for the next.
     void start(std::chrono::milliseconds interval);
     void stop();
     // Look now (the test clock moved, or a buyer acted).
@@ -79,6 +83,7 @@ private:
     PaymentService& service_;
     const Ed25519Keypair& delegate_key_;
     solana::PublicKey delegate_;
+    std::size_t batch_;
 
     std::mutex mutex_;
     std::condition_variable wake_;

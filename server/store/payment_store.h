@@ -235,6 +235,11 @@ public:
     // CONFIRMED (nothing written): exactly one settlement wins.
     [[nodiscard]] virtual Result<bool> settle(const Settlement& settlement,
                                               const Ed25519Keypair& receipt_key) = 0;
+    // settle() for each of `settlements` in one store transaction (one commit for a watcher or renewal pass's
+    // batch), each one's outcome in order: one that fails leaves nothing of its own and does not stop the
+    // others. An error as a whole when the transaction cannot begin or commit (then nothing was settled).
+    [[nodiscard]] virtual Result<std::vector<Result<bool>>> settle_all(const std::vector<Settlement>& settlements,
+                                                                       const Ed25519Keypair& receipt_key) = 0;
     // Delivery recovery on one of this merchant's CONFIRMED payments, in one store transaction: a
     // failure (delivery_status FAILED, the reason kept, a delivery.failed event) or a new value
     // (delivery_status DELIVERED, the failure cleared). Returns the payment after. not_found for

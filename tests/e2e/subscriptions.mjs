@@ -213,11 +213,16 @@ async function world(t, args = []) {
     }
     assert.equal(log.length, events.length, 'no delivery of an event hiltd did not record');
     for (const event of events) {
-      const deliveries = await hiltd.api('GET', `/v1/events/${event.id}/deliveries`, undefined, merchant);
-      assert.equal(deliveries.status, 200, deliveries.text);
-      assert.equal(deliveries.body.data.length, 1);
-      assert.equal(deliveries.body.data[0].status, 'DELIVERED');
-      assert.equal(deliveries.body.data[0].attempt_count, 1, `${event.type} needed one attempt`);
+      // The receiver can log a delivery before hiltd has recorded its answer: wait until it is not PENDING.
+      const deliveries = await waitFor(async () => {
+        const res = await hiltd.api('GET', `/v1/events/${event.id}/deliveries`, undefined, merchant);
+        assert.equal(res.status, 200, res.text);
+        return res.body.data.every((d) => d.status !== 'PENDING') ? res.body.data : null;
+      }, `hiltd recording the delivery of ${event.type} ${event.id}`);
+      assert.equal(deliveries.length, 1);
+      const [delivery] = deliveries;
+      assert.equal(delivery.status, 'DELIVERED');
+      assert.equal(delivery.attempt_count, 1, `${event.type} needed one attempt`);
     }
     return events;
   };

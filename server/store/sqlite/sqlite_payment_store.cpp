@@ -526,6 +526,32 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
     std::lock_guard lock(mutex_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
+    auto settled = settle_locked(s, receipt_key);
+    if (!settled) return settled.error();
+    if (*settled) HILT_TRY(tx->commit());
+    return *settled;
+}
+
+Result<std::vector<Result<bool>>> SqlitePaymentStore::settle_all(const std::vector<Settlement>& settlements,
+                                                                 const Ed25519Keypair& receipt_key) {
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    std::vector<Result<bool>> outcomes;
+    outcomes.reserve(settlements.size());
+    for (const auto& s : settlements) {
+        // A savepoint each: a settlement that fails half-way is undone alone.
+        HILT_TRY(db_.exec("SAVEPOINT settle_one"));
+        auto settled = settle_locked(s, receipt_key);
+        if (!settled) HILT_TRY(db_.exec("ROLLBACK TO settle_one"));
+        HILT_TRY(db_.exec("RELEASE settle_one"));
+        outcomes.push_back(std::move(settled));
+    }
+    HILT_TRY(tx->commit());
+    return outcomes;
+}
+
+Result<bool> SqlitePaymentStore::settle_locked(const Settlement& s, const Ed25519Keypair& receipt_key) {
     auto payment = get_locked(s.payment_id);
     if (!payment) return payment.error();
     if (payment->status == models::PaymentStatus::Confirmed) return false;
@@ -667,7 +693,6 @@ Result<bool> SqlitePaymentStore::settle(const Settlement& s, const Ed25519Keypai
                              {"renewals_covered", allowance_low->renewals_covered}};
         HILT_TRY(add_event_locked(merchant, models::EventType::MembershipAllowanceLow, data, now.unix_seconds));
     }
-    HILT_TRY(tx->commit());
     return true;
 }
 

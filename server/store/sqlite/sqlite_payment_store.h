@@ -58,6 +58,8 @@ public:
                                                                 std::size_t limit) override;
     [[nodiscard]] Result<bool> settle(const Settlement& settlement,
                                       const Ed25519Keypair& receipt_key) override;
+    [[nodiscard]] Result<std::vector<Result<bool>>> settle_all(const std::vector<Settlement>& settlements,
+                                                               const Ed25519Keypair& receipt_key) override;
     [[nodiscard]] Result<PaymentRecord> update_delivery(const std::string& merchant_id,
                                                         const std::string& payment_id,
                                                         const DeliveryUpdate& update,
@@ -105,6 +107,8 @@ public:
 
 private:
     [[nodiscard]] Result<PaymentRecord> get_locked(const std::string& payment_id);
+    // settle()'s writes, inside the caller's transaction.
+    [[nodiscard]] Result<bool> settle_locked(const Settlement& settlement, const Ed25519Keypair& receipt_key);
     // begin_broadcast's writes, inside the caller's transaction (committed only when Started).
     [[nodiscard]] Result<BroadcastStart> begin_broadcast_locked(const std::string& payment_id,
                                                                 const std::string& signature, const Bytes& wire,

@@ -6,6 +6,7 @@
 #include "unit/server/checkout_harness.h"
 
 #include <map>
+#include <thread>
 
 namespace hilt::server {
 namespace {
@@ -924,6 +925,82 @@ TEST_F(AllowanceLowTest, ARenewalWhoseAllowanceWasNotRecordedWarnsNothing) {
     EXPECT_TRUE(allowance_low_events().empty()) << "unknown: no warning";
     renew_at_next(id);
     EXPECT_TRUE(allowance_low_events().empty()) << "the third pull started low, and its previous is unknown";
+}
+
+// ---- the worker's pace ---------------------------------------------------------------------------
+
+TEST_F(SubscriptionTest, ABatchOfSettlementsCommitsTogetherAndOneThatFailsLeavesTheOthers) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    const auto one = subscribe(slug, new_buyer(100'000'000))["membership_id"].get<std::string>();
+    const auto two = subscribe(slug, new_buyer(100'000'000))["membership_id"].get<std::string>();
+    clock_to(seconds(membership(one)["next_renewal_at"]));
+    ASSERT_EQ(renewal_pass().sent, 2u);
+    auto in_flight = app_->payments().renewals_in_flight(10);
+    ASSERT_TRUE(in_flight);
+    ASSERT_EQ(in_flight->size(), 2u);
+    const auto settlement_of = [&](const PaymentRecord& p) {
+        return Settlement{p.payment_id, p.tx_signature.value_or(""), p.buyer_wallet.value_or(solana::PublicKey{}),
+                          1, false, 0, 0, models::Timestamp{clock_.now_seconds()}, std::nullopt};
+    };
+    auto unknown = settlement_of(in_flight->front());
+    unknown.payment_id = "pay_unknown1234567890123456";
+    const auto receipt_key = ed25519_keypair_random();
+    auto outcomes = app_->payments().settle_all(
+        {settlement_of((*in_flight)[0]), unknown, settlement_of((*in_flight)[1])}, receipt_key);
+    ASSERT_TRUE(outcomes) << describe(outcomes.error());
+    ASSERT_EQ(outcomes->size(), 3u);
+    EXPECT_TRUE((*outcomes)[0] && *(*outcomes)[0]);
+    ASSERT_FALSE((*outcomes)[1]);
+    EXPECT_EQ((*outcomes)[1].error().code, ErrorCode::NotFound) << describe((*outcomes)[1].error());
+    EXPECT_TRUE((*outcomes)[2] && *(*outcomes)[2]);
+    EXPECT_EQ(membership(one)["renewal_count"], 1);
+    EXPECT_EQ(membership(two)["renewal_count"], 1);
+    EXPECT_EQ(event_counts().at("membership.renewed"), 2);
+    auto again = app_->payments().settle_all({settlement_of((*in_flight)[1])}, receipt_key);
+    ASSERT_TRUE(again);
+    ASSERT_EQ(again->size(), 1u);
+    EXPECT_TRUE(again->front() && !*again->front()) << "settled once: a second settlement writes nothing";
+    EXPECT_EQ(event_counts().at("membership.renewed"), 2);
+}
+
+// A renewal worker that claims two renewals a pass.
+class RenewalPaceTest : public SubscriptionTest {
+protected:
+    void configure(ServerConfig& config) override { config.renewal_batch = 2; }
+};
+
+TEST_F(RenewalPaceTest, APassThatClaimsAFullBatchIsFollowedAtOnceRatherThanAfterTheInterval) {
+    const auto slug = automatic_product()["slug"].get<std::string>();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        ids.push_back(subscribe(slug, new_buyer(100'000'000))["membership_id"].get<std::string>());
+    }
+    clock_to(seconds(membership(ids[0])["next_renewal_at"]));
+
+    // Passes of 2, 2 and 1 claims: the first two are full, so the third follows them without waiting an hour.
+    app_->renewal_worker().start(std::chrono::hours(1));
+    const auto in_flight = [&] {
+        auto renewals = app_->payments().renewals_in_flight(10);
+        EXPECT_TRUE(renewals);
+        return renewals ? renewals->size() : 0;
+    };
+    for (int i = 0; i < 1000 && in_flight() < ids.size(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the worker's thread is sending
+    }
+    app_->renewal_worker().stop();
+    EXPECT_EQ(in_flight(), ids.size()) << "every due renewal was sent by passes that followed one another";
+
+    // The last pass was not full: the worker waited (an hour), and stop() ended the wait.
+
+    // Settling is paced the same way: a pass that settles a full batch says so.
+    app_->sandbox()->advance_slots(1);
+    for (const std::size_t settled : {2u, 2u, 1u, 0u}) {
+        const auto pass = renewal_pass();
+        EXPECT_EQ(pass.claimed, 0u);
+        EXPECT_EQ(pass.settled, settled);
+        EXPECT_EQ(pass.full, settled == 2u);
+    }
+    for (const auto& id : ids) EXPECT_EQ(membership(id)["renewal_count"], 1) << id;
 }
 
 }  // namespace
