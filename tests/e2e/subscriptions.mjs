@@ -46,7 +46,7 @@ const REVOKE = 5;
 const TRANSFER_CHECKED = 12;
 const EVENT_TYPES = ['payment.confirmed', 'payment.failed', 'receipt.created', 'membership.activated',
                      'membership.renewed', 'membership.renewal_failed', 'membership.allowance_low',
-                     'membership.grace_started', 'membership.expired'];
+                     'membership.grace_started', 'membership.expired', 'membership.cancelled'];
 
 const seconds = (timestamp) => {
   const ms = Date.parse(timestamp);
@@ -724,6 +724,74 @@ test('two subscriptions of one buyer share one delegation, and both renew at the
     await w.waitHooks((e) => e.type === 'membership.renewed' && e.data.membership_id === m.membership_id, 1,
                       `membership.renewed of ${m.membership_id}`);
   }
+  await w.assertWebhooksOnce();
+});
+
+test('the buyer cancels one subscription from its manage link and the merchant the other: neither is pulled again',
+     async (t) => {
+  const w = await world(t);
+  const a = await w.product(PRICE);
+  const b = await w.product(3n * PRICE);
+  const buyer = await w.buyer(20n * PRICE);
+  const one = await w.subscribe(a, buyer);
+  const two = await w.subscribe(b, buyer);
+  assert.deepEqual(await w.ledger.delegation(buyer.publicKey),
+                   { delegate: w.delegate, delegatedAmount: PERIODS * 4n * PRICE });
+  // A control: another buyer's subscription falls due with them, so its renewal shows the worker has been by.
+  const other = await w.buyer(3n * PRICE);
+  const control = await w.subscribe(a, other);
+
+  // The buyer, through the link the merchant passed on (manage_url's fragment carries the token): CANCEL lowers
+  // the shared approval by what this subscription reserved (12 periods of 3 × PRICE), as the first still renews.
+  const link = new URL(two.manage_url);
+  assert.equal(link.pathname, `/m/${two.membership_id}`);
+  const token = { 'x-hilt-manage-token': link.hash.slice('#k='.length) };
+  const view = await w.hiltd.api('GET', `/v1/memberships/${two.membership_id}/manage`, undefined, token);
+  assert.equal(view.status, 200, view.text);
+  assert.equal(view.body.subscription.other_subscriptions, 1);
+  assert.equal(view.body.subscription.delegated_minor_units, Number(PERIODS * 4n * PRICE));
+  const built = await w.hiltd.api('POST', `/v1/memberships/${two.membership_id}/manage/transaction`,
+                                  { action: 'CANCEL' }, token);
+  assert.equal(built.status, 200, built.text);
+  const tx = Transaction.from(Buffer.from(built.body.transaction, 'base64'));
+  assert.equal(tx.feePayer.toBase58(), buyer.publicKey.toBase58(), 'the buyer pays for their own change');
+  const [lowered] = readCheckout(tx).approvals;
+  assert.equal(lowered.data.amount, PERIODS * PRICE, 'what the first subscription still needs');
+  assert.equal(lowered.keys.delegate.pubkey.toBase58(), w.delegate);
+  tx.sign(buyer);
+  const submitted = await w.hiltd.api('POST', `/v1/memberships/${two.membership_id}/manage/submit`,
+                                      { action: 'CANCEL', signed_transaction: tx.serialize().toString('base64') },
+                                      token);
+  assert.equal(submitted.status, 200, submitted.text);
+  assert.equal(submitted.body.cancellation.source, 'BUYER');
+  await waitFor(async () => (await w.ledger.delegation(buyer.publicKey)).delegatedAmount === PERIODS * PRICE,
+                'the lowered approval on chain');
+
+  // The merchant ends the first one at its period's end.
+  const cancelled = await w.hiltd.api('POST', `/v1/memberships/${one.membership_id}/cancel`, {},
+                                      { ...w.merchant, 'idempotency-key': `cancel-${one.membership_id}` });
+  assert.equal(cancelled.status, 200, cancelled.text);
+  assert.equal(cancelled.body.cancellation.source, 'MERCHANT');
+  assert.equal(cancelled.body.next_renewal_at, undefined);
+
+  // Every period falls due; only the control renews.
+  await w.advanceTo(Math.max(...[one, two, control].map((m) => seconds(m.next_renewal_at))));
+  await w.waitMembership(control.membership_id, renewed(1), 'the control subscription renewing');
+  assert.equal(await w.ledger.usdc(buyer.publicKey), 16n * PRICE, 'nothing more was taken from the buyer');
+  assert.deepEqual(await w.ledger.delegation(buyer.publicKey), { delegate: w.delegate, delegatedAmount: PERIODS * PRICE });
+  assert.equal(await w.ledger.usdc(b.merchantWallet), netOf(3n * PRICE), 'one payment of the cancelled 3× subscription');
+
+  // Access ends with the paid period, without grace.
+  await w.advanceTo(Math.max(seconds(one.current_period_end_at), seconds(two.current_period_end_at)) + HOUR);
+  for (const m of [one, two]) {
+    const ended = await w.membership(m.membership_id);
+    assert.equal(ended.status, 'CANCELLED');
+    assert.equal(ended.renewal_count, 0);
+    assert.deepEqual(await w.membershipEvents(m.membership_id),
+                     { 'membership.activated': 1, 'membership.cancelled': 1 }, `the events of ${m.membership_id}`);
+  }
+  const sources = (await w.events('membership.cancelled')).map((e) => e.data.cancellation.source).sort();
+  assert.deepEqual(sources, ['BUYER', 'MERCHANT']);
   await w.assertWebhooksOnce();
 });
 
