@@ -145,9 +145,11 @@ Result<std::unique_ptr<App>> App::open(ServerConfig config, const Clock& clock) 
 void App::register_routes() {
     auto& context = *context_;
     http_->route("GET", "/v1/health", [&context](const HttpRequest&) {
-        return HttpResponse::json(
-            200, models::dump_json({{"status", "ok"},
-                                    {"time", models::format_timestamp(models::Timestamp{context.clock.now_seconds()})}}));
+        models::Json body = {{"status", "ok"},
+                             {"time", models::format_timestamp(models::Timestamp{context.clock.now_seconds()})}};
+        // The operator's alert: renewals are waiting for SOL in the renewal delegate (it pays their fees).
+        if (context.renewal_worker && context.renewal_worker->paused()) body["renewals_paused"] = true;
+        return HttpResponse::json(200, models::dump_json(body));
     });
     register_auth_routes(*http_, context);
     register_product_routes(*http_, context);

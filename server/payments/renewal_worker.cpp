@@ -72,9 +72,13 @@ Result<RenewalWorker::Pass> RenewalWorker::run_once() {
             }
             sources.push_back(claim.membership.subscription->token_account);
         }
-        // One read for the batch; on failure the leases lapse and a later pass claims them again.
+        // One read for the batch, the delegate (fee payer) last; on failure the leases lapse and a later pass
+        // claims them again.
+        sources.push_back(delegate_);
         auto accounts = chain_.accounts(sources, Commitment::Confirmed);
         if (!accounts) return accounts.error();
+        const auto& payer = accounts->back();
+        std::uint64_t fee_budget = payer ? payer->lamports : 0;
         std::optional<LatestBlockhash> blockhash;
         // Several subscriptions of one buyer share the account's balance and allowance: what this pass
         // already pulled from each account counts.
@@ -95,6 +99,11 @@ Result<RenewalWorker::Pass> RenewalWorker::run_once() {
                 ++pass.failed;
                 continue;
             }
+            if (fee_budget < kRenewalFeeLamports) {
+                pass.paused = true;  // not sent: claimed again once the lease lapses
+                continue;
+            }
+            fee_budget -= kRenewalFeeLamports;
             if (!blockhash) {
                 auto latest = chain_.latest_blockhash(Commitment::Confirmed);
                 if (!latest) return latest.error();
@@ -109,6 +118,16 @@ Result<RenewalWorker::Pass> RenewalWorker::run_once() {
             }
         }
     }
+    if (!claims->empty()) {
+        if (pass.paused && !paused_.load()) {
+            std::cerr << "hiltd renewals: paused: the renewal delegate " << delegate_.to_base58()
+                      << " cannot pay the network fee of the renewals due (" << kRenewalFeeLamports
+                      << " lamports each); fund it with SOL\n";
+        } else if (!pass.paused && paused_.load()) {
+            std::cerr << "hiltd renewals: resumed: the renewal delegate can pay fees again\n";
+        }
+        paused_.store(pass.paused);
+    }
     auto in_flight = payments_.renewals_in_flight(batch_);
     if (!in_flight) return in_flight.error();
     if (!in_flight->empty()) {
@@ -116,7 +135,8 @@ Result<RenewalWorker::Pass> RenewalWorker::run_once() {
         if (!settled) return settled.error();
         pass.settled = *settled;
     }
-    pass.full = pass.claimed >= batch_ || pass.settled >= batch_;
+    // A paused pass leaves its claims leased: looping at once would find nothing to claim.
+    pass.full = !pass.paused && (pass.claimed >= batch_ || pass.settled >= batch_);
     return pass;
 }
 

@@ -13,6 +13,7 @@
 // its grace period.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -34,6 +35,11 @@ class PaymentService;
 inline constexpr std::size_t kRenewalBatch = 256;
 // How long a pass owns a claimed renewal before another may take it (only until it is recorded as sent).
 inline constexpr std::int64_t kRenewalLeaseSeconds = 60;
+// What one renewal costs its fee payer, the delegate, in lamports: the signature (5,000) and the priority
+// fee (~820 at kPriorityMicroLamports), with margin. A pass sends only while the delegate's SOL, read with
+// the token accounts, covers this per renewal; the rest wait (their leases lapse) and the worker reports
+// itself paused (GET /v1/health: renewals_paused) until someone funds the delegate.
+inline constexpr std::uint64_t kRenewalFeeLamports = 10'000;
 
 // When a failed renewal is tried again: 1 h, 6 h, then daily, never later than 5 minutes before the grace
 // period ends; nullopt when no retry fits before it.
@@ -60,6 +66,7 @@ public:
         std::size_t failed = 0;   // could not be pulled; retried later
         std::size_t settled = 0;  // renewals confirmed by this pass's follow-up
         bool full = false;        // a full batch claimed or settled: the next pass runs at once
+        bool paused = false;      // the delegate's SOL could not pay another renewal's fee: some were not sent
     };
     // One pass: claim, check, send, follow.
     [[nodiscard]] Result<Pass> run_once();
@@ -70,6 +77,8 @@ public:
     void stop();
     // Look now (the test clock moved, or a buyer acted).
     void poke();
+    // Whether the last pass that had renewals due left some unsent for want of the delegate's SOL.
+    bool paused() const { return paused_.load(); }
 
 private:
     // Builds, records (with `allowance`, the delegated amount its pull draws on) and sends one claimed
@@ -84,6 +93,7 @@ private:
     const Ed25519Keypair& delegate_key_;
     solana::PublicKey delegate_;
     std::size_t batch_;
+    std::atomic<bool> paused_{false};
 
     std::mutex mutex_;
     std::condition_variable wake_;

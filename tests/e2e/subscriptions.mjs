@@ -74,7 +74,7 @@ let journeys = 0;
 // One journey's world: its own hiltd (test clock; `args` added to its command line) with an enabled workspace,
 // a webhook endpoint for every subscription event, the renewal delegate (funded on LiteSVM), and the helpers
 // the scenarios share.
-async function world(t, args = []) {
+async function world(t, args = [], { fundDelegate = true } = {}) {
   const n = ++journeys;
   const hiltd = await startHiltd(['--fee-bps', String(FEE_BPS), '--webhook-urls', 'loopback',
                                   '--public-rate-limit', '0', ...chain.hiltdArgs,
@@ -90,7 +90,7 @@ async function world(t, args = []) {
   const merchant = createWorkspace(`Renewals Guild ${n}`);
   const delegate = /renewal delegate \(pays renewal fees\): (\w+)/.exec(hiltd.output())?.[1];
   assert.ok(delegate, `hiltd printed no renewal delegate:\n${hiltd.output()}`);
-  if (chain.rpc) chain.rpc.airdropSol(delegate, SOL); // on a real chain someone must fund the fee payer
+  if (chain.rpc && fundDelegate) chain.rpc.airdropSol(delegate, SOL); // on a real chain someone funds the fee payer
 
   const hook = `${kind}-journey-${n}`;
   const publicKey = (await hiltd.api('GET', '/.well-known/hilt/webhook-key')).body.public_key;
@@ -793,6 +793,39 @@ test('the buyer cancels one subscription from its manage link and the merchant t
   const sources = (await w.events('membership.cancelled')).map((e) => e.data.cancellation.source).sort();
   assert.deepEqual(sources, ['BUYER', 'MERCHANT']);
   await w.assertWebhooksOnce();
+});
+
+test('renewals wait, unsent, while the delegate cannot pay their fees, and go through once it is funded',
+     { skip: chain.rpc ? false : 'the sandbox funds the renewal delegate itself at start' }, async (t) => {
+  const w = await world(t, [], { fundDelegate: false });
+  assert.equal(await w.ledger.lamports(new PublicKey(w.delegate)), 0n, 'nobody funded the delegate');
+  const product = await w.product();
+  const buyer = await w.buyer(3n * PRICE);
+  const m0 = await w.subscribe(product, buyer);
+  const health = async () => {
+    const res = await w.hiltd.api('GET', '/v1/health');
+    assert.equal(res.status, 200, res.text);
+    return res.body;
+  };
+  assert.equal((await health()).renewals_paused, undefined);
+
+  await w.advanceTo(seconds(m0.next_renewal_at));
+  await waitFor(async () => (await health()).renewals_paused === true, 'the operator told renewals are paused');
+  assert.match(w.hiltd.output(), new RegExp(`renewals: paused: the renewal delegate ${w.delegate}`));
+  const waiting = await w.membership(m0.membership_id);
+  assert.equal(waiting.renewal_count, 0);
+  assert.equal(waiting.subscription.last_failure, undefined, 'not the buyer\'s failure: nothing is recorded against them');
+  assert.equal(await w.ledger.usdc(buyer.publicKey), 2n * PRICE, 'nothing was pulled');
+  const sent = (await w.payments(product)).filter((p) => p.tx_signature);
+  assert.deepEqual(sent.map((p) => p.payment_id), [m0.last_payment_id], 'no renewal transaction was sent');
+
+  // The operator funds the delegate: the renewal goes through once the claim's lease has lapsed.
+  chain.rpc.airdropSol(w.delegate, SOL);
+  await w.ledger.settled(); // visible at the commitment hiltd reads accounts at
+  await w.advanceTo((await w.now()) + 61);
+  await w.waitMembership(m0.membership_id, renewed(1), 'the renewal after the delegate was funded');
+  assert.equal(await w.ledger.usdc(buyer.publicKey), PRICE);
+  await waitFor(async () => (await health()).renewals_paused === undefined, 'renewals no longer paused');
 });
 
 const restartSkip = chain.rpc ? false
