@@ -59,12 +59,6 @@ std::string price_words(const models::ManageView& v) {
     return money_words(v.amount_minor_units, static_cast<std::uint8_t>(v.decimals), v.asset_symbol);
 }
 
-std::string every_words(const models::ManageView& v) {
-    if (!v.billing_interval_days || *v.billing_interval_days <= 0) return {};
-    if (*v.billing_interval_days == 1) return " every day";
-    return " every " + std::to_string(*v.billing_interval_days) + " days";
-}
-
 std::string renewals_words(std::int64_t count) {
     return std::to_string(count) + (count == 1 ? " renewal" : " renewals");
 }
@@ -372,7 +366,7 @@ std::string status_sentence(const State& state) {
     }
     if (v.next_renewal_at) {
         return "Renews automatically on " + date_words(*v.next_renewal_at) + ": " + price_words(v) +
-               every_words(v) + ".";
+               every_words(v.billing_interval_days) + ".";
     }
     return "Active" + until(v.current_period_end_at) + ".";
 }
@@ -435,7 +429,7 @@ std::string approval_sentence(const State& state) {
     if (ctx.action == models::ManageAction::Reapprove) {
         const auto added = std::max<std::int64_t>(0, a.allowance_minor_units - a.existing_allowance_minor_units);
         return "You allow Hilt to take up to " + money(added) + " more from this wallet's " + v.asset_symbol + ": " +
-               price_words(v) + every_words(v) + ", for up to " + renewals_words(a.allowance_periods) +
+               price_words(v) + every_words(v.billing_interval_days) + ", for up to " + renewals_words(a.allowance_periods) +
                ". The wallet's whole approval becomes " + money(a.allowance_minor_units) + ".";
     }
     return "Your other Hilt subscriptions keep an approval of " + money(a.allowance_minor_units) +

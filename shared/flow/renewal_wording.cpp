@@ -10,13 +10,6 @@ namespace hilt::flow {
 
 namespace {
 
-// " every day" / " every 30 days"; nothing when the interval is unknown.
-std::string every(const std::optional<std::int64_t>& days) {
-    if (!days || *days <= 0) return {};
-    if (*days == 1) return " every day";
-    return " every " + std::to_string(*days) + " days";
-}
-
 std::string price_words(const RenewalPrice& price) {
     return money_words(price.amount_minor_units, price.decimals, price.asset_symbol);
 }
@@ -57,6 +50,12 @@ std::string date_words(models::Timestamp time) {
     return std::to_string(day) + " " + kMonths[month - 1] + " " + std::to_string(year);
 }
 
+std::string every_words(const std::optional<std::int64_t>& days) {
+    if (!days || *days <= 0) return {};
+    if (*days == 1) return " every day";
+    return " every " + std::to_string(*days) + " days";
+}
+
 std::string short_address(const solana::PublicKey& key) {
     const std::string text = key.to_base58();
     if (text.size() <= 9) return text;
@@ -64,7 +63,7 @@ std::string short_address(const solana::PublicKey& key) {
 }
 
 std::string renewal_terms_text(const RenewalPrice& price) {
-    const std::string often = every(price.interval_days);
+    const std::string often = every_words(price.interval_days);
     std::string text = "Renews automatically: " + price_words(price) + (often.empty() ? " each period" : often) +
                        " until you cancel. To renew, you approve Hilt to take ";
     if (price.allowance_periods && *price.allowance_periods > 0 &&
@@ -90,7 +89,7 @@ std::string approval_text(const models::RenewalApproval& approval, const Renewal
     std::int64_t added = approval.allowance_minor_units - existing;
     if (added <= 0) added = approval.allowance_minor_units;
 
-    const std::string often = every(price.interval_days);
+    const std::string often = every_words(price.interval_days);
     std::string text = "Renews automatically. You also allow Hilt to take up to " + money(added) +
                        " from this wallet's " + symbol + ": " + price_words(price) +
                        (often.empty() ? " per renewal" : often);

@@ -39,6 +39,8 @@ std::optional<RenewalPrice> renewal_price(const models::PublicCheckout& payload)
 // "12.50 USDC": exact display digits and the symbol (the raw minor units if they cannot be shown).
 std::string money_words(std::int64_t amount_minor_units, std::uint8_t decimals,
                         std::string_view symbol);
+// " every day" / " every 30 days"; "" when the interval is unknown.
+std::string every_words(const std::optional<std::int64_t>& days);
 // "29 December 2026": the UTC calendar date of `time`.
 std::string date_words(models::Timestamp time);
 // "7xKX…9fQ2": the first and last 4 characters of the base58 address.

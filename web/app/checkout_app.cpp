@@ -252,18 +252,8 @@ void CheckoutApp::on_http_reply(flow::RequestId request, int status, std::string
 
 void CheckoutApp::on_wallet_reply(flow::RequestId request, int code, std::string_view value,
                                   std::string_view message) {
-    if (code != 0) {
-        return dispatch(flow::events::WalletFailed{request, code, std::string(message)});
-    }
-    if (std::holds_alternative<flow::phases::ConnectingWallet>(state_.phase)) {
-        auto key = solana::PublicKey::parse(value);
-        if (!key) {
-            return dispatch(flow::events::WalletFailed{request, flow::phantom_codes::kInternalError,
-                                                       "Phantom returned an unreadable key."});
-        }
-        return dispatch(flow::events::WalletConnected{request, *key});
-    }
-    dispatch(flow::events::WalletSigned{request, std::string(value)});
+    const bool connecting = std::holds_alternative<flow::phases::ConnectingWallet>(state_.phase);
+    dispatch(wallet_event<flow::Event>(request, code, value, message, connecting));
 }
 
 void CheckoutApp::run(const flow::Effect& effect) {

@@ -1,7 +1,7 @@
 // web/app/http_reply.h: what both pages' effect runners (the checkout and the manage page) do with an
 // HTTP answer and the clock.
 //
-// Owns: turning a status and body into a flow::Reply (the parsed model for 2xx, else the error body's
+// Owns: turning a wallet answer into a wallet event, a status and body into a flow::Reply (the parsed model for 2xx, else the error body's
 // code and sentence; status 0: no answer at all) and reading the page's clock in whole seconds.
 // Must never: decide anything about the answer (the machines do).
 #pragma once
@@ -39,6 +39,22 @@ flow::Reply<T> to_reply(int status, std::string_view body) {
         }
     }
     return failure;
+}
+
+// A wallet answer (bridge.js walletDone: code 0 and a value, or Phantom's error code) as the wallet event
+// both machines take (as `Event`, the machine's event variant): the key while `connecting`, else the signed
+// transaction; an unreadable key fails.
+template <typename Event>
+Event wallet_event(flow::RequestId request, int code, std::string_view value, std::string_view message,
+                   bool connecting) {
+    if (code != 0) return flow::events::WalletFailed{request, code, std::string(message)};
+    if (!connecting) return flow::events::WalletSigned{request, std::string(value)};
+    auto key = solana::PublicKey::parse(value);
+    if (!key) {
+        return flow::events::WalletFailed{request, flow::phantom_codes::kInternalError,
+                                          "Phantom returned an unreadable key."};
+    }
+    return flow::events::WalletConnected{request, *key};
 }
 
 }  // namespace hilt::web

@@ -68,16 +68,8 @@ void ManageApp::on_http_reply(flow::RequestId request, int status, std::string_v
 
 void ManageApp::on_wallet_reply(flow::RequestId request, int code, std::string_view value,
                                 std::string_view message) {
-    if (code != 0) return dispatch(fm::events::WalletFailed{request, code, std::string(message)});
-    if (std::holds_alternative<fm::phases::ConnectingWallet>(state_.phase)) {
-        auto key = solana::PublicKey::parse(value);
-        if (!key) {
-            return dispatch(fm::events::WalletFailed{request, flow::phantom_codes::kInternalError,
-                                                     "Phantom returned an unreadable key."});
-        }
-        return dispatch(fm::events::WalletConnected{request, *key});
-    }
-    dispatch(fm::events::WalletSigned{request, std::string(value)});
+    const bool connecting = std::holds_alternative<fm::phases::ConnectingWallet>(state_.phase);
+    dispatch(wallet_event<fm::Event>(request, code, value, message, connecting));
 }
 
 void ManageApp::run(const fm::Effect& effect) {
