@@ -14,6 +14,7 @@
 // Field paths compose: a nested reader's "grace_period_days" becomes "membership_config.grace_period_days".
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -259,6 +260,13 @@ private:
 
 // ---- writers ---------------------------------------------------------------------------------------
 // The wire form of one field value; models use these so that keys, times and enums print one way only.
+// A template so that only a real bool matches: a plain overload would make every other integer type's call
+// ambiguous, and without one a bool silently became to_wire(std::int64_t), written as 0 or 1.
+template <typename B>
+    requires std::same_as<B, bool>
+Json to_wire(B value) {
+    return value;
+}
 inline Json to_wire(const std::string& value) { return value; }
 inline Json to_wire(std::int64_t value) { return value; }
 inline Json to_wire(const solana::PublicKey& key) { return key.to_base58(); }

@@ -123,7 +123,11 @@ Result<TransactionRequest> parse_transaction_request(std::string_view url) {
     }
     auto link = percent_decode(parts->pathname, false);
     if (!link) return bad("link", link.error().message);
-    if (!is_https_url(*link)) return bad("link", "link must be an absolute https URL");
+    // ASCII, as encode_transaction_request requires: a canonical URL is (its non-ASCII is percent-encoded),
+    // and a decoded non-ASCII byte here would make a link this module cannot write back.
+    if (!is_https_url(*link) || !is_ascii_printable(*link)) {
+        return bad("link", "link must be an absolute https URL in ASCII");
+    }
     TransactionRequest request;
     request.link = std::move(*link);
     request.label = find_param(parts->params, "label").value_or("");

@@ -51,7 +51,7 @@ struct TransactionRequest {
 [[nodiscard]] Result<std::string> encode_transaction_request(const TransactionRequest& request);
 
 // Parses `solana:<link>`: the pathname (which must contain ':' or '%') is URL-decoded and must be
-// an absolute https URL; label and message may each appear once.
+// an absolute https URL in ASCII; label and message may each appear once.
 [[nodiscard]] Result<TransactionRequest> parse_transaction_request(std::string_view url);
 
 // ---- GET link -> 200 {"label","icon"} -----------------------------------------------------------

@@ -3,6 +3,7 @@
 
 #include "models/checkout.h"
 #include "models/json_reader.h"
+#include "models/membership.h"
 
 namespace hilt::models {
 namespace {
@@ -127,6 +128,15 @@ TEST(DumpJson, NeverThrowsOnInvalidUtf8) {
 
 namespace hilt::models {
 namespace {
+
+// Found by tests/fuzz/request_bodies: an optional bool was written through to_wire(std::int64_t), as 0.
+TEST(Writers, WriteAnOptionalBoolAsABoolThatParsesBack) {
+    const MembershipCancelRequest request{false};
+    EXPECT_EQ(dump(request), R"({"at_period_end":false})");
+    auto back = parse<MembershipCancelRequest>(dump(request));
+    ASSERT_TRUE(back) << describe(back.error());
+    EXPECT_EQ(*back, request);
+}
 
 TEST(ServiceUrl, AcceptsHttpsAndPlainHttpOnlyOnLoopbackHosts) {
     for (const char* good : {"https://pay.hilt.example/p/x", "http://127.0.0.1:8080/p/alpha-1",

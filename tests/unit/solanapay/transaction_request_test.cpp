@@ -101,6 +101,8 @@ TEST(ParseTransactionRequest, RejectsMalformedLinks) {
     expect_url_rejected("solana:https%3A%2F%2Fexample.com%zz", "link");     // bad escape
     expect_url_rejected("solana:https%3A%2F%2Fexample.com%2F%C3", "link");  // not UTF-8
     expect_url_rejected("solana:https%3A%2F%2Fexa%20mple.com", "link");     // decodes to a space
+    // decodes to non-ASCII, which encode_transaction_request cannot write back (found by tests/fuzz)
+    expect_url_rejected("solana:https%3A%2F%2Fexample.com%2Fcaf%C3%A9", "link");
     expect_url_rejected(std::string("solana:") + kMvines, "link");          // a transfer request
     expect_url_rejected("solana:https://example.com?label=a&label=b", "label");
     expect_url_rejected("solana:https://example.com?message=a&message=b", "message");
