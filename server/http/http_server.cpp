@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "crypto/sodium.h"
+#include "http/connection_gate.h"
 #include "encoding/base64.h"
 #include "models/event.h"
 
@@ -113,6 +114,86 @@ bool body_is_json(const httplib::Request& req) {
     return iequals(media, "application/json");
 }
 
+// Set on a worker while httplib answers a request it could not parse (the error handler): the connection then
+// closes after the answer, rather than reading what follows a broken request as the next one.
+thread_local bool close_after_answer = false;
+
+// What the connection gate answers itself, before httplib sees the request: 400 for ambiguous framing,
+// 413 for a body over the limit, 431 for a head over kMaxRequestHeadBytes. The connection then closes.
+std::string gate_refusal(int status, std::size_t max_body_bytes) {
+    const auto request_id = new_request_id();
+    Error error = fail(ErrorCode::InvalidJson, "malformed HTTP request: ambiguous or unsupported body framing");
+    std::string reason = "Bad Request";
+    if (status == 413) {
+        error = fail(ErrorCode::PayloadTooLarge, "request body exceeds " + std::to_string(max_body_bytes) + " bytes");
+        reason = "Payload Too Large";
+    } else if (status == 431) {
+        error = fail(ErrorCode::PayloadTooLarge,
+                     "request line and headers exceed " + std::to_string(kMaxRequestHeadBytes) + " bytes");
+        reason = "Request Header Fields Too Large";
+    }
+    const auto body = error_body(error, request_id);
+    return "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: application/json\r\n" +
+           "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n" +
+           "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: " + request_id +
+           "\r\n\r\n" + body;
+}
+
+// httplib's Server with the connection gate (connection_gate.h) in front of its workers. httplib's accept
+// loop gives each accepted socket to its task queue as a job calling process_and_close_socket; GateQueue
+// runs that job at once on the accept thread, and the override only hands the socket to the gate. The
+// gate's workers then call httplib's own request handling (process_request) over the buffered request.
+class GatedServer final : public httplib::Server {
+public:
+    explicit GatedServer(GateLimits limits) {
+        new_task_queue = [this, limits] {
+            auto* queue = new GateQueue(limits, [this](GatedConnection& connection) { return serve(connection); });
+            queue_ = queue;
+            return queue;
+        };
+    }
+
+private:
+    struct GateQueue final : httplib::TaskQueue {
+        GateQueue(GateLimits limits, ConnectionGate::Serve serve)
+            : gate(limits, std::move(serve),
+                   [max_body = limits.max_body_bytes](int status) { return gate_refusal(status, max_body); }) {}
+        void enqueue(std::function<void()> job) override { job(); }
+        void shutdown() override { gate.shutdown(); }
+        ConnectionGate gate;
+    };
+
+    bool process_and_close_socket(socket_t sock) override {
+        queue_.load()->gate.admit(sock);
+        return true;
+    }
+
+    // One request on a worker; true keeps the connection for the next (httplib's keep-alive rules).
+    bool serve(GatedConnection& connection) {
+        ++connection.requests_served;
+        const bool last = connection.requests_served >= keep_alive_max_count_ || svr_sock_ == INVALID_SOCKET;
+        bool closed = false;
+        close_after_answer = false;
+        const bool answered = process_request(connection, last, closed, nullptr);
+        return answered && !closed && !last && !close_after_answer;
+    }
+
+    std::atomic<GateQueue*> queue_{nullptr};
+};
+
+GateLimits gate_limits(const HttpLimits& limits) {
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    GateLimits gate;
+    gate.workers = limits.worker_threads ? limits.worker_threads
+                                         : std::max<std::size_t>(kMinDefaultWorkerThreads, 4 * cores);
+    gate.request_timeout = std::chrono::seconds(limits.read_timeout_seconds);
+    gate.max_body_bytes = limits.max_body_bytes;
+    gate.keep_alive_timeout = std::chrono::seconds(limits.keep_alive_timeout_seconds);
+    gate.read_timeout = std::chrono::seconds(limits.read_timeout_seconds);
+    gate.write_timeout = std::chrono::seconds(limits.write_timeout_seconds);
+    return gate;
+}
+
 }  // namespace
 
 std::optional<std::string> HttpRequest::header(std::string_view name) const {
@@ -149,8 +230,9 @@ HttpResponse HttpResponse::error(const Error& error, std::string_view request_id
 }
 
 struct HttpServer::Impl {
+    explicit Impl(HttpLimits limits_) : limits(limits_), server(gate_limits(limits_)) {}
     HttpLimits limits;
-    httplib::Server server;
+    GatedServer server;
     // The listening socket, seen by the socket-options callback before httplib binds and listens.
     std::atomic<int> listen_socket{-1};
     std::thread thread;
@@ -185,14 +267,8 @@ struct HttpServer::Impl {
     }
 };
 
-HttpServer::HttpServer(HttpLimits limits) : impl_(std::make_unique<Impl>()) {
-    impl_->limits = limits;
+HttpServer::HttpServer(HttpLimits limits) : impl_(std::make_unique<Impl>(limits)) {
     auto& server = impl_->server;
-    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-    const std::size_t threads = limits.worker_threads
-                                    ? limits.worker_threads
-                                    : std::max<std::size_t>(kMinDefaultWorkerThreads, 4 * cores);
-    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server.set_payload_max_length(limits.max_body_bytes);
     server.set_read_timeout(limits.read_timeout_seconds, 0);
     server.set_write_timeout(limits.write_timeout_seconds, 0);
@@ -239,6 +315,7 @@ HttpServer::HttpServer(HttpLimits limits) : impl_(std::make_unique<Impl>()) {
             default:
                 error = res.status >= 500 ? fail(ErrorCode::Internal, "internal error")
                                           : fail(ErrorCode::InvalidJson, "malformed HTTP request");
+                close_after_answer = res.status < 500;
         }
         const int status = res.status;
         impl_->send_error(res, error, request_id);

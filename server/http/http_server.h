@@ -29,24 +29,27 @@ inline constexpr std::size_t kMaxRequestUriBytes = 8192;  // = CPPHTTPLIB_REQUES
 // nginx opening upstream connections) at once overflowed it, and every dropped handshake cost the
 // client a 1 s retransmit (scripts/bench: connect p99 1.2 s). Linux caps it at net.core.somaxconn.
 inline constexpr int kListenBacklog = 1024;
-// cpp-httplib gives each open connection a worker thread for its whole keep-alive, so the pool must
-// exceed nginx's idle upstream connections (deploy/nginx.conf: 16 per worker process) with room for
-// requests in flight. With 8 threads, 2,000 buyers polling through nginx timed out by the thousand
-// and a new buyer waited 5 s (scripts/bench); an idle thread costs only its stack's touched pages.
+// Workers for requests in progress. cpp-httplib alone gave each open connection a worker for its whole
+// keep-alive (with 8 threads, 2,000 buyers polling through nginx timed out by the thousand and a new
+// buyer waited 5 s, scripts/bench); the connection gate (connection_gate.h) now holds connections
+// between requests without a worker, and the pool keeps its size; an idle thread costs only its
+// stack's touched pages.
 inline constexpr std::size_t kMinDefaultWorkerThreads = 64;
 
 struct HttpLimits {
     // Largest request body accepted (413 above): a product with full metadata is < 40 KiB.
     std::size_t max_body_bytes = 64 * 1024;
-    // Seconds a client may take to send a request / read a response before the connection is dropped.
+    // Seconds a client may take to send a whole request, head and body (in all, however it trickles: the
+    // connection gate's deadline), and to read each piece of a response.
     int read_timeout_seconds = 5;
     int write_timeout_seconds = 5;
-    // Idle keep-alive connections hold a worker thread in cpp-httplib: keep them short (architecture.md).
+    // Seconds a kept-alive connection may wait for its next request (held by the gate, not a worker).
     int keep_alive_timeout_seconds = 2;
     std::size_t keep_alive_max_requests = 100;
     // Header and request-line sizes are cpp-httplib's compile-time limits, the same in every build:
     // CPPHTTPLIB_HEADER_MAX_LENGTH (8 KiB per header line) and CPPHTTPLIB_REQUEST_URI_MAX_LENGTH (8 KiB);
-    // a request over either is refused with a 4xx before any route runs (kMaxHeaderLineBytes below).
+    // a request over either is refused with a 4xx before any route runs (kMaxHeaderLineBytes below);
+    // a whole head over kMaxRequestHeadBytes (connection_gate.h) is 431.
     // Worker threads; 0 = max(kMinDefaultWorkerThreads, 4 × cores).
     std::size_t worker_threads = 0;
 };
