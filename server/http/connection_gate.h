@@ -7,7 +7,8 @@
 //  - The gate owns connections while they are between requests: one poller thread reads what arrives
 //    into the connection's buffer, and only a connection with a whole request in its buffer (head and
 //    body, by Content-Length or chunked framing) is given to a worker, which runs httplib's request
-//    handling over that buffer. After the answer the connection comes back to the poller.
+//    handling over that buffer. After the answer the worker waits briefly (kLinger in the .cpp, while most
+//    workers are free) for the same client's next whole request, then gives the connection back.
 //  - Deadlines count from when the gate took the connection and are not restarted by each byte: a request
 //    must be complete within request_timeout; a kept-alive connection must start its next request within
 //    keep_alive_timeout. Refused without a worker: a head over kMaxRequestHeadBytes (431), a body over
@@ -137,6 +138,7 @@ private:
     Serve serve_;
     Refusal refusal_;
     std::atomic<bool> stopping_{false};
+    std::atomic<std::size_t> busy_{0};  // workers answering or lingering on a connection
     std::mutex mutex_;
     std::vector<std::unique_ptr<GatedConnection>> arrivals_;  // admitted or handed back, not yet polled
     int wake_fd_ = -1;
