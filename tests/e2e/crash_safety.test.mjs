@@ -33,7 +33,7 @@ const { Keypair, Transaction } = web3;
 
 const SEED = Number(process.env.HILT_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
 const KILLS = Math.max(50, Number(process.env.HILT_CRASH_KILLS ?? 50));
-const BUYER_LOOPS = 4;
+const BUYER_LOOPS = 6;
 const MAX_PRODUCTS = 16; // then the merchant loop edits the products it has
 const FEE_BPS = 100n;
 console.log(`crash_safety: seed ${SEED} (HILT_CRASH_SEED=${SEED} replays this crash schedule), ${KILLS} kills`);
@@ -97,7 +97,7 @@ const payments = new Map(); // payment_id -> { productId, price, buyer?, acks: [
 const signedBy = new Map(); // every transaction signature the buyers produced -> its payment_id
 const surprises = []; // answers no crash explains (5xx, unexpected statuses): must stay empty
 const stats = { kills: 0, connects: 0, lostConnects: 0, broadcasts: 0, lostBroadcasts: 0, refused: 0,
-                confirmedAcks: 0, unknownProducts: 0, edits: 0, lostEdits: 0 };
+                confirmedAcks: 0, unknownProducts: 0, edits: 0, lostEdits: 0, restartMs: 0 };
 
 function surprise(what, res) {
   surprises.push(`${what}: ${res.status} ${res.text?.slice(0, 300)}`);
@@ -164,35 +164,51 @@ function newBuyer() {
   return { secretKey: pair.secretKey, keypair: Keypair.fromSecretKey(pair.secretKey) };
 }
 
-// One buyer's journey: connect -> transaction -> sign -> broadcast -> confirm, recording every ack. Returns
-// when the journey ends, however it ends (a lost request on the way simply ends it).
-async function journey(rand, tag) {
-  const ids = [...products.keys()];
-  const productId = ids[Math.floor(rand() * ids.length)];
-  const product = products.get(productId);
-  const buyer = newBuyer();
-  const wallet = buyer.keypair.publicKey.toBase58();
-  for (const [asset, amount] of [['SOL', 100_000_000], ['USDC', product.price]]) {
-    const funded = await call('POST', '/v1/sandbox/airdrop', { wallet, asset, amount_minor_units: amount });
-    if (funded.lost) return;
-    if (funded.status !== 200) return surprise('airdrop', funded);
+// Funds `wallet` on the chain of the process now running (false when a request was lost).
+async function fund(wallet, usdc) {
+  const answers = await Promise.all([['SOL', 100_000_000], ['USDC', usdc]].map(([asset, amount]) =>
+    call('POST', '/v1/sandbox/airdrop', { wallet, asset, amount_minor_units: amount })));
+  for (const res of answers) {
+    if (res.lost) return false;
+    if (res.status !== 200) {
+      surprise('airdrop', res);
+      return false;
+    }
   }
+  return true;
+}
 
-  // Connect, half the time with an idempotency key (a retry after a kill then finds the session if it was
-  // stored and answered), half without (as a page that sends none: a lost one is simply not retried).
-  const keyed = rand() < 0.5;
-  let session = null;
-  for (let attempt = 0; attempt < (keyed ? 2 : 1) && !session; attempt += 1) {
+// Connects, with an idempotency key or without (as a page that sends none): a lost keyed connect is asked
+// again once the server is back, and the replay finds the session if it was stored and answered; a lost
+// unkeyed one is not retried. Returns the session, or null when its fate stays unknown.
+async function connect(product, keyed, tag) {
+  for (let attempt = 0; attempt < (keyed ? 2 : 1); attempt += 1) {
     const res = await call('POST', `/v1/products/p/${product.slug}/connect`, {}, keyed ? { 'idempotency-key': tag } : {});
     if (res.lost) {
       stats.lostConnects += 1;
       await reachable();
       continue;
     }
-    if (res.status === 409 && res.body?.error?.code === 'conflict') return; // unanswered by a killed process
-    if (res.status !== 201) return surprise('connect', res);
-    session = res.body;
+    if (res.status === 409 && res.body?.error?.code === 'conflict') return null; // unanswered by a killed process
+    if (res.status !== 201) {
+      surprise('connect', res);
+      return null;
+    }
+    return res.body;
   }
+  return null;
+}
+
+// One buyer's journey: (fund + connect) -> transaction -> sign -> broadcast -> confirm, recording every ack.
+// Returns when the journey ends, however it ends (a lost request on the way simply ends it).
+async function journey(rand, tag) {
+  const ids = [...products.keys()];
+  const productId = ids[Math.floor(rand() * ids.length)];
+  const product = products.get(productId);
+  const buyer = newBuyer();
+  const wallet = buyer.keypair.publicKey.toBase58();
+  // Independent of each other, so at once: a whole journey then fits between two kills more often.
+  const [funded, session] = await Promise.all([fund(wallet, product.price), connect(product, rand() < 0.5, tag)]);
   if (!session) return;
   stats.connects += 1;
   const paymentId = session.payment_id;
@@ -200,6 +216,7 @@ async function journey(rand, tag) {
   const payment = payments.get(paymentId) ?? { productId, price: product.price, acks: [], refused: [] };
   payments.set(paymentId, payment);
   payment.acks.push({ what: 'connect', status: session.status });
+  if (!funded) return;
 
   const built = await call('POST', `/v1/payments/${paymentId}/transaction`, { buyer_wallet: wallet });
   if (built.lost) return;
@@ -208,6 +225,8 @@ async function journey(rand, tag) {
   if (built.status !== 200) return surprise('transaction', built);
   payment.buyer = wallet;
   payment.acks.push({ what: 'transaction', status: 'PENDING_SIGNATURE' });
+  // The process whose chain gave the blockhash, when known for sure: only that chain can land it.
+  const builtBy = built.generation === built.answeredIn ? built.generation : -1;
 
   const tx = Transaction.from(Buffer.from(built.body.transaction, 'base64'));
   tx.addSignature(buyer.keypair.publicKey, Buffer.from(nacl.sign.detached(tx.serializeMessage(), buyer.secretKey)));
@@ -237,8 +256,10 @@ async function journey(rand, tag) {
   }
   if (!sent) return;
   stats.broadcasts += 1;
-  payment.acks.push({ what: 'broadcast', status: sent.body.status, signature,
-                      finalProcess: sent.generation === sent.answeredIn ? sent.generation : -1 });
+  // Sent to a chain that is still there only when the process that built it accepted it itself (a retry
+  // answered from the store by a later process proves nothing about any chain).
+  const sentBy = sent.generation === sent.answeredIn && sent.generation === builtBy ? builtBy : -1;
+  payment.acks.push({ what: 'broadcast', status: sent.body.status, signature, sentBy });
 
   // Confirmation, asked of the process that accepted the transaction (a new one has a new chain, where
   // this transaction can only expire): poll at a buyer's pace until it settles one way or the other.
@@ -256,9 +277,12 @@ async function journey(rand, tag) {
   }
 }
 
-// The loops: run until told to stop; `finished` is the generation in which an iteration last began and
-// ended without a restart in between.
+// The loops: run until told to stop (at the latest when the test ends, passed or not); `finished` is the
+// generation in which an iteration last began and ended without a restart in between.
 const control = { stop: false };
+after(() => {
+  control.stop = true;
+});
 function loop(body, rand) {
   const state = { finished: -1, done: null };
   state.done = (async () => {
@@ -286,16 +310,22 @@ test(`SIGKILL ${KILLS} times under connect, broadcast and confirm load loses not
   }
 
   // The kills: each at a random moment (the point of the test, not a wait for anything), each followed by
-  // an integrity check of the file the kill left and a restart that waits for /v1/health.
+  // an integrity check of the file the kill left and a restart that waits for /v1/health. Most moments
+  // fall 50-400 ms after a start; one in four 400-1200 ms, long enough for the sandbox's 400 ms slots to
+  // confirm payments, so that kills also land while confirmations are being settled.
   for (let k = 1; k <= KILLS; k += 1) {
-    await delay(50 + Math.floor(schedule() * 350));
+    const long = schedule() < 0.25;
+    await delay(long ? 400 + Math.floor(schedule() * 800) : 50 + Math.floor(schedule() * 350));
     let ready;
     server.up = new Promise((resolve) => (ready = resolve));
     server.down = true;
+    assert.ok(hiltd.running(), `hiltd ended on its own before kill ${k}:\n${hiltd.output().slice(-4000)}`);
     await hiltd.stop('SIGKILL');
     stats.kills += 1;
     assert.equal(integrityOfCopy(hiltd.db), 'ok', `integrity_check after kill ${k}`);
+    const restarting = Date.now();
     await hiltd.restart('SIGKILL'); // already stopped: starts it and waits for /v1/health
+    stats.restartMs += Date.now() - restarting;
     server.generation += 1;
     server.down = false;
     ready();
@@ -358,8 +388,8 @@ test(`SIGKILL ${KILLS} times under connect, broadcast and confirm load loses not
         assert.equal(row.payment_id, id, what);
         if (now.status === 'CONFIRMED') assert.equal(now.tx_signature, ack.signature, what);
         else assert.ok(['EXPIRED', 'FAILED'].includes(row.state), `${ack.signature} is ${row.state}: ${what}`);
-        // Accepted by the last process, whose chain is still there: it must have confirmed.
-        if (ack.finalProcess === finalGeneration) {
+        // Built and accepted by the last process, whose chain is still there: it must have confirmed.
+        if (ack.sentBy === finalGeneration) {
           finalProcessBroadcasts += 1;
           assert.equal(now.status, 'CONFIRMED', `accepted by the last process: ${what}`);
         }
@@ -396,8 +426,9 @@ test(`SIGKILL ${KILLS} times under connect, broadcast and confirm load loses not
     assert.equal(BigInt(revenue[0].net_minor_units), gross - fees, `product ${id}: ${res.text}`);
   }
 
-  // 2. The file itself, once the last process stopped cleanly.
+  // 2. The file itself, once the last process stopped cleanly (and no process reported a sanitizer error).
   await hiltd.stop('SIGTERM');
+  assert.doesNotMatch(hiltd.output(), /AddressSanitizer|LeakSanitizer|runtime error:/);
   const db = hiltd.db;
   assert.equal(execFileSync('sqlite3', ['-readonly', db, 'PRAGMA integrity_check'], { encoding: 'utf8' }).trim(), 'ok');
   assert.deepEqual(sql(db, 'PRAGMA foreign_key_check'), []);

@@ -108,6 +108,8 @@ export async function startHiltd(extraArgs = []) {
     stop,
     createMerchant,
     output: () => output,
+    // Whether the process started last is still running (not exited on its own or stopped).
+    running: () => child !== null && child.exitCode === null && child.signalCode === null,
     restart: async (signal = 'SIGTERM') => {
       await stop(signal);
       await launch();
