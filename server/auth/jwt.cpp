@@ -19,10 +19,11 @@ bool is_int(const nlohmann::json& object, const char* key) {
 }  // namespace
 
 std::string jwt_sign(const JwtClaims& claims, const SecretBytes<32>& key) {
-    const nlohmann::json payload = {{"sub", claims.subject},
-                                    {"jti", claims.token_id},
-                                    {"iat", claims.issued_at},
-                                    {"exp", claims.expires_at}};
+    nlohmann::json payload = {{"sub", claims.subject},
+                              {"jti", claims.token_id},
+                              {"iat", claims.issued_at},
+                              {"exp", claims.expires_at}};
+    if (!claims.key_id.empty()) payload["key_id"] = claims.key_id;
     std::string signing_input = base64url_encode(as_bytes(kHeader)) + "." +
                                 base64url_encode(as_bytes(payload.dump()));
     const auto mac = hmac_sha256(key.view(), as_bytes(signing_input));
@@ -61,6 +62,9 @@ Result<JwtClaims> jwt_verify(std::string_view token, const SecretBytes<32>& key,
     JwtClaims claims;
     claims.subject = payload["sub"].get<std::string>();
     if (payload.contains("jti") && payload["jti"].is_string()) claims.token_id = payload["jti"].get<std::string>();
+    if (payload.contains("key_id") && payload["key_id"].is_string()) {
+        claims.key_id = payload["key_id"].get<std::string>();
+    }
     claims.issued_at = payload["iat"].get<std::int64_t>();
     claims.expires_at = payload["exp"].get<std::int64_t>();
     if (now >= claims.expires_at) return unauthorized("token has expired");

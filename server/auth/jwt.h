@@ -28,6 +28,9 @@ struct JwtClaims {
     std::string token_id;  // jti
     std::int64_t issued_at = 0;
     std::int64_t expires_at = 0;
+    // The API key that minted the token (claim "key_id"): revoking the key ends the token too
+    // (routes/auth.cpp). Empty when the token names none; the routes refuse such a token.
+    std::string key_id = {};
 };
 
 std::string jwt_sign(const JwtClaims& claims, const SecretBytes<32>& key);

@@ -1,6 +1,8 @@
 // server/routes/auth.cpp: credential checks, the public rate limit, API key routes and POST /v1/auth/token.
 #include "routes/auth.h"
 
+#include <algorithm>
+
 #include "auth/api_keys.h"
 #include "auth/jwt.h"
 #include "models/json_reader.h"
@@ -46,6 +48,14 @@ Result<Merchant> authenticate_merchant(const HttpRequest& request, AppContext& c
         auto claims = jwt_verify(std::string_view(*authorization).substr(kBearer.size()), context.jwt_key,
                                  context.clock.now_seconds());
         if (!claims) return claims.error();
+        // WARNING: a token lives only as long as the API key that minted it: a revoked (leaked) key must
+        // not leave sessions running for their last 15 minutes.
+        auto keys = context.merchants.list_keys(claims->subject);
+        if (!keys) return keys.error();
+        const bool key_live = std::any_of(keys->begin(), keys->end(), [&](const ApiKeyRecord& key) {
+            return !claims->key_id.empty() && key.key_id == claims->key_id && !key.revoked_at;
+        });
+        if (!key_live) return fail(ErrorCode::Unauthorized, "the token's API key is revoked");
         auto merchant = context.merchants.find_merchant(claims->subject);
         if (!merchant) return fail(ErrorCode::Unauthorized, "the token's merchant no longer exists");
         return merchant;
@@ -84,8 +94,12 @@ void register_auth_routes(HttpServer& http, AppContext& context) {
         }
         auto merchant = authenticate_merchant(request, context);
         if (!merchant) return HttpResponse::error(merchant.error(), request.request_id);
+        auto hash = hash_presented_api_key(*request.header("X-Hilt-Key"));
+        if (!hash) return HttpResponse::error(hash.error(), request.request_id);
+        auto key = context.merchants.live_key(*hash);
+        if (!key) return HttpResponse::error(key.error(), request.request_id);
         const auto now = context.clock.now_seconds();
-        const JwtClaims claims{merchant->merchant_id, new_id("jti"), now, now + kJwtLifetimeSeconds};
+        const JwtClaims claims{merchant->merchant_id, new_id("jti"), now, now + kJwtLifetimeSeconds, key->key_id};
         return json_response(200, {{"token", jwt_sign(claims, context.jwt_key)},
                                    {"expires_at", models::format_timestamp(models::Timestamp{claims.expires_at})}});
     });

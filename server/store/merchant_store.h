@@ -72,6 +72,8 @@ public:
                                                           std::int64_t now) = 0;
     // The merchant owning an unrevoked key with this hash; unauthorized otherwise.
     [[nodiscard]] virtual Result<Merchant> authenticate(const std::string& secret_hash) = 0;
+    // The unrevoked key with this hash (what a session token is bound to); unauthorized otherwise.
+    [[nodiscard]] virtual Result<ApiKeyRecord> live_key(const std::string& secret_hash) = 0;
 };
 
 }  // namespace hilt::server

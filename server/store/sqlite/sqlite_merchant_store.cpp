@@ -146,4 +146,16 @@ Result<Merchant> SqliteMerchantStore::authenticate(const std::string& secret_has
     return read_merchant(*stmt);
 }
 
+Result<ApiKeyRecord> SqliteMerchantStore::live_key(const std::string& secret_hash) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("SELECT " + std::string(kKeyColumns) +
+                            " FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, std::string_view(secret_hash));
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return fail(ErrorCode::Unauthorized, "the API key is not valid");
+    return read_key(*stmt);
+}
+
 }  // namespace hilt::server

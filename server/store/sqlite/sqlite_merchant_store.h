@@ -28,6 +28,7 @@ public:
                                                   const std::string& key_id,
                                                   std::int64_t now) override;
     [[nodiscard]] Result<Merchant> authenticate(const std::string& secret_hash) override;
+    [[nodiscard]] Result<ApiKeyRecord> live_key(const std::string& secret_hash) override;
 
 private:
     [[nodiscard]] Result<Merchant> find_merchant_locked(const std::string& merchant_id);

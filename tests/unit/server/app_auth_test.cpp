@@ -47,6 +47,33 @@ TEST_F(AppAuthTest, AnApiKeyMintsAShortLivedTokenThatWorksUntilItExpires) {
     EXPECT_EQ(expired->status, 401);
 }
 
+TEST_F(AppAuthTest, ATokenEndsWithTheApiKeyThatMintedIt) {
+    auto created = client_->Post("/v1/api-keys", with_key(key_), R"({"label":"leaked"})", "application/json");
+    ASSERT_TRUE(created);
+    ASSERT_EQ(created->status, 201) << created->body;
+    const auto leaked = json_of(created)["key"].get<std::string>();
+    const auto leaked_id = json_of(created)["key_id"].get<std::string>();
+    const auto mint = [&](const std::string& key) {
+        auto minted = client_->Post("/v1/auth/token", with_key(key), "", "application/json");
+        return minted && minted->status == 200 ? json_of(minted)["token"].get<std::string>() : std::string();
+    };
+    const auto from_leaked = mint(leaked);
+    const auto from_other = mint(key_);
+    ASSERT_FALSE(from_leaked.empty());
+    ASSERT_FALSE(from_other.empty());
+    const auto status_with = [&](const std::string& token) {
+        auto res = client_->Get("/v1/api-keys", httplib::Headers{{"Authorization", "Bearer " + token}});
+        return res ? res->status : 0;
+    };
+    EXPECT_EQ(status_with(from_leaked), 200);
+
+    auto revoked = client_->Delete("/v1/api-keys/" + leaked_id, with_key(key_));
+    ASSERT_TRUE(revoked);
+    ASSERT_EQ(revoked->status, 200);
+    EXPECT_EQ(status_with(from_leaked), 401) << "a token outlived the revoked key that minted it";
+    EXPECT_EQ(status_with(from_other), 200) << "another key's token ends with it";
+}
+
 TEST_F(AppAuthTest, KeysAreCreatedShownOnceListedWithoutSecretsAndRevoked) {
     auto created = client_->Post("/v1/api-keys", with_key(key_), R"({"label":"discord bot"})", "application/json");
     ASSERT_TRUE(created);

@@ -14,7 +14,7 @@ SecretBytes<32> key_of(std::uint8_t v) {
 
 constexpr std::int64_t kNow = 1'800'000'000;
 
-JwtClaims claims() { return {"mer_123", "jti_1", kNow, kNow + kJwtLifetimeSeconds}; }
+JwtClaims claims() { return {"mer_123", "jti_1", kNow, kNow + kJwtLifetimeSeconds, "key_1"}; }
 
 std::string segment(std::string_view json) { return base64url_encode(as_bytes(json)); }
 
@@ -25,6 +25,7 @@ TEST(Jwt, ASignedTokenVerifiesAndCarriesItsClaims) {
     EXPECT_EQ(verified->subject, "mer_123");
     EXPECT_EQ(verified->token_id, "jti_1");
     EXPECT_EQ(verified->expires_at, kNow + kJwtLifetimeSeconds);
+    EXPECT_EQ(verified->key_id, "key_1");
 }
 
 TEST(Jwt, HmacMatchesAnIndependentComputation) {
