@@ -40,7 +40,7 @@ SecretBytes<32> key(std::uint8_t fill) {
 
 bool same(const JwtClaims& a, const JwtClaims& b) {
     return a.subject == b.subject && a.token_id == b.token_id && a.issued_at == b.issued_at &&
-           a.expires_at == b.expires_at;
+           a.expires_at == b.expires_at && a.key_id == b.key_id;
 }
 
 void accepted(const JwtClaims& claims, const SecretBytes<32>& signing_key) {

@@ -303,12 +303,18 @@ void handoff_tokens() {
 
 void jwts() {
     const SecretBytes<32> key(filled(0x4a));
-    server::JwtClaims claims{"mer_7Hq2LwX9aPz3Kd", "jti_4cT9mWq2Zr8Yk", kNow, kNow + server::kJwtLifetimeSeconds};
+    server::JwtClaims claims;
+    claims.subject = "mer_7Hq2LwX9aPz3Kd";
+    claims.token_id = "jti_4cT9mWq2Zr8Yk";
+    claims.issued_at = kNow;
+    claims.expires_at = kNow + server::kJwtLifetimeSeconds;
+    claims.key_id = "key_9xQ2mWd4Lp7Rt";
     const std::string token = server::jwt_sign(claims, key);
     need(server::jwt_verify(token, key, kNow), "jwt seed");
     seed("jwt", "token", 0, token);
     const std::string payload = R"({"exp":)" + std::to_string(claims.expires_at) + R"(,"iat":)" +
-                                std::to_string(kNow) + R"(,"jti":"jti_4cT9mWq2Zr8Yk","sub":"mer_7Hq2LwX9aPz3Kd"})";
+                                std::to_string(kNow) +
+                                R"(,"jti":"jti_4cT9mWq2Zr8Yk","key_id":"key_9xQ2mWd4Lp7Rt","sub":"mer_7Hq2LwX9aPz3Kd"})";
     seed("jwt", "header_and_payload", 1, std::string(R"({"alg":"HS256","typ":"JWT"})") + "\n" + payload);
     seed("jwt", "alg_none", 1, std::string(R"({"alg":"none","typ":"JWT"})") + "\n" + payload);
 }
