@@ -59,14 +59,12 @@
 // Exits 1 (with hiltd's output on stderr) when it cannot run at all. With the defaults 11-15 minutes with a debug
 // hiltd on 2 busy shared cores (less with the release build scripts/bench uses): the 11,000 checkouts of the setup
 // about half of it, the 10,000 sandbox renewals most of the rest.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import web3 from '@solana/web3.js';
 import { startLitesvmRpc } from '../tests/support/litesvm_rpc.mjs';
-import { freePort, jsonClient } from '../tests/e2e/hiltd.mjs';
+import { jsonClient } from '../tests/e2e/hiltd.mjs';
 import { benchArgs } from './args.mjs';
+import { median, percentile, pool, round, sleep, startHiltd, strict } from './drivers.mjs';
 
 const { Keypair, Transaction } = web3;
 
@@ -93,88 +91,9 @@ const STALL_MS = 120_000; // no renewal progress for this long: hiltd is stuck, 
 const EXPECTED_PER_RENEWAL = 2 + 1 / 100 + 2 / 256;
 
 const log = (message) => process.stderr.write(`renewals: ${message}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const round = (v, digits = 3) => (v === null || v === undefined || !Number.isFinite(v) ? null
-                                                                                       : Number(v.toFixed(digits)));
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
-
-// Runs `fn` over `items` with at most `limit` in flight; the first error stops handing out work.
-async function pool(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  let failed = null;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && !failed) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i], i);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  }));
-  if (failed) throw failed;
-  return results;
-}
-
-// One hiltd on a fresh database; readiness by polling /v1/health.
-async function startHiltd(extra) {
-  const dir = mkdtempSync(join(tmpdir(), 'hilt-bench-renewals-'));
-  const db = join(dir, 'hilt.sqlite');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  let output = '';
-  const child = spawn(HILTD, ['serve', '--db', db, '--host', '127.0.0.1', '--port', String(port),
-                              '--public-rate-limit', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const hiltd = {
-    base, db, child,
-    output: () => output,
-    // hiltd's CPU time so far (user + system, ms, USER_HZ 100).
-    cpuMs: () => {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`hiltd exited early:\n${output}`);
-    try {
-      if ((await fetch(`${base}/v1/health`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`hiltd did not become ready:\n${output}`);
-    await sleep(25);
-  }
-  return hiltd;
-}
-
-// A call that must succeed: the parsed body, or an error naming the call.
-function strict(api) {
-  return async (method, path, body, headers, want = [200, 201]) => {
-    const res = await api(method, path, body, headers);
-    if (!want.includes(res.status)) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-    return res.body;
-  };
-}
-
 async function scenario(kind, n) {
   const rpc = kind === 'litesvm' ? await startLitesvmRpc({ slotMs: SLOT_MS }) : null;
-  const hiltd = await startHiltd(rpc ? ['--chain', 'rpc', '--rpc-url', rpc.url, '--rpc-rate-limit', String(RPC_RATE),
+  const hiltd = await startHiltd(HILTD, rpc ? ['--chain', 'rpc', '--rpc-url', rpc.url, '--rpc-rate-limit', String(RPC_RATE),
                                         '--test-clock'] : []);
   const call = strict(jsonClient(hiltd.base));
   try {

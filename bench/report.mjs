@@ -1,55 +1,80 @@
-// bench/report.mjs: scripts/bench's table. Reads the JSON lines the runs wrote (one per run, tagged
-// with part, target and round), sums each target's rounds, divides by its baseline from the same
-// run and prints the figures, the ratios and the targets.
-// Owns: the arithmetic and the targets (the issue's "Measured, not asserted"). Must never: drop a
-// round, or compare figures from different runs of scripts/bench.
-// Usage: node bench/report.mjs RESULTS.jsonl   (exit 0 always: figures are measured, not asserted)
-import { readFileSync } from 'node:fs';
+// bench/report.mjs: scripts/bench's report. Reads the JSON lines the runs wrote (one per run, tagged with part,
+// target and round), takes each target's median over its rounds with their spread (lowest-highest), divides it by
+// its baseline's median from the same run, and prints the figures, the ratios and the targets; with --markdown and
+// --json it also writes them as a Markdown page and its JSON twin (scripts/bench: bench/report.md, .json).
+// Owns: the arithmetic and the targets (the issues' "Measured, not asserted"). Must never: drop a round, or
+// compare figures from different runs of scripts/bench.
+// Usage: node bench/report.mjs RESULTS.jsonl [--markdown FILE] [--json FILE] [--meta JSON]
+//        (exit 0 always: figures are measured, not asserted)
+import { readFileSync, writeFileSync } from 'node:fs';
 
-const lines = readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const [resultsFile, ...rest] = process.argv.slice(2);
+const options = {};
+for (let i = 0; i < rest.length; i += 2) options[rest[i].replace(/^--/, '')] = rest[i + 1];
+const meta = options.meta ? JSON.parse(options.meta) : {};
+
+const lines = readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const runs = (part, target) => lines.filter((l) => l.part === part && l.target === target);
 
-// Requests over seconds across every round of a target (so a slow round weighs by its length).
+const median = (xs) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// A target's rounds: the median rate (requests, or commits, per second) and p99 with their spreads.
 function total(part, target) {
   const rs = runs(part, target);
-  const requests = rs.reduce((a, r) => a + (r.requests ?? r.commits), 0);
-  const seconds = rs.reduce((a, r) => a + r.seconds, 0);
+  const rates = rs.map((r) => r.rps ?? r.commits_per_second ?? (r.requests ?? r.commits) / r.seconds);
   const errors = rs.reduce((a, r) => a + (r.errors ? Object.values(r.errors).reduce((x, y) => x + y, 0) : 0), 0);
   const p99s = rs.map((r) => r.p99_ms).filter((v) => v !== undefined);
   return {
     rounds: rs.length,
-    rate: seconds > 0 ? requests / seconds : 0,
+    rate: median(rates) ?? 0,
+    rate_min: rates.length ? Math.min(...rates) : null,
+    rate_max: rates.length ? Math.max(...rates) : null,
     errors,
     p99_ms: p99s.length ? Math.max(...p99s) : null, // the worst round's p99
-    p99_median_ms: p99s.length ? p99s.sort((a, b) => a - b)[Math.floor(p99s.length / 2)] : null,
-    per_round: rs.map((r) => Math.round(r.rps ?? r.commits_per_second)),
+    p99_median_ms: median(p99s),
+    p99_min_ms: p99s.length ? Math.min(...p99s) : null,
+    per_round: rates.map((v) => Math.round(v)),
   };
 }
 
 const fmt = (v, digits = 0) => (v === null || v === undefined ? '-' : Number(v).toFixed(digits));
 const pct = (v) => `${(v * 100).toFixed(0)}%`;
+// "median (lowest-highest over N rounds)"
+const spread = (t, digits = 0) => `${fmt(t.rate, digits)} (${fmt(t.rate_min, digits)}-${fmt(t.rate_max, digits)}, ` +
+  `${t.rounds} rounds)`;
 const verdict = (ok) => (ok ? 'met' : 'MISSED');
 const rows = [];
 function row(figure, value, baseline, ratio, target, ok) {
   rows.push([figure, value, baseline, ratio, target, ok === null ? '' : verdict(ok)]);
 }
 
-// (a) payload straight at hiltd vs a bare cpp-httplib server.
+// (a) payload straight at hiltd vs a bare cpp-httplib server, and vs hiltd's own static serving.
 const aH = total('a', 'hiltd');
 const aB = total('a', 'bare_httplib');
+const aS = total('a', 'hiltd_static');
 if (aH.rounds && aB.rounds) {
   const r = aH.rate / aB.rate;
-  row('(a) payload GET at hiltd, req/s', `${fmt(aH.rate)} [${aH.per_round.join(' ')}]`,
-      `bare httplib ${fmt(aB.rate)} [${aB.per_round.join(' ')}]`, pct(r), '>= 85%', r >= 0.85);
-  row('    errors (hiltd / bare)', `${aH.errors}`, `${aB.errors}`, '', '0', aH.errors === 0);
+  row('(a) payload GET at hiltd, req/s', spread(aH), `bare httplib ${spread(aB)}`, pct(r), '>= 85%', r >= 0.85);
+  if (aS.rounds) {
+    row('    vs hiltd serving the same bytes as a static file', '', `hiltd static ${spread(aS)}`,
+        pct(aH.rate / aS.rate), '', null);
+  }
+  row('    p99 ms (median round)', fmt(aH.p99_median_ms, 2),
+      `bare ${fmt(aB.p99_median_ms, 2)}${aS.rounds ? `, static ${fmt(aS.p99_median_ms, 2)}` : ''}`,
+      `x${(aH.p99_median_ms / aB.p99_median_ms).toFixed(2)}`, '', null);
+  row('    errors (hiltd / bare / static)', `${aH.errors}`, `${aB.errors} / ${aS.errors}`, '', '0', aH.errors === 0);
 }
 // (b) payload through nginx (micro-cache) vs nginx serving the bytes as a static file.
 const bN = total('b', 'nginx_payload');
 const bS = total('b', 'nginx_static');
 if (bN.rounds && bS.rounds) {
   const r = bN.rate / bS.rate;
-  row('(b) payload GET via nginx, req/s', `${fmt(bN.rate)} [${bN.per_round.join(' ')}]`,
-      `nginx static ${fmt(bS.rate)} [${bS.per_round.join(' ')}]`, pct(r), '>= 70%', r >= 0.70);
+  row('(b) payload GET via nginx, req/s', spread(bN), `nginx static ${spread(bS)}`, pct(r), '>= 70%', r >= 0.70);
   row('    errors (nginx payload / static)', `${bN.errors}`, `${bS.errors}`, '', '0', bN.errors === 0);
 }
 // (c) connect at 64 clients vs a bare one-row-commit loop.
@@ -57,8 +82,8 @@ const cC = total('c', 'connect');
 const cS = total('c', 'sqlite_commit');
 if (cC.rounds && cS.rounds) {
   const r = cC.rate / cS.rate;
-  row('(c) connect, sessions/s (64 clients)', `${fmt(cC.rate)} [${cC.per_round.join(' ')}]`,
-      `sqlite commits ${fmt(cS.rate)} [${cS.per_round.join(' ')}]`, pct(r), '>= 25%', r >= 0.25);
+  row('(c) connect, sessions/s (64 clients)', spread(cC), `sqlite commits ${spread(cS)}`, pct(r), '>= 25%',
+      r >= 0.25);
   row('    connect p99 ms (worst / median round)', `${fmt(cC.p99_ms, 1)} / ${fmt(cC.p99_median_ms, 1)}`,
       `commit p99 ${fmt(cS.p99_ms, 1)} / ${fmt(cS.p99_median_ms, 1)}`, '', '< 10 ms', cC.p99_ms < 10);
   const littles = (64 / cC.rate) * 1000;
@@ -69,7 +94,7 @@ const cP = total('c', 'connect_paced');
 if (cP.rounds) {
   const [first] = runs('c', 'connect_paced');
   row(`(c) connect p99 ms at ${first.clients} clients x ${1000 / first.interval_ms}/s (worst / median round)`,
-      `${fmt(cP.p99_ms, 1)} / ${fmt(cP.p99_median_ms, 1)} (${fmt(cP.rate)} sessions/s)`,
+      `${fmt(cP.p99_ms, 1)} / ${fmt(cP.p99_median_ms, 1)} (${spread(cP)} sessions/s)`,
       cS.rounds ? `commit p99 ${fmt(cS.p99_median_ms, 1)} (median round)` : '', '', '< 10 ms', cP.p99_ms < 10);
   row('    errors', `${cP.errors}`, '', '', '0', cP.errors === 0);
   const lags = runs('c', 'connect_paced').map((r) => r.client_lag_p99_ms);
@@ -157,9 +182,58 @@ for (const s of h ? [h.sandbox, h.litesvm].filter(Boolean) : []) {
   }
 }
 
+// (i) broadcasts against a libsodium verify loop (bench/broadcast_clients.mjs).
+const [iB] = runs('i', 'broadcast');
+if (iB) {
+  const rate = { rate: median(iB.rounds.map((r) => r.broadcasts_per_second)),
+                 rate_min: Math.min(...iB.rounds.map((r) => r.broadcasts_per_second)),
+                 rate_max: Math.max(...iB.rounds.map((r) => r.broadcasts_per_second)), rounds: iB.rounds.length };
+  const verify = { rate: median(iB.rounds.map((r) => r.verifies_per_second)),
+                   rate_min: Math.min(...iB.rounds.map((r) => r.verifies_per_second)),
+                   rate_max: Math.max(...iB.rounds.map((r) => r.verifies_per_second)), rounds: iB.rounds.length };
+  row(`(i) broadcasts per s (${iB.clients} clients, ${iB.payments} per round)`, spread(rate),
+      `libsodium verifies/s ${spread(verify)}`, pct(rate.rate / verify.rate), '', null);
+  // CPU per broadcast against CPU per check (the loop keeps its threads busy: threads / verifies per second).
+  const cpu = median(iB.rounds.map((r) => r.hiltd_cpu_ms_per_broadcast));
+  const threads = iB.rounds[0].verify_threads;
+  const perCheck = (1000 * threads) / verify.rate;
+  row('    hiltd CPU ms per broadcast', fmt(cpu, 3), `per check ${fmt(perCheck, 4)}`, `x${(cpu / perCheck).toFixed(1)}`,
+      '', null);
+  row('    broadcast latency p50 / p99 ms (median round)',
+      `${fmt(median(iB.rounds.map((r) => r.p50_ms)), 1)} / ${fmt(median(iB.rounds.map((r) => r.p99_ms)), 1)}`, '',
+      '', '', null);
+  row('    errors', `${iB.errors}`, '', '', '0', iB.errors === 0);
+}
+
 const header = ['figure', 'measured', 'baseline (same run)', 'ratio', 'target', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
 const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ').trimEnd();
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
 for (const r of rows) console.log(line(r));
+
+if (options.markdown) {
+  const cell = (c) => String(c).replace(/\|/g, '\\|').replace(/^ +/, (m) => '\u00a0'.repeat(m.length));
+  const md = [
+    '# Hilt benchmark report',
+    '',
+    'Written by `scripts/bench` (bench/report.mjs); the raw lines are in its run folder. Every figure is the median',
+    'of its rounds, with the lowest and highest round in brackets, beside its baseline measured in the same run on',
+    'the same machine, interleaved round by round. Only the ratios compare across runs: the machines are shared.',
+    '',
+    `- commit: ${meta.commit ?? '-'}; date: ${meta.date ?? '-'}; cores: ${meta.cores ?? '-'}; build: ${meta.build ?? '-'}`,
+    `- rounds: ${meta.rounds ?? '-'}, ${meta.seconds_per_run ?? '-'} s per run; parts: ${meta.parts ?? '-'}`,
+    `- load average before / after: ${meta.load_before ?? '-'} / ${meta.load_after ?? '-'}`,
+    '',
+    `| ${header.map(cell).join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+    '',
+  ].join('\n');
+  writeFileSync(options.markdown, md);
+}
+if (options.json) {
+  const keys = ['figure', 'measured', 'baseline', 'ratio', 'target', 'verdict'];
+  const figures = rows.map((r) => Object.fromEntries(keys.map((k, i) => [k, r[i]])));
+  writeFileSync(options.json, `${JSON.stringify({ meta, figures, results: lines }, null, 1)}\n`);
+}
