@@ -14,6 +14,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <optional>
 
 namespace hilt::server {
@@ -26,7 +27,7 @@ constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kHeadEnd = "\r\n\r\n";
 constexpr std::string_view kNoBody = "Content-Length: 0\r\n";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-// Bytes asked of the socket per read when httplib reads less (it reads the head byte by byte).
+// Bytes asked of the socket per recv while the gate fills a connection's buffer.
 constexpr std::size_t kReadChunkBytes = 4096;
 // Chunk-size lines and trailers of a chunked body, beyond its data: generous for honest clients.
 constexpr std::size_t kChunkFramingAllowance = 16 * 1024;
@@ -34,6 +35,8 @@ constexpr std::size_t kChunkFramingAllowance = 16 * 1024;
 constexpr std::chrono::milliseconds kLinger{10};
 // The poller's longest sleep: how late it notices a stop when nothing else wakes it.
 constexpr std::chrono::milliseconds kMaxPollWait{1000};
+// The poller's longest sleep without its eventfd (eventfd failed): how late it sees an arrival then.
+constexpr std::chrono::milliseconds kPollWaitWithoutWake{10};
 
 bool wait_for(socket_t sock, short events, std::chrono::milliseconds timeout) {
     pollfd fd{sock, events, 0};
@@ -72,6 +75,27 @@ std::string_view trimmed(std::string_view text) {
     return text;
 }
 
+// The poller's wake-up; without one (logged) it polls every kPollWaitWithoutWake instead.
+int open_wake_fd() {
+    const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) {
+        std::cerr << "hiltd gate: eventfd: " << std::strerror(errno) << "; polling every "
+                  << kPollWaitWithoutWake.count() << " ms instead\n";
+    }
+    return fd;
+}
+
+// Over the cap: the kept-alive connections idle longest close first, then the requests that started first.
+void shed(std::vector<std::unique_ptr<GatedConnection>>& waiting, std::size_t cap) {
+    if (waiting.size() <= cap) return;
+    const auto excess = static_cast<std::ptrdiff_t>(waiting.size() - cap);
+    std::nth_element(waiting.begin(), waiting.begin() + excess, waiting.end(), [](const auto& a, const auto& b) {
+        if (a->request_started != b->request_started) return !a->request_started;
+        return a->deadline < b->deadline;
+    });
+    waiting.erase(waiting.begin(), waiting.begin() + excess);
+}
+
 std::optional<std::size_t> decimal(std::string_view text) {
     std::size_t value = 0;
     if (text.empty() || text.size() > 18) return std::nullopt;
@@ -82,33 +106,24 @@ std::optional<std::size_t> decimal(std::string_view text) {
 
 }  // namespace
 
-GatedConnection::GatedConnection(socket_t sock, std::chrono::milliseconds read_timeout,
-                                 std::chrono::milliseconds write_timeout)
-    : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+GatedConnection::GatedConnection(socket_t sock, std::chrono::milliseconds write_timeout)
+    : sock_(sock), write_timeout_(write_timeout) {}
 
 GatedConnection::~GatedConnection() {
     ::shutdown(sock_, SHUT_RDWR);
     ::close(sock_);
 }
 
-bool GatedConnection::is_readable() const {
-    return has_buffered_bytes() || wait_for(sock_, POLLIN, read_timeout_);
-}
+bool GatedConnection::is_readable() const { return offset_ < request_end_; }
 
 bool GatedConnection::is_writable() const { return wait_for(sock_, POLLOUT, write_timeout_); }
 
+// WARNING: never from the socket and never past the request the gate judged whole: where httplib would read
+// further (it framed the request otherwise) it gets an error and answers 400, and no worker waits on a client.
+// -1 rather than 0: httplib's line reader takes a line cut short by an end of stream as a whole line.
 ssize_t GatedConnection::read(char* ptr, size_t size) {
-    if (!has_buffered_bytes()) {
-        // Only past what the gate judged (a request it let through is whole in the buffer).
-        if (!is_readable()) return -1;
-        if (size >= kReadChunkBytes) return ::recv(sock_, ptr, size, 0);
-        buffer_.resize(kReadChunkBytes);
-        const ssize_t got = ::recv(sock_, buffer_.data(), kReadChunkBytes, 0);
-        buffer_.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-        offset_ = 0;
-        if (got <= 0) return got;
-    }
-    const std::size_t n = std::min(size, pending());
+    if (offset_ >= request_end_) return -1;
+    const std::size_t n = std::min(size, request_end_ - offset_);
     std::memcpy(ptr, buffer_.data() + offset_, n);
     offset_ += n;
     return static_cast<ssize_t>(n);
@@ -127,14 +142,20 @@ void GatedConnection::get_local_ip_and_port(std::string& ip, int& port) const {
     address_of(sock_, false, ip, port);
 }
 
-void GatedConnection::next_request() {
+bool GatedConnection::next_request() {
+    // A body httplib did not read (a GET's; one the pre-routing handler refused) is skipped, never taken for the
+    // client's next request.
+    const bool head_read = offset_ >= head_end_;
+    offset_ = head_read ? request_end_ : buffer_.size();
     if (offset_ == buffer_.size()) {
         buffer_.clear();
         offset_ = 0;
     }
+    head_end_ = request_end_ = 0;
     scanned_ = head_size_ = body_length_ = chunk_at_ = chunk_total_ = 0;
     body_ = Body::Unknown;
     expects_continue_ = continue_sent_ = chunks_ended_ = false;
+    return head_read;
 }
 
 GatedConnection::Fill GatedConnection::fill(std::size_t max_body_bytes) {
@@ -152,12 +173,13 @@ GatedConnection::Fill GatedConnection::fill(std::size_t max_body_bytes) {
         }
         buffer_.resize(held + std::min(cap - held, kReadChunkBytes));
         const ssize_t got = ::recv(sock_, buffer_.data() + held, buffer_.size() - held, MSG_DONTWAIT);
+        const int error = errno;  // before judge(), which may send a 100 Continue
         buffer_.resize(held + (got > 0 ? static_cast<std::size_t>(got) : 0));
         if (got > 0) continue;
-        if (got < 0 && errno == EINTR) continue;
+        if (got < 0 && error == EINTR) continue;
         const Fill judged = judge(max_body_bytes);
         if (judged != Fill::NeedMore) return judged;
-        if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return Fill::Closed;
+        if (got == 0 || (error != EAGAIN && error != EWOULDBLOCK)) return Fill::Closed;
         return Fill::NeedMore;
     }
 }
@@ -165,27 +187,42 @@ GatedConnection::Fill GatedConnection::fill(std::size_t max_body_bytes) {
 GatedConnection::Fill GatedConnection::judge(std::size_t max_body_bytes) {
     if (head_size_ == 0) {
         const std::string_view bytes = unread();
-        // Resume where the last search stopped, less the bytes a split "\r\n\r\n" may have left behind.
-        const std::size_t from = scanned_ >= kHeadEnd.size() ? scanned_ - (kHeadEnd.size() - 1) : 0;
-        const std::size_t end = bytes.find(kHeadEnd, from);
-        scanned_ = bytes.size();
-        if (end == std::string_view::npos) {
-            return bytes.size() > kMaxRequestHeadBytes ? Fill::HeadTooLarge : Fill::NeedMore;
+        // Every CR must start a CRLF and every LF end one (httplib ends a line at a bare LF); the first
+        // CRLF CRLF ends the head. Resumes where the last call stopped (at a CR whose next byte was missing).
+        std::size_t at = scanned_;
+        for (; at < bytes.size(); ++at) {
+            if (bytes[at] == '\r') {
+                if (at + 1 == bytes.size()) break;
+                if (bytes[at + 1] != '\n') return Fill::Malformed;
+            } else if (bytes[at] == '\n') {
+                if (at == 0 || bytes[at - 1] != '\r') return Fill::Malformed;
+                if (at + 1 >= kHeadEnd.size() && bytes.substr(at + 1 - kHeadEnd.size(), kHeadEnd.size()) == kHeadEnd) {
+                    head_size_ = at + 1;
+                    break;
+                }
+            }
         }
-        head_size_ = end + kHeadEnd.size();
+        scanned_ = at;
+        if (head_size_ == 0) return bytes.size() > kMaxRequestHeadBytes ? Fill::HeadTooLarge : Fill::NeedMore;
         if (head_size_ > kMaxRequestHeadBytes) return Fill::HeadTooLarge;
         if (const Fill framed = frame(max_body_bytes); framed != Fill::NeedMore) return framed;
     }
     switch (body_) {
-        case Body::None: return Fill::Ready;
+        case Body::None: return ready(head_size_);
         case Body::Length:
-            if (pending() >= head_size_ + body_length_) return Fill::Ready;
+            if (pending() >= head_size_ + body_length_) return ready(head_size_ + body_length_);
             send_continue_once();
             return Fill::NeedMore;
         case Body::Chunked: return scan_chunks(max_body_bytes);
         case Body::Unknown: break;
     }
     return Fill::Malformed;
+}
+
+GatedConnection::Fill GatedConnection::ready(std::size_t request_size) {
+    head_end_ = offset_ + head_size_;
+    request_end_ = offset_ + request_size;
+    return Fill::Ready;
 }
 
 // Reads the head's framing headers; NeedMore means "framed, now judge the body".
@@ -241,9 +278,10 @@ GatedConnection::Fill GatedConnection::scan_chunks(std::size_t max_body_bytes) {
             return Fill::NeedMore;
         }
         const std::string_view line = bytes.substr(chunk_at_, end - chunk_at_);
+        if (line.find_first_of("\r\n") != std::string_view::npos) return Fill::Malformed;  // a bare CR or LF
         if (chunks_ended_) {  // trailer lines, then the blank line that ends the request
             chunk_at_ = end + kCrlf.size();
-            if (line.empty()) return Fill::Ready;
+            if (line.empty()) return ready(chunk_at_);
             continue;
         }
         const std::string_view digits = trimmed(line.substr(0, line.find(';')));
@@ -263,6 +301,7 @@ GatedConnection::Fill GatedConnection::scan_chunks(std::size_t max_body_bytes) {
             send_continue_once();
             return Fill::NeedMore;
         }
+        if (bytes.substr(next - kCrlf.size(), kCrlf.size()) != kCrlf) return Fill::Malformed;  // data, then CRLF
         chunk_total_ += size;
         chunk_at_ = next;
     }
@@ -279,7 +318,7 @@ ConnectionGate::ConnectionGate(GateLimits limits, Serve serve, Refusal refusal)
     : limits_(limits),
       serve_(std::move(serve)),
       refusal_(std::move(refusal)),
-      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      wake_fd_(open_wake_fd()),
       workers_(limits.workers) {
     poller_ = std::thread([this] { poll_loop(); });
 }
@@ -290,7 +329,7 @@ ConnectionGate::~ConnectionGate() {
 }
 
 void ConnectionGate::admit(socket_t sock) {
-    auto connection = std::make_unique<GatedConnection>(sock, limits_.read_timeout, limits_.write_timeout);
+    auto connection = std::make_unique<GatedConnection>(sock, limits_.write_timeout);
     connection->deadline = Clock::now() + limits_.request_timeout;
     connection->request_started = true;
     hand_over(std::move(connection));
@@ -346,14 +385,16 @@ void ConnectionGate::poll_loop() {
     using Fill = GatedConnection::Fill;
     std::vector<std::unique_ptr<GatedConnection>> waiting;
     std::vector<pollfd> fds;
+    bool poll_failing = false;
     while (!stopping_) {
         {
             std::lock_guard lock(mutex_);
             for (auto& connection : arrivals_) waiting.push_back(std::move(connection));
             arrivals_.clear();
         }
+        shed(waiting, limits_.max_held_connections);
         auto now = Clock::now();
-        auto wait = kMaxPollWait;
+        auto wait = wake_fd_ >= 0 ? kMaxPollWait : kPollWaitWithoutWake;
         fds.assign(1, pollfd{wake_fd_, POLLIN, 0});
         for (const auto& connection : waiting) {
             fds.push_back(pollfd{connection->socket(), POLLIN, 0});
@@ -361,7 +402,16 @@ void ConnectionGate::poll_loop() {
             wait = std::clamp(left, std::chrono::milliseconds(0), wait);
         }
         const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
-        if (ready < 0 && errno != EINTR) break;
+        if (ready < 0) {
+            // Nothing is known to be readable; deadlines still apply. Logged once per run of failures (ENOMEM).
+            const int error = errno;
+            for (auto& fd : fds) fd.revents = 0;
+            if (error != EINTR && !poll_failing) std::cerr << "hiltd gate: poll: " << std::strerror(error) << "\n";
+            poll_failing = error != EINTR;
+            if (poll_failing) std::this_thread::sleep_for(kPollWaitWithoutWake);
+        } else {
+            poll_failing = false;
+        }
         if (fds[0].revents & POLLIN) {
             std::uint64_t count = 0;
             [[maybe_unused]] const auto drained = ::read(wake_fd_, &count, sizeof count);
@@ -391,8 +441,7 @@ void ConnectionGate::work(std::unique_ptr<GatedConnection> connection) {
     using Fill = GatedConnection::Fill;
     busy_ += 1;
     while (!stopping_) {
-        if (!serve_(*connection)) break;
-        connection->next_request();
+        if (!serve_(*connection) || !connection->next_request()) break;
         auto fill = connection->judge(limits_.max_body_bytes);
         // A client that keeps its connection busy (nginx's upstream pool, a polling page) usually sends its
         // next request within a round trip: wait for it here briefly, while most workers are free, instead

@@ -17,6 +17,17 @@
 //  - A request without Content-Length or Transfer-Encoding has no body (RFC 9112 section 6.3). httplib 0.11
 //    instead reads a POST's body until the client closes (or goes quiet for the read timeout); the gate
 //    writes "Content-Length: 0" into such a head so that httplib reads it as the RFC does.
+//  - Lines end with CRLF only: a bare LF or CR in the head is 400 (RFC 9112 section 2.2), since httplib ends
+//    a line at a bare LF and would frame the request otherwise than the gate.
+//  - The gate decides where a request ends, httplib never reads past it: GatedConnection::read stops there
+//    (a disagreement ends httplib's request in a 400, never in a worker waiting on the socket), and after
+//    the answer the next request starts there. httplib 0.11 leaves a GET's, HEAD's or OPTIONS's body unread,
+//    and any body its pre-routing handler answers before reading (415): the gate skips it, so that a body
+//    is never answered as the client's next request (request smuggling through a proxy's shared
+//    connection). If httplib answered before the end of the head (a request line it could not parse), the
+//    connection closes.
+//  - At most kMaxHeldConnections wait in the poller: over it, the longest-idle kept-alive connections close
+//    first, then the oldest ones.
 // WARNING: a worker is still held while a handler runs and while its answer is written (each write bounded
 // by the write timeout); the gate only guards the time before that.
 #pragma once
@@ -40,13 +51,15 @@ namespace hilt::server {
 // Request line plus headers, buffered before a worker sees them: eight header lines of cpp-httplib's
 // maximum (8 KiB each). httplib itself has no limit on the number of header lines.
 inline constexpr std::size_t kMaxRequestHeadBytes = 64 * 1024;
+// Connections waiting in the poller (between requests, or sending one): each holds a socket and up to a
+// request's bytes; far more than honest clients keep open at once, and well under the file descriptors.
+inline constexpr std::size_t kMaxHeldConnections = 4096;
 
 // One client connection: its socket and the bytes read ahead of httplib (the head the gate waited for,
 // or a pipelined request). httplib reads the request through it as through its own socket stream.
 class GatedConnection final : public httplib::Stream {
 public:
-    GatedConnection(socket_t sock, std::chrono::milliseconds read_timeout,
-                    std::chrono::milliseconds write_timeout);
+    GatedConnection(socket_t sock, std::chrono::milliseconds write_timeout);
     ~GatedConnection() override;  // shuts the socket down and closes it
     GatedConnection(const GatedConnection&) = delete;
     GatedConnection& operator=(const GatedConnection&) = delete;
@@ -65,8 +78,9 @@ public:
     Fill fill(std::size_t max_body_bytes);
     // Judges the buffered bytes of the next request alone (a pipelined one after an answer).
     Fill judge(std::size_t max_body_bytes);
-    // Forgets the answered request's framing; the next request starts at what httplib left unread.
-    void next_request();
+    // Forgets the answered request's framing; the next request starts where the answered one ended (a body
+    // httplib left unread is skipped). False when httplib stopped inside the head: the connection must close.
+    [[nodiscard]] bool next_request();
     bool has_buffered_bytes() const { return offset_ < buffer_.size(); }
 
     // The gate's and the server's bookkeeping.
@@ -78,17 +92,20 @@ private:
     enum class Body { Unknown, None, Length, Chunked };
     std::size_t pending() const { return buffer_.size() - offset_; }
     std::string_view unread() const { return std::string_view(buffer_).substr(offset_); }
+    Fill ready(std::size_t request_size);
     Fill frame(std::size_t max_body_bytes);
     Fill scan_chunks(std::size_t max_body_bytes);
     void send_continue_once();
 
     socket_t sock_;
-    std::chrono::milliseconds read_timeout_;
     std::chrono::milliseconds write_timeout_;
     std::string buffer_;
     std::size_t offset_ = 0;  // bytes of buffer_ httplib has consumed; positions below count from here
+    // The request judged Ready, as positions in buffer_: httplib reads up to request_end_ and no further.
+    std::size_t head_end_ = 0;
+    std::size_t request_end_ = 0;
     // The request being judged.
-    std::size_t scanned_ = 0;    // bytes searched for the head's end
+    std::size_t scanned_ = 0;    // where the search for the head's end resumes
     std::size_t head_size_ = 0;  // the head's bytes through its blank line, once found
     Body body_ = Body::Unknown;
     std::size_t body_length_ = 0;   // Content-Length
@@ -102,10 +119,10 @@ private:
 struct GateLimits {
     std::chrono::milliseconds request_timeout{5000};
     std::chrono::milliseconds keep_alive_timeout{2000};
-    std::chrono::milliseconds read_timeout{5000};
     std::chrono::milliseconds write_timeout{5000};
     std::size_t workers = 64;
     std::size_t max_body_bytes = 64 * 1024;
+    std::size_t max_held_connections = kMaxHeldConnections;
 };
 
 class ConnectionGate {

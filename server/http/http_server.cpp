@@ -118,11 +118,13 @@ bool body_is_json(const httplib::Request& req) {
 // closes after the answer, rather than reading what follows a broken request as the next one.
 thread_local bool close_after_answer = false;
 
-// What the connection gate answers itself, before httplib sees the request: 400 for ambiguous framing,
-// 413 for a body over the limit, 431 for a head over kMaxRequestHeadBytes. The connection then closes.
+// What the connection gate answers itself, before httplib sees the request: 400 for ambiguous framing or a
+// bare CR or LF in the head, 413 for a body over the limit, 431 for a head over kMaxRequestHeadBytes. The
+// connection then closes.
 std::string gate_refusal(int status, std::size_t max_body_bytes) {
     const auto request_id = new_request_id();
-    Error error = fail(ErrorCode::InvalidJson, "malformed HTTP request: ambiguous or unsupported body framing");
+    Error error = fail(ErrorCode::InvalidJson,
+                       "malformed HTTP request: ambiguous or unsupported body framing, or a line not ended by CRLF");
     std::string reason = "Bad Request";
     if (status == 413) {
         error = fail(ErrorCode::PayloadTooLarge, "request body exceeds " + std::to_string(max_body_bytes) + " bytes");
@@ -189,7 +191,6 @@ GateLimits gate_limits(const HttpLimits& limits) {
     gate.request_timeout = std::chrono::seconds(limits.read_timeout_seconds);
     gate.max_body_bytes = limits.max_body_bytes;
     gate.keep_alive_timeout = std::chrono::seconds(limits.keep_alive_timeout_seconds);
-    gate.read_timeout = std::chrono::seconds(limits.read_timeout_seconds);
     gate.write_timeout = std::chrono::seconds(limits.write_timeout_seconds);
     return gate;
 }
@@ -285,6 +286,16 @@ HttpServer::HttpServer(HttpLimits limits) : impl_(std::make_unique<Impl>(limits)
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         const auto request_id = new_request_id();
         res.set_header("X-Request-Id", request_id);
+        // httplib 0.11 (Debian's is linked with zlib and brotli) inflates a gzip, deflate or br body before it
+        // checks the size limit: a 64 KiB bomb would expand without bound. hiltd's bodies are small JSON.
+        for (auto [it, end] = req.headers.equal_range("Content-Encoding"); it != end; ++it) {
+            if (iequals(it->second, "identity")) continue;
+            impl_->send_error(res,
+                              fail(ErrorCode::UnsupportedMediaType,
+                                   "compressed request bodies are not accepted (Content-Encoding)"),
+                              request_id);
+            return httplib::Server::HandlerResponse::Handled;
+        }
         // The body is not read yet here (pre-routing): judge by the headers that announce one.
         const bool announces_body = (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0") ||
                                     req.has_header("Transfer-Encoding");

@@ -17,6 +17,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import os from 'node:os';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createHmac, generateKeyPairSync, randomBytes, sign as cryptoSign } from 'node:crypto';
@@ -25,8 +26,8 @@ import { startHiltd, jsonClient, waitFor } from './hiltd.mjs';
 
 const { Keypair, Transaction } = web3;
 
-// hiltd's workers (server/http/http_server.h kMinDefaultWorkerThreads: max(64, 4 × cores) on this machine).
-const HILTD_WORKERS = 64;
+// hiltd's workers by default (server/http/http_server.h kMinDefaultWorkerThreads): max(64, 4 × cores).
+const HILTD_WORKERS = Math.max(64, 4 * os.availableParallelism());
 // A new buyer must be answered within this while the server is under a connection attack: a functional bound
 // (a starved server never answers), far above any honest latency.
 const BUYER_BOUND_MS = 5_000;
