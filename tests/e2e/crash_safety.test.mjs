@@ -87,6 +87,11 @@ async function call(method, path, body, headers = {}) {
   try {
     return { ...(await hiltd.api(method, path, body, headers)), generation, answeredIn: server.generation };
   } catch (error) {
+    // A connection may die only with a process this test killed: lost while no kill was under way (the same
+    // process still up) is hiltd dropping a request by itself.
+    if (!server.down && server.generation === generation) {
+      surprises.push(`${method} ${path}: connection lost with no kill under way (${error.cause?.code ?? error.message})`);
+    }
     return { lost: true, error, generation };
   }
 }
