@@ -133,9 +133,12 @@ const [f] = runs('f', 'checkout_page');
 if (f) {
   row('(f) checkout .js+.wasm brotli bytes', `${f.checkout_br_bytes}`, `bare ImGui ${f.bare_imgui_br_bytes}`,
       `x${f.size_ratio}`, '<= 250 KB', f.checkout_br_bytes <= 250 * 1024);
-  row('    time to first frame ms (median)', fmt(f.ttff_checkout_ms, 0), `bare ImGui ${fmt(f.ttff_bare_ms, 0)}`,
-      `x${f.ttff_ratio}`, '<= x1.25', f.ttff_ratio <= 1.25);
-  row('    click to CONFIRMED ms (sandbox, median)', fmt(f.click_to_confirmed_ms, 0), '', '', '', null);
+  const rounds = (xs) => ({ rate: median(xs), rate_min: Math.min(...xs), rate_max: Math.max(...xs), rounds: xs.length });
+  const ttff = f.ttff_checkout_rounds_ms ? spread(rounds(f.ttff_checkout_rounds_ms)) : fmt(f.ttff_checkout_ms, 0);
+  const bare = f.ttff_bare_rounds_ms ? spread(rounds(f.ttff_bare_rounds_ms)) : fmt(f.ttff_bare_ms, 0);
+  row('    time to first frame ms', ttff, `bare ImGui ${bare}`, `x${f.ttff_ratio}`, '<= x1.25', f.ttff_ratio <= 1.25);
+  row('    click to CONFIRMED ms (sandbox)', f.click_to_confirmed_rounds_ms
+    ? spread(rounds(f.click_to_confirmed_rounds_ms)) : fmt(f.click_to_confirmed_ms, 0), '', '', '', null);
 }
 
 // (g) webhook deliveries (bench/webhook_deliveries.mjs).
