@@ -260,21 +260,15 @@ async function scenario(kind, n) {
     const failed = (await call('GET', '/v1/events?type=membership.renewal_failed&limit=100', undefined,
                                merchant)).data.length;
 
-    // The worker's passes, as seen from outside: a pass sends its claims first (no renewal settles meanwhile),
-    // then follows the renewals in flight and settles the landed ones one after the other, and the worker waits its
-    // interval (1 s) before the next pass. So renewals arrive in bursts separated by pauses of over a second (the
-    // wait, then the next pass's sends); a pause of 0.9 s or more ends a burst. A burst's size is what one pass
-    // settled; the period is burst start to burst start.
+    // The worker's passes, as seen from outside: a pass claims and sends up to 256 renewals, follows them, and
+    // settles the landed ones in one SQLite transaction (settle_all), so a pass's membership.renewed events appear
+    // at once; after a full batch the next pass starts at once, otherwise after the watch interval (1 s). Each
+    // rise of the count between two polls is therefore one pass (or, when passes are quicker than the poll, the
+    // few passes that settled since the last poll). A burst's size is that rise; the period, rise to rise.
     const bursts = [];
     for (let i = 1; i < progress.length; i++) {
-      const [t, c] = progress[i];
-      const last = bursts.at(-1);
-      if (last && t - last.end < Math.max(900, 2.5 * POLL_MS)) {
-        last.end = t;
-        last.size += c - progress[i - 1][1];
-      } else {
-        bursts.push({ start: t, end: t, size: c - progress[i - 1][1] });
-      }
+      const size = progress[i][1] - progress[i - 1][1];
+      if (size > 0) bursts.push({ start: progress[i][0], end: progress[i][0], size });
     }
     const periods = bursts.slice(1).map((x, i) => x.start - bursts[i].start);
     const pauses = progress.slice(1).map(([t], i) => t - progress[i][0]);

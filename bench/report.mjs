@@ -167,9 +167,14 @@ for (const s of h ? [h.sandbox, h.litesvm].filter(Boolean) : []) {
   row('    hiltd CPU ms per renewal (idle ms/s before)',
       `${fmt(s.renewals.hiltd_cpu_ms_per_renewal, 2)} (${fmt(s.renewals.hiltd_idle_cpu_ms_per_second)})`,
       `per checkout ${fmt(s.setup.hiltd_cpu_ms_per_checkout, 2)}`, `x${s.ratio_cpu}`, '', null);
-  const b = s.renewals.bursts;
-  row('    settled per pass (median / max), pass period ms', `${b.median_size} / ${b.max_size}, ${fmt(b.median_period_ms)}`,
-      `longest pause ${fmt(b.longest_pause_ms)} ms`, '', '', null);
+  // Passes from the progress samples: each rise of the renewed count between two polls is a pass's settle_all
+  // (bench/renewals.mjs); recomputed here so that runs recorded before that definition read the same.
+  const rises = (s.renewals.progress ?? []).slice(1)
+    .map(([t, c], i) => ({ t, size: c - s.renewals.progress[i][1] })).filter((r) => r.size > 0);
+  const periods = rises.slice(1).map((r, i) => r.t - rises[i].t);
+  row('    settled per pass (median / max), pass period ms (median)',
+      `${fmt(median(rises.map((r) => r.size)))} / ${rises.length ? Math.max(...rises.map((r) => r.size)) : '-'}, ` +
+      `${fmt(median(periods))}`, `longest pause ${fmt(s.renewals.bursts.longest_pause_ms)} ms`, '', '', null);
   if (s.rpc) {
     row('    RPC calls per renewal', fmt(s.rpc.per_renewal, 3), `plan ${fmt(s.rpc.expected_per_renewal, 3)}`,
         `x${(s.rpc.per_renewal / s.rpc.expected_per_renewal).toFixed(2)}`, '~2.03 (plan)', null);
