@@ -70,7 +70,8 @@ function integrityOfCopy(db) {
   }
 }
 
-const hiltd = await startHiltd(['--fee-bps', String(FEE_BPS), '--public-rate-limit', '0']);
+// 50 restarts on one port: a port below the ephemeral range, so no client socket can hold it while hiltd is down.
+const hiltd = await startHiltd(['--fee-bps', String(FEE_BPS), '--public-rate-limit', '0'], { stablePort: true });
 after(() => hiltd.cleanup());
 const merchant = { 'x-hilt-key': hiltd.createMerchant('Crash Guild') };
 const merchantWallet = Keypair.generate().publicKey.toBase58();

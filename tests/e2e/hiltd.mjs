@@ -2,7 +2,7 @@
 // free loopback port, readiness by polling /v1/health (never a fixed sleep), a merchant created with
 // `hiltd merchant create`, and JSON helpers over fetch. The binary comes from HILT_HILTD.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,25 @@ export async function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+// A free loopback port below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 on
+// Debian), for a hiltd restarted many times on the same port: while it is down, no client connection's own
+// (ephemeral) port can take it. Throws when the range read is not the expected form.
+export async function freeStablePort() {
+  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  if (!(low > 10_000)) throw new Error(`unexpected ephemeral port range starting at ${low}`);
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+    const free = await new Promise((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port below the ephemeral range after 100 tries');
 }
 
 // fetch + JSON against `base` (hiltd itself, or nginx in front of it):
@@ -42,10 +61,11 @@ export function jsonClient(base) {
 }
 
 // Starts hiltd; returns { base, db, dir, stop(signal), restart(), createMerchant(name), api(...) }.
-export async function startHiltd(extraArgs = []) {
+// `stablePort`: a port outside the ephemeral range (freeStablePort), for tests that restart hiltd many times.
+export async function startHiltd(extraArgs = [], { stablePort = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hilt-e2e-'));
   const db = join(dir, 'hilt.sqlite');
-  const port = await freePort();
+  const port = stablePort ? await freeStablePort() : await freePort();
   const base = `http://127.0.0.1:${port}`;
   let child = null;
   let output = '';
