@@ -204,15 +204,7 @@ public:
     std::string receive(int wait_ms, bool& closed) {
         std::string got;
         closed = false;
-        pollfd fd{fd_, POLLIN, 0};
-        while (::poll(&fd, 1, wait_ms) > 0) {
-            char chunk[4096];
-            const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
-            if (n <= 0) {
-                closed = true;
-                break;
-            }
-            got.append(chunk, static_cast<std::size_t>(n));
+        while (read_chunk(wait_ms, got, closed)) {
         }
         return got;
     }
@@ -224,15 +216,7 @@ public:
         const auto end = std::chrono::steady_clock::now() + kAnswerWait;
         while (whole_responses(got).size() < count) {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
-            pollfd fd{fd_, POLLIN, 0};
-            if (left.count() <= 0 || ::poll(&fd, 1, static_cast<int>(left.count())) <= 0) break;
-            char chunk[4096];
-            const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
-            if (n <= 0) {
-                closed = true;
-                break;
-            }
-            got.append(chunk, static_cast<std::size_t>(n));
+            if (left.count() <= 0 || !read_chunk(static_cast<int>(left.count()), got, closed)) break;
         }
         return whole_responses(got);
     }
@@ -252,6 +236,19 @@ public:
     }
 
 private:
+    // One wait of up to wait_ms and one read into got; false when nothing came or the server closed (closed set).
+    bool read_chunk(int wait_ms, std::string& got, bool& closed) {
+        pollfd fd{fd_, POLLIN, 0};
+        if (::poll(&fd, 1, wait_ms) <= 0) return false;
+        char chunk[4096];
+        const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
+        if (n <= 0) {
+            closed = true;
+            return false;
+        }
+        got.append(chunk, static_cast<std::size_t>(n));
+        return true;
+    }
     int fd_;
     bool connected_ = false;
 };
