@@ -117,8 +117,7 @@ var HiltBridge = (function () {
     ensureLive().textContent = text;
   }
   // The WebGL 2 context main.cpp draws with, made now on the page's canvas while the network fetches
-  // the .wasm, the fonts and the payload; cleared to the page's colour at once, as an opaque canvas
-  // that nothing has been drawn on yet shows black.
+  // the .wasm, the fonts and the payload.
   function createContext() {
     if (typeof WebAssembly !== 'object' || !canvas) return false;
     var gl = null;
@@ -128,9 +127,16 @@ var HiltBridge = (function () {
       return false;
     }
     if (!gl) return false;
-    gl.clearColor(0xf4 / 255, 0xf5 / 255, 0xf8 / 255, 1); // ui::colors::kPage, checkout.css's background
-    gl.clear(gl.COLOR_BUFFER_BIT);
+    presizeCanvas(); // nothing is drawn yet: the canvas stays hidden until the app's first frame
     return true;
+  }
+  // The drawing buffer the first frame will ask for (main.cpp: the canvas's CSS width and the
+  // viewport's height, in device pixels), allocated now rather than on the first frame's critical
+  // path. The canvas already has its final place (checkout.css: hidden until body.hilt-app).
+  function presizeCanvas() {
+    var scale = Math.max(1, window.devicePixelRatio || 1);
+    var viewport = Math.max(1, window.innerHeight || 0);
+    sizeCanvas(Math.round(Math.max(1, canvasWidth()) * scale), Math.round(viewport * scale), viewport);
   }
   // Without WebGL 2 or WebAssembly: say so, and offer the Solana Pay link of a fresh session.
   function showFallback() {

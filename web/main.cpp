@@ -176,24 +176,39 @@ void frame() {
     rt.last_frame = now;
     input::apply(io, scale);
 
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui::NewFrame();
-    rt.controls.begin_frame(rt.theme, input::take_keys());
     std::vector<ui::Intent> intents;
     std::vector<ui::ManageIntent> manage_intents;
-    if (rt.manage) {
-        const ui::ManageViewInput in{&rt.manage_app.state(), now, static_cast<float>(width),
-                                     static_cast<float>(viewport * scale)};
-        manage_intents = rt.manage_view.draw(in, rt.theme, rt.controls);
-    } else {
-        ui::ViewInput in;
-        in.state = &current_state();
-        in.merchant_name = merchant_name();
-        in.time_seconds = now;
-        in.canvas_width = static_cast<float>(width);
-        in.viewport_height = static_cast<float>(viewport * scale);
-        intents = rt.view.draw(in, rt.theme, rt.controls);
+    auto draw_view = [&](const std::vector<ui::Key>& keys) {
+        ImGui::NewFrame();
+        rt.controls.begin_frame(rt.theme, keys);
+        if (rt.manage) {
+            const ui::ManageViewInput in{&rt.manage_app.state(), now, static_cast<float>(width),
+                                         static_cast<float>(viewport * scale)};
+            for (auto& intent : rt.manage_view.draw(in, rt.theme, rt.controls)) {
+                manage_intents.push_back(std::move(intent));
+            }
+        } else {
+            ui::ViewInput in;
+            in.state = &current_state();
+            in.merchant_name = merchant_name();
+            in.time_seconds = now;
+            in.canvas_width = static_cast<float>(width);
+            in.viewport_height = static_cast<float>(viewport * scale);
+            for (auto& intent : rt.view.draw(in, rt.theme, rt.controls)) intents.push_back(std::move(intent));
+        }
+    };
+    draw_view(input::take_keys());
+    if (rt.theme.stale()) {
+        // Text the atlas has no glyphs for yet (ui/theme.h): this pass is thrown away unseen, and
+        // drawn again with them. Its intents stand: a press it saw is not seen twice.
+        ImGui::EndFrame();
+        if (rt.theme.ensure_built(scale) && rt.rendered) {
+            ImGui_ImplOpenGL3_DestroyFontsTexture();
+            ImGui_ImplOpenGL3_CreateFontsTexture();
+        }
+        draw_view({});
     }
+    ImGui_ImplOpenGL3_NewFrame();  // the renderer's device objects and font texture, on first use
     if (rt.controls.end_frame()) browser::publish_actions(rt.controls.actions_json());
     if (rt.controls.hovering_button() != rt.cursor_pointer) {
         rt.cursor_pointer = rt.controls.hovering_button();
@@ -288,5 +303,8 @@ int main() {
     }
 #endif
     emscripten_set_main_loop(frame, 0, EM_FALSE);
+    // The first frame as soon as the answers queued behind main() (the prefetched payload) are in,
+    // rather than at the next animation frame: up to a display refresh sooner.
+    emscripten_async_call([](void*) { frame(); }, nullptr, 0);
     return 0;
 }

@@ -53,6 +53,7 @@ void Card::end(const Theme& theme) {
 
     ImDrawList* bg = ImGui::GetForegroundDrawList();
     ImFont* small = theme.fonts().small;
+    theme.cover(small, kFooter);
     const ImVec2 size = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0.0f, kFooter.data(),
                                              kFooter.data() + kFooter.size());
     bg->AddText(small, small->FontSize,

@@ -124,16 +124,16 @@ void product_header(Frame& f) {
     const auto& ctx = f.ctx();
     const auto& p = *ctx.payload;
     if (!f.in.merchant_name.empty()) {
-        text(f.fonts().small, colors::kMuted, "Sold by " + f.in.merchant_name);
+        text(f.theme, f.fonts().small, colors::kMuted, "Sold by " + f.in.merchant_name);
         spacer(f.theme, 4);
     }
-    text(f.fonts().title, colors::kText, p.title);
+    text(f.theme, f.fonts().title, colors::kText, p.title);
     if (p.description && !p.description->empty()) {
         spacer(f.theme, 6);
-        text(f.fonts().body, colors::kMuted, *p.description);
+        text(f.theme, f.fonts().body, colors::kMuted, *p.description);
     }
     spacer(f.theme, 16);
-    text(f.fonts().price, colors::kText, money_words(p.amount_minor_units, p.decimals, p.asset_symbol));
+    text(f.theme, f.fonts().price, colors::kText, money_words(p.amount_minor_units, p.decimals, p.asset_symbol));
     if (p.membership_enabled) {
         spacer(f.theme, 8);
         std::string terms = "Membership";
@@ -149,7 +149,7 @@ void product_header(Frame& f) {
         if (p.membership_grace_period_days && *p.membership_grace_period_days > 0) {
             terms += " \u00b7 " + days_text(*p.membership_grace_period_days) + " grace period";
         }
-        text(f.fonts().body, colors::kMuted, terms);
+        text(f.theme, f.fonts().body, colors::kMuted, terms);
         // An AUTOMATIC product: what renewing means, before the buyer pays. Once the transaction is
         // built, the signing screen states the approval itself instead (signature_screen).
         const bool approval_on_screen =
@@ -157,7 +157,7 @@ void product_header(Frame& f) {
         const std::string renewal = renewal_terms(f.state());
         if (!renewal.empty() && !approval_on_screen) {
             spacer(f.theme, 8);
-            text(f.fonts().body, colors::kText, unbreakable_amounts(renewal));
+            text(f.theme, f.fonts().body, colors::kText, unbreakable_amounts(renewal));
         }
     }
     if (ctx.handoff) {
@@ -205,9 +205,9 @@ void delivery_block(Frame& f, const models::ConfirmResponse& c) {
             }
             break;
         case models::DeliveryType::InviteLink:
-            text(f.fonts().strong, colors::kText, "Your invite link");
+            text(f.theme, f.fonts().strong, colors::kText, "Your invite link");
             spacer(f.theme, 6);
-            text(f.fonts().body, colors::kAccent, value);
+            text(f.theme, f.fonts().body, colors::kAccent, value);
             spacer(f.theme, kGap);
             if (f.controls.button("open-invite", "Open invite", ButtonStyle::Primary)) {
                 f.emit(OpenUrl{value});
@@ -218,7 +218,7 @@ void delivery_block(Frame& f, const models::ConfirmResponse& c) {
             }
             break;
         case models::DeliveryType::Message:
-            text(f.fonts().strong, colors::kText, "From the seller");
+            text(f.theme, f.fonts().strong, colors::kText, "From the seller");
             spacer(f.theme, 6);
             notice(f.theme, colors::kSuccessSoft, colors::kText, value);
             break;
@@ -230,7 +230,7 @@ void delivery_block(Frame& f, const models::ConfirmResponse& c) {
 void receipt_block(Frame& f, const models::ConfirmResponse& c) {
     const auto& ctx = f.ctx();
     divider(f.theme);
-    text(f.fonts().strong, colors::kText, "Receipt");
+    text(f.theme, f.fonts().strong, colors::kText, "Receipt");
     spacer(f.theme, 8);
     if (ctx.session) {
         const auto& s = *ctx.session;
@@ -308,7 +308,7 @@ void choose_route(Frame& f) {
     }
     if (!ctx.env.extension_available) {
         spacer(f.theme, kSection);
-        text_centered(f.fonts().small, colors::kMuted,
+        text_centered(f.theme, f.fonts().small, colors::kMuted,
                       ctx.env.mobile ? "No Phantom app? Pay with any Solana wallet, or get Phantom."
                                      : "Phantom was not found in this browser. Scan the QR code "
                                        "with any Solana wallet, or get Phantom.");
@@ -336,7 +336,7 @@ void signature_screen(Frame& f, const phases::AwaitingSignature& signing, bool e
     session_summary(f, true);
     if (const std::string approval = approval_wording(f.state()); !approval.empty()) {
         spacer(f.theme, kSection);
-        text(f.fonts().strong, colors::kText, "Automatic renewal");
+        text(f.theme, f.fonts().strong, colors::kText, "Automatic renewal");
         spacer(f.theme, 8);
         notice(f.theme, colors::kAccentSoft, colors::kText, unbreakable_amounts(approval));
     }
@@ -359,7 +359,7 @@ void qr_screen(Frame& f, const phases::Confirming& confirming) {
     const auto& ctx = f.ctx();
     session_summary(f, true);
     spacer(f.theme, kSection);
-    text_centered(f.fonts().strong, colors::kText, "Scan with your Solana wallet");
+    text_centered(f.theme, f.fonts().strong, colors::kText, "Scan with your Solana wallet");
     spacer(f.theme, kGap);
     if (ctx.session) f.qr.draw(f.theme, ctx.session->solana_pay_url, 264.0f);
     spacer(f.theme, kGap);
@@ -381,9 +381,9 @@ void confirmed_screen(Frame& f, const phases::Confirmed& confirmed) {
     spacer(f.theme, kSection);
     icon(f.theme, Icon::Success, 64);
     spacer(f.theme, kGap);
-    text_centered(f.fonts().title, colors::kText, "Payment confirmed");
+    text_centered(f.theme, f.fonts().title, colors::kText, "Payment confirmed");
     spacer(f.theme, 6);
-    text_centered(f.fonts().body, colors::kMuted, "Thank you. Your payment is complete.");
+    text_centered(f.theme, f.fonts().body, colors::kMuted, "Thank you. Your payment is complete.");
     delivery_block(f, confirmed.confirmation);
     receipt_block(f, confirmed.confirmation);
 }
@@ -393,9 +393,9 @@ void end_screen(Frame& f, Icon kind, std::string_view heading, std::string_view 
     spacer(f.theme, kSection);
     icon(f.theme, kind, 56);
     spacer(f.theme, kGap);
-    text_centered(f.fonts().title, colors::kText, heading);
+    text_centered(f.theme, f.fonts().title, colors::kText, heading);
     spacer(f.theme, 8);
-    text_centered(f.fonts().body, colors::kMuted, sentence);
+    text_centered(f.theme, f.fonts().body, colors::kMuted, sentence);
     spacer(f.theme, kSection);
     if (f.controls.button("start-over", action, ButtonStyle::Primary)) f.emit(StartOver{});
 }
@@ -407,7 +407,7 @@ void wallet_rejected_screen(Frame& f, const phases::WalletRejected& rejected) {
     if (rejected.code == phantom_codes::kInternalError && !rejected.message.empty()) {
         // Phantom's own words (or why its answer could not be read): nothing was sent.
         spacer(f.theme, 8);
-        text(f.fonts().small, colors::kMuted, "Nothing was sent. Details: " + rejected.message);
+        text(f.theme, f.fonts().small, colors::kMuted, "Nothing was sent. Details: " + rejected.message);
     }
     spacer(f.theme, kSection);
     if (f.controls.button("retry", "Try again", ButtonStyle::Primary)) f.event(events::Retry{});

@@ -40,9 +40,9 @@ void subscription_block(Frame& f) {
     const auto& view = f.state().ctx.view;
     if (!view) return;
     const auto& v = *view;
-    text(f.fonts().small, colors::kMuted, "Your subscription");
+    text(f.theme, f.fonts().small, colors::kMuted, "Your subscription");
     spacer(f.theme, 4);
-    text(f.fonts().title, colors::kText, v.title);
+    text(f.theme, f.fonts().title, colors::kText, v.title);
     spacer(f.theme, kGap);
     const std::string sentence = fm::status_sentence(f.state());
     const bool trouble = v.status == models::MembershipStatus::Grace;
@@ -68,7 +68,7 @@ void subscription_block(Frame& f) {
     }
     if (const auto allowance = fm::allowance_sentence(f.state()); !allowance.empty()) {
         spacer(f.theme, kGap);
-        text(f.fonts().body, colors::kMuted, allowance);
+        text(f.theme, f.fonts().body, colors::kMuted, allowance);
     }
 }
 
@@ -98,7 +98,7 @@ void overview(Frame& f) {
     if (!can_cancel && !can_reapprove) return;
     spacer(f.theme, kSection);
     if (!fm::can_sign(state)) {
-        text(f.fonts().body, colors::kMuted,
+        text(f.theme, f.fonts().body, colors::kMuted,
              ctx.env.mobile ? "To change your subscription, open this page in Phantom."
                             : "To change your subscription, open this page in a browser with Phantom. You can "
                               "also stop renewals by revoking Hilt's approval in your wallet.");
@@ -129,9 +129,9 @@ void overview(Frame& f) {
 }
 
 void confirm_cancel(Frame& f) {
-    text(f.fonts().title, colors::kText, "Cancel your subscription?");
+    text(f.theme, f.fonts().title, colors::kText, "Cancel your subscription?");
     spacer(f.theme, kGap);
-    text(f.fonts().body, colors::kText, fm::cancel_sentence(f.state()));
+    text(f.theme, f.fonts().body, colors::kText, fm::cancel_sentence(f.state()));
     spacer(f.theme, kSection);
     if (f.controls.button("confirm-cancel", "Cancel subscription", ButtonStyle::Primary)) {
         f.event(fm::events::Confirm{});
@@ -143,11 +143,11 @@ void confirm_cancel(Frame& f) {
 void signing(Frame& f) {
     const auto approval = fm::approval_sentence(f.state());
     if (!approval.empty()) {
-        text(f.fonts().strong, colors::kText, "What you approve");
+        text(f.theme, f.fonts().strong, colors::kText, "What you approve");
         spacer(f.theme, 8);
         notice(f.theme, colors::kAccentSoft, colors::kText, approval);
     } else {
-        text(f.fonts().body, colors::kText, fm::cancel_sentence(f.state()));
+        text(f.theme, f.fonts().body, colors::kText, fm::cancel_sentence(f.state()));
     }
     status_and_back(f, "Review and approve the change in Phantom.", true);
 }
@@ -208,9 +208,9 @@ void draw_phase(Frame& f) {
                 spacer(f.theme, kSection);
                 icon(f.theme, Icon::Error, 56);
                 spacer(f.theme, kGap);
-                text_centered(f.fonts().title, colors::kText, "This link is not valid");
+                text_centered(f.theme, f.fonts().title, colors::kText, "This link is not valid");
                 spacer(f.theme, 8);
-                text_centered(f.fonts().body, colors::kMuted,
+                text_centered(f.theme, f.fonts().body, colors::kMuted,
                               "Open the link from your receipt again, or ask the seller for a new one. You can "
                               "always stop renewals by revoking Hilt's approval in your wallet.");
             }

@@ -3,12 +3,21 @@
 //
 // Owns: every colour and size the view uses (in CSS pixels; px() converts to device pixels) and the
 // ImGui font atlas built from Debian's Inter (fetched by the bridge, never embedded).
+//
+// Glyphs on demand: the atlas holds, for each font, only the characters drawn with it so far, not all
+// of Latin-1 at five sizes (rasterising those was most of the first frame's time, and grows with the
+// square of the device pixel ratio). The widgets report text before measuring or drawing it (cover());
+// a character the atlas lacks makes it stale(), and main.cpp rebuilds the atlas and draws that frame
+// again before showing it, so no frame on screen ever shows a missing glyph.
 // Must never: draw, or use a text size below kMinTextPx (issue 5: no text smaller than 14 px).
 #pragma once
 
 #include <imgui.h>
 
+#include <array>
+#include <bitset>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 namespace hilt::web::ui {
@@ -71,20 +80,37 @@ public:
     void set_font(int slot, unsigned char* owned_bytes, int size);
     bool fonts_available() const { return !regular_.empty() && !semibold_.empty(); }
     // Lays out at `scale` device pixels per CSS pixel and (re)builds the atlas when the rounded
-    // scale changed; true when it was rebuilt (the renderer must upload the texture again).
+    // scale changed or it is stale(); true when it was rebuilt (the renderer must upload the texture
+    // again).
     bool ensure_built(float scale);
     bool built() const { return built_scale_ > 0.0f; }
+
+    // `text` is about to be measured or drawn with `font` (one of fonts()): its characters join the
+    // atlas at the next build. Const: what a frame asks for is bookkeeping, not a change of look.
+    void cover(const ImFont* font, std::string_view text) const;
+    // Some covered character is not in the atlas yet: the frame drawn since the last build shows
+    // ImGui's fallback glyph in its place.
+    bool stale() const { return stale_; }
 
     float scale() const { return layout_scale_; }
     float px(float css) const { return css * layout_scale_; }
     const Fonts& fonts() const { return fonts_; }
 
 private:
+    static constexpr int kFontCount = 5;              // the members of Fonts, in order
+    static constexpr unsigned kLastCodePoint = 0x2248;  // the last character the subset fonts hold
+    using CodePoints = std::bitset<kLastCodePoint + 1>;
+
+    int slot_of(const ImFont* font) const;
+
     std::vector<unsigned char> regular_;
     std::vector<unsigned char> semibold_;
     float built_scale_ = 0.0f;   // the fonts' rasterisation scale (quarter steps)
     float layout_scale_ = 1.0f;  // the device pixel ratio
     Fonts fonts_;
+    mutable std::array<CodePoints, kFontCount> wanted_{};  // per font: every character covered so far
+    mutable bool stale_ = false;
+    std::array<ImVector<ImWchar>, kFontCount> ranges_;  // the last build's glyph ranges (the atlas keeps pointers)
 };
 
 }  // namespace hilt::web::ui

@@ -11,7 +11,9 @@ namespace {
 
 constexpr float kPi = 3.14159265358979f;
 
-ImVec2 text_size(ImFont* font, std::string_view text, float wrap_width) {
+// Every text the widgets draw is measured here first, which is where the atlas learns of it.
+ImVec2 text_size(const Theme& theme, ImFont* font, std::string_view text, float wrap_width) {
+    theme.cover(font, text);
     return font->CalcTextSizeA(font->FontSize, FLT_MAX, wrap_width, text.data(),
                                text.data() + text.size());
 }
@@ -120,7 +122,7 @@ bool Controls::button(std::string_view id, std::string_view label, ButtonStyle s
         draw->AddRect(min, max, colors::kBorder, rounding, 0, theme.px(1.0f));
     }
     ImFont* font = theme.fonts().strong;
-    const ImVec2 size = text_size(font, label, 0.0f);
+    const ImVec2 size = text_size(theme, font, label, 0.0f);
     const ImVec2 at(std::round(min.x + (width - size.x) * 0.5f),
                     std::round(min.y + (height - size.y) * 0.5f));
     draw->AddText(font, font->FontSize, at, ink, label.data(), label.data() + label.size());
@@ -148,18 +150,18 @@ std::string Controls::actions_json() const {
 
 // ---- text and shapes -------------------------------------------------------------------------------
 
-void text(ImFont* font, ImU32 color, std::string_view text) {
+void text(const Theme& theme, ImFont* font, ImU32 color, std::string_view text) {
     const float wrap = content_width();
     const ImVec2 pos = ImGui::GetCursorScreenPos();
-    const ImVec2 size = text_size(font, text, wrap);
+    const ImVec2 size = text_size(theme, font, text, wrap);
     ImGui::GetWindowDrawList()->AddText(font, font->FontSize, ImVec2(pos.x, std::round(pos.y)),
                                         color, text.data(), text.data() + text.size(), wrap);
     ImGui::Dummy(ImVec2(wrap, size.y));
 }
 
-void text_centered(ImFont* font, ImU32 color, std::string_view text) {
+void text_centered(const Theme& theme, ImFont* font, ImU32 color, std::string_view text) {
     const float width = content_width();
-    const ImVec2 size = text_size(font, text, 0.0f);
+    const ImVec2 size = text_size(theme, font, text, 0.0f);
     if (size.x > width) {
         // Long: wrap each line separately and center it.
         std::string_view rest = text;
@@ -169,7 +171,7 @@ void text_centered(ImFont* font, ImU32 color, std::string_view text) {
             if (end == rest.data()) end = rest.data() + 1;
             std::string_view line(rest.data(), static_cast<std::size_t>(end - rest.data()));
             while (!line.empty() && line.back() == ' ') line.remove_suffix(1);
-            text_centered(font, color, line);
+            text_centered(theme, font, color, line);
             rest.remove_prefix(static_cast<std::size_t>(end - rest.data()));
             while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
         }
@@ -187,13 +189,13 @@ void key_value(const Theme& theme, std::string_view key, std::string_view value,
     const ImVec2 pos = ImGui::GetCursorScreenPos();
     ImFont* key_font = theme.fonts().body;
     ImFont* value_font = strong ? theme.fonts().strong : theme.fonts().body;
-    const ImVec2 value_size = text_size(value_font, value, 0.0f);
+    const ImVec2 value_size = text_size(theme, value_font, value, 0.0f);
     const float value_width = std::min(value_size.x, width * 0.6f);
-    const ImVec2 key_size = text_size(key_font, key, width - value_width - theme.px(kGap));
+    const ImVec2 key_size = text_size(theme, key_font, key, width - value_width - theme.px(kGap));
     ImDrawList* draw = ImGui::GetWindowDrawList();
     draw->AddText(key_font, key_font->FontSize, ImVec2(pos.x, std::round(pos.y)), colors::kMuted,
                   key.data(), key.data() + key.size(), width - value_width - theme.px(kGap));
-    const ImVec2 wrapped = text_size(value_font, value, width * 0.6f);
+    const ImVec2 wrapped = text_size(theme, value_font, value, width * 0.6f);
     draw->AddText(value_font, value_font->FontSize,
                   ImVec2(std::round(pos.x + width - value_width), std::round(pos.y)),
                   strong ? colors::kText : colors::kText, value.data(),
@@ -238,7 +240,7 @@ void status_line(const Theme& theme, std::string_view sentence, double time_seco
     ImFont* font = theme.fonts().body;
     const float text_x = pos.x + size + theme.px(kGap);
     const float wrap = width - (text_x - pos.x);
-    const ImVec2 text_box = text_size(font, sentence, wrap);
+    const ImVec2 text_box = text_size(theme, font, sentence, wrap);
     const float height = std::max(size, text_box.y);
     draw_spinner(theme, ImVec2(pos.x + size * 0.5f, pos.y + height * 0.5f), size * 0.4f,
                  time_seconds);
@@ -253,7 +255,7 @@ void notice(const Theme& theme, ImU32 background, ImU32 color, std::string_view 
     const float width = content_width();
     const float pad = theme.px(14.0f);
     ImFont* font = theme.fonts().body;
-    const ImVec2 box = text_size(font, sentence, width - 2 * pad);
+    const ImVec2 box = text_size(theme, font, sentence, width - 2 * pad);
     ImDrawList* draw = ImGui::GetWindowDrawList();
     draw->AddRectFilled(pos, ImVec2(pos.x + width, pos.y + box.y + 2 * pad), background,
                         theme.px(10.0f));

@@ -54,9 +54,9 @@ private:
 };
 
 // Wrapped text at the cursor, inside the current window's content width.
-void text(ImFont* font, ImU32 color, std::string_view text);
+void text(const Theme& theme, ImFont* font, ImU32 color, std::string_view text);
 // Centered text on one line (or wrapped and centered line by line when long).
-void text_centered(ImFont* font, ImU32 color, std::string_view text);
+void text_centered(const Theme& theme, ImFont* font, ImU32 color, std::string_view text);
 // Label on the left, value on the right, one row.
 void key_value(const Theme& theme, std::string_view key, std::string_view value, bool strong = false);
 void spacer(const Theme& theme, float css_px);
