@@ -6,7 +6,10 @@
 //       frame with the real fonts and the product drawn); the bare one's, __hiltBareFirstFrame.
 //       Both in milliseconds after navigation start, each round in a fresh browser context (cold
 //       HTTP cache), both served on loopback (the checkout by a real hiltd, with its precompressed
-//       files; the bare example by a plain node server);
+//       files; the bare example by a plain node server). Beside it, for the reader: the same bare
+//       example on a page that also shows the three lines of HTML text the checkout's shell must show
+//       at once (title, price, seller; its canvas placed and hidden as checkout.css does): painting
+//       that text costs a fresh page a third of the bare's time on headless Chromium;
 //   (c) the time from the buyer's click on "Pay with Phantom" to CONFIRMED on hiltd's sandbox chain
 //       (the tests' fake Phantom signs inside the page).
 // Prints one JSON line: {"part":"checkout_page", ...figures}. Medians over the rounds.
@@ -54,12 +57,18 @@ const fontsBr = (manifest.fonts ?? []).reduce((sum, f) => sum + brotli(join(asse
 const BARE_PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>bare</title>' +
   '<script src="imgui_bare.js" defer></script></head><body style="margin:0">' +
   '<canvas id="canvas" style="display:block;width:100vw;height:100vh"></canvas></body></html>';
+// The bare example behind the shell's text, as /p/{slug} shows it before the app draws.
+const BARE_TEXT_PAGE = BARE_PAGE.replace('<body style="margin:0">',
+  '<body style="margin:0;font-family:Inter,system-ui,sans-serif"><h1>Lumen Guild monthly pass</h1>' +
+  '<p>12.50 USDC</p><p>Sold by Lumen Guild</p>')
+  .replace('display:block;width:100vw;height:100vh',
+           'display:block;position:absolute;top:0;left:0;width:100%;height:100vh;visibility:hidden');
 const TYPES = { '.js': 'application/javascript', '.wasm': 'application/wasm' };
 const bare = createServer((req, res) => {
   const name = new URL(req.url, 'http://x').pathname.slice(1);
-  if (name === '' || name === 'index.html') {
+  if (name === '' || name === 'index.html' || name === 'text') {
     res.writeHead(200, { 'content-type': 'text/html' });
-    return res.end(BARE_PAGE);
+    return res.end(name === 'text' ? BARE_TEXT_PAGE : BARE_PAGE);
   }
   const path = join(bareDir, name);
   if (!/^imgui_bare\.(js|wasm)$/.test(name) || !existsSync(path)) { res.writeHead(404); return res.end(); }
@@ -68,6 +77,7 @@ const bare = createServer((req, res) => {
 });
 await new Promise((r) => bare.listen(0, '127.0.0.1', r));
 const bareUrl = `http://127.0.0.1:${bare.address().port}/`;
+const bareTextUrl = `${bareUrl}text`;
 
 const server = await support.startCheckoutServer();
 const browser = await support.launchBrowser();
@@ -91,13 +101,16 @@ try {
   // One untimed load of each warms hiltd's file cache and the OS page cache, not the browser's.
   await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt);
   await firstFrame(bareUrl, () => window.__hiltBareFirstFrame);
+  await firstFrame(bareTextUrl, () => window.__hiltBareFirstFrame);
 
   // ---- (b) time to first frame, interleaved ----------------------------------------------------
   const checkoutMs = [];
   const bareMs = [];
+  const bareTextMs = [];
   for (let i = 0; i < rounds; i++) {
     checkoutMs.push(await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt));
     bareMs.push(await firstFrame(bareUrl, () => window.__hiltBareFirstFrame));
+    bareTextMs.push(await firstFrame(bareTextUrl, () => window.__hiltBareFirstFrame));
   }
 
   // ---- (c) click to CONFIRMED ------------------------------------------------------------------
@@ -134,6 +147,9 @@ try {
     ttff_target_ratio: 1.25,
     ttff_checkout_rounds_ms: checkoutMs.map(round1),
     ttff_bare_rounds_ms: bareMs.map(round1),
+    ttff_bare_text_ms: round1(median(bareTextMs)),
+    ttff_ratio_bare_text: Math.round((median(checkoutMs) / median(bareTextMs)) * 100) / 100,
+    ttff_bare_text_rounds_ms: bareTextMs.map(round1),
     click_to_confirmed_ms: median(payMs),
     click_to_confirmed_rounds_ms: payMs,
     rounds,

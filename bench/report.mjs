@@ -137,6 +137,10 @@ if (f) {
   const ttff = f.ttff_checkout_rounds_ms ? spread(rounds(f.ttff_checkout_rounds_ms)) : fmt(f.ttff_checkout_ms, 0);
   const bare = f.ttff_bare_rounds_ms ? spread(rounds(f.ttff_bare_rounds_ms)) : fmt(f.ttff_bare_ms, 0);
   row('    time to first frame ms', ttff, `bare ImGui ${bare}`, `x${f.ttff_ratio}`, '<= x1.25', f.ttff_ratio <= 1.25);
+  if (f.ttff_bare_text_rounds_ms) {
+    row('    (beside it) vs the bare page with the shell\'s text', ttff,
+        `bare ImGui + text ${spread(rounds(f.ttff_bare_text_rounds_ms))}`, `x${f.ttff_ratio_bare_text}`, '', null);
+  }
   row('    click to CONFIRMED ms (sandbox)', f.click_to_confirmed_rounds_ms
     ? spread(rounds(f.click_to_confirmed_rounds_ms)) : fmt(f.click_to_confirmed_ms, 0), '', '', '', null);
 }
