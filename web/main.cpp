@@ -54,7 +54,7 @@ struct Runtime {
     int backing_height = 0;
     bool cursor_pointer = false;
     bool announced_ready = false;
-    bool rendered = false;  // the renderer's device objects (and font texture) exist
+    bool renderer_ready = false;  // the renderer's device objects (and font texture) exist
 };
 
 Runtime* g_runtime = nullptr;
@@ -150,11 +150,14 @@ void frame() {
     if (!rt.theme.fonts_available()) return;  // the shell's text stays until Inter has arrived
 
     const float scale = std::max(1.0f, static_cast<float>(browser::device_pixel_ratio()));
-    if (rt.theme.ensure_built(scale) && rt.rendered) {
-        ImGui_ImplOpenGL3_DestroyFontsTexture();
-        ImGui_ImplOpenGL3_CreateFontsTexture();
-    }
-    if (!rt.theme.built()) return;
+    const auto build_fonts = [&] {
+        if (rt.theme.ensure_built(scale) && rt.renderer_ready) {
+            ImGui_ImplOpenGL3_DestroyFontsTexture();
+            ImGui_ImplOpenGL3_CreateFontsTexture();
+        }
+        return rt.theme.built();
+    };
+    if (!build_fonts()) return;
 
     const double css_width = std::max(1.0, browser::canvas_css_width());
     const double viewport = std::max(1.0, browser::viewport_css_height());
@@ -179,6 +182,10 @@ void frame() {
     std::vector<ui::Intent> intents;
     std::vector<ui::ManageIntent> manage_intents;
     auto draw_view = [&](const std::vector<ui::Key>& keys) {
+        // The renderer's device objects and font texture, on first use: before NewFrame, as the
+        // windows it begins take the font texture's id.
+        ImGui_ImplOpenGL3_NewFrame();
+        rt.renderer_ready = true;
         ImGui::NewFrame();
         rt.controls.begin_frame(rt.theme, keys);
         if (rt.manage) {
@@ -202,13 +209,9 @@ void frame() {
         // Text the atlas has no glyphs for yet (ui/theme.h): this pass is thrown away unseen, and
         // drawn again with them. Its intents stand: a press it saw is not seen twice.
         ImGui::EndFrame();
-        if (rt.theme.ensure_built(scale) && rt.rendered) {
-            ImGui_ImplOpenGL3_DestroyFontsTexture();
-            ImGui_ImplOpenGL3_CreateFontsTexture();
-        }
+        if (!build_fonts()) return;
         draw_view({});
     }
-    ImGui_ImplOpenGL3_NewFrame();  // the renderer's device objects and font texture, on first use
     if (rt.controls.end_frame()) browser::publish_actions(rt.controls.actions_json());
     if (rt.controls.hovering_button() != rt.cursor_pointer) {
         rt.cursor_pointer = rt.controls.hovering_button();
@@ -221,7 +224,6 @@ void frame() {
     glClearColor(page.x, page.y, page.z, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    rt.rendered = true;
 
     if (!rt.announced_ready && (rt.manage ? manage_has_content(rt.manage_app.state()) : has_content(current_state()))) {
         rt.announced_ready = true;
