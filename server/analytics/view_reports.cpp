@@ -12,15 +12,12 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
-
-#include "analytics/view_counter.h"
-#include "models/common.h"
+#include <string>
 
 namespace hilt::server {
 
 namespace {
 
-constexpr std::string_view kPayloadPathPrefix = "/v1/products/p/";
 // "Mmm dd hh:mm:ss" (RFC 3164 section 4.1.2) and the space after it.
 constexpr std::size_t kTimestampChars = 15;
 // Far above a logged path: a longer datagram is truncated by recv and then not a slug anyway.
@@ -55,16 +52,12 @@ std::optional<std::string_view> parse_view_report(std::string_view datagram) {
         header.remove_prefix(space + 1);
     }
     if (header != kViewReportTag) return std::nullopt;
-    std::string_view path = rest.substr(colon + 2);
-    if (!path.starts_with(kPayloadPathPrefix)) return std::nullopt;
-    std::string_view slug = path.substr(kPayloadPathPrefix.size());
-    slug = slug.substr(0, slug.find('?'));
-    if (!models::validate_slug(slug)) return std::nullopt;
-    return slug;
+    return parse_view_path(rest.substr(colon + 2));
 }
 
-ViewReportListener::ViewReportListener(ViewCounter& views, FindProduct find_product, Now now)
-    : views_(views), find_product_(std::move(find_product)), now_(std::move(now)) {}
+ViewReportListener::ViewReportListener(ViewCounter& views, ReportedViews::FindProduct find_product,
+                                       ReportedViews::Now now)
+    : reported_(views, std::move(find_product), std::move(now)) {}
 
 ViewReportListener::~ViewReportListener() { stop(); }
 
@@ -167,7 +160,7 @@ bool ViewReportListener::drain() {
                 }
             }
             if ((message.msg_flags & MSG_TRUNC) != 0) {
-                ++dropped_;
+                reported_.drop();
                 continue;
             }
             handle(std::string_view(buffers[i].data(), messages[i].msg_len));
@@ -177,23 +170,11 @@ bool ViewReportListener::drain() {
 }
 
 void ViewReportListener::handle(std::string_view datagram) {
-    const auto slug = parse_view_report(datagram);
-    if (!slug) {
-        ++dropped_;
-        return;
+    if (const auto slug = parse_view_report(datagram)) {
+        reported_.count(*slug);
+    } else {
+        reported_.drop();
     }
-    auto it = product_ids_.find(*slug);
-    if (it == product_ids_.end()) {
-        auto product_id = find_product_(std::string(*slug));
-        if (!product_id) {
-            ++dropped_;
-            return;
-        }
-        if (product_ids_.size() >= kViewReportMaxSlugs) product_ids_.clear();
-        it = product_ids_.emplace(std::string(*slug), std::move(*product_id)).first;
-    }
-    views_.count(it->second, now_());
-    ++counted_;
 }
 
 }  // namespace hilt::server
