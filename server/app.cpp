@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "analytics/view_counter.h"
+#include "analytics/view_log.h"
 #include "analytics/view_reports.h"
 #include "chain/rpc_chain.h"
 #include "models/json_reader.h"
@@ -173,17 +174,22 @@ void App::register_routes() {
 }
 
 Status App::start_background() {
-    // First: a port already taken fails the start before any other thread runs.
+    // nginx's view reports: a slug's product id (read once per slug) and when the view was counted.
+    const auto find_product = [this](const std::string& slug) -> std::optional<std::string> {
+        auto product = stores_.products->find_by_slug(slug);
+        if (!product) return std::nullopt;
+        return product->product_id;
+    };
+    const auto now = [this] { return clock_.now_seconds(); };
+    // First: a port already taken, or a view log that cannot be read, fails the start before any other
+    // thread runs.
     if (config_.view_report_port > 0) {
-        view_reports_ = std::make_unique<ViewReportListener>(
-            *views_,
-            [this](const std::string& slug) -> std::optional<std::string> {
-                auto product = stores_.products->find_by_slug(slug);
-                if (!product) return std::nullopt;
-                return product->product_id;
-            },
-            [this] { return clock_.now_seconds(); });
+        view_reports_ = std::make_unique<ViewReportListener>(*views_, find_product, now);
         if (auto bound = view_reports_->start(config_.view_report_port); !bound) return bound.error();
+    }
+    if (!config_.view_report_log.empty()) {
+        view_log_ = std::make_unique<ViewLogTailer>(*views_, find_product, now);
+        if (auto followed = view_log_->start(config_.view_report_log); !followed) return followed.error();
     }
     if (sandbox_ && config_.sandbox_slot_time.count() > 0) sandbox_->start_ticker(config_.sandbox_slot_time);
     if (config_.watch_interval.count() > 0) {
@@ -228,6 +234,13 @@ void App::stop() {
             std::cerr << "hiltd view reports: " << view_reports_->counted() << " counted, "
                       << view_reports_->dropped() << " dropped (malformed or unknown slug), "
                       << view_reports_->lost() << " lost (socket buffer full)\n";
+        }
+    }
+    if (view_log_) {
+        view_log_->stop();
+        if (view_log_->dropped() > 0) {
+            std::cerr << "hiltd view log: " << view_log_->counted() << " counted, " << view_log_->dropped()
+                      << " dropped (malformed or unknown slug)\n";
         }
     }
     // No request or report counts a view any more: store the last ones while the stores are still open.

@@ -31,6 +31,7 @@
 namespace hilt::server {
 
 class ViewCounter;
+class ViewLogTailer;
 class ViewReportListener;
 
 class Clock {
@@ -133,9 +134,12 @@ struct ServerConfig {
     // Webhook delivery: which URLs endpoints may have (--webhook-urls), the retry schedule
     // (--webhook-retry-schedule), the sender pool. `webhooks.threads` 0: no delivery worker at all.
     WebhookOptions webhooks;
-    // The UDP port on 127.0.0.1 where nginx reports payload views (analytics/view_reports.h,
-    // deploy/nginx.conf); 0: no listener.
+    // The UDP port on 127.0.0.1 where an nginx reports payload views as syslog datagrams
+    // (analytics/view_reports.h); 0: no listener.
     int view_report_port = 0;
+    // The file where nginx logs payload views, one path a line (analytics/view_log.h, deploy/nginx.conf's
+    // @VIEWS_LOG@), followed from its end; empty: not followed.
+    std::string view_report_log;
 };
 
 // What every route handler may use.
@@ -225,8 +229,9 @@ private:
     std::unique_ptr<WebhookWorker> webhook_worker_;
     // After stores_: destroyed (and flushed) before the stores close.
     std::unique_ptr<ViewCounter> views_;
-    // nginx's view reports (config_.view_report_port); after views_: stopped before it.
+    // nginx's view reports (config_.view_report_port, config_.view_report_log); after views_: stopped before it.
     std::unique_ptr<ViewReportListener> view_reports_;
+    std::unique_ptr<ViewLogTailer> view_log_;
     std::unique_ptr<AppContext> context_;
     std::unique_ptr<HttpServer> http_;
     std::mutex shutdown_mutex_;

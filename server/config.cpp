@@ -160,6 +160,20 @@ Status apply_view_report_port(ServerConfig& config, std::string_view value, cons
     return {};
 }
 
+// Only the path: the file is nginx's, and may not exist until nginx starts (analytics/view_log.h waits).
+Status apply_view_report_log(ServerConfig& config, std::string_view value, const std::string& where) {
+    const bool clean = std::none_of(value.begin(), value.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+    });
+    if (!clean) {
+        return bad(ErrorCode::InvalidValue, where,
+                   "must be a file path without control characters, got " + shown(value));
+    }
+    config.view_report_log = std::string(value);
+    return {};
+}
+
 Status apply_public_url(ServerConfig& config, std::string_view value, const std::string& where) {
     std::string url(value);
     while (!url.empty() && url.back() == '/') url.pop_back();
@@ -525,6 +539,11 @@ const Setting kSettings[] = {
      "UDP port on 127.0.0.1 for nginx's view reports; 0: off", apply_view_report_port,
      [](const ServerConfig& c) {
          return c.view_report_port == 0 ? std::string("0 (off)") : std::to_string(c.view_report_port);
+     }},
+    {"--view-report-log", "HILT_VIEW_REPORT_LOG", "view_report_log", "PATH",
+     "nginx's payload-view log, followed from its end", apply_view_report_log,
+     [](const ServerConfig& c) {
+         return c.view_report_log.empty() ? std::string("(none: off)") : c.view_report_log;
      }},
 };
 

@@ -71,7 +71,8 @@ private:
 };
 
 // deploy/nginx.conf answers most payload GETs from its micro-cache, where hiltd never sees them, so it
-// reports every payload view it answers over UDP instead (analytics/view_reports.h, --view-report-port)
+// reports every payload view it answers instead (a log file hiltd follows, analytics/view_log.h,
+// --view-report-log; or UDP datagrams, analytics/view_reports.h, --view-report-port)
 // and marks the requests it forwards `X-Hilt-View: forwarded`: answered as usual, not counted again. The
 // mark counts only from a trusted proxy on this host (from_trusted_proxy).
 constexpr std::string_view kViewHeader = "X-Hilt-View";

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -372,8 +374,9 @@ TEST_F(AnalyticsTest, CountedViewsReachTheStoreInTheBackgroundAndSurviveACleanRe
     EXPECT_EQ(analytics(product_id)["funnel"]["payload_views"], 12);
 }
 
-// deploy/nginx.conf answers payload GETs from its micro-cache: it reports each view as a UDP syslog datagram
-// (analytics/view_reports.h) and marks what it forwards (X-Hilt-View: forwarded), so each view counts once.
+// An nginx in front answers payload GETs from its micro-cache: it reports each view (as a UDP syslog datagram,
+// analytics/view_reports.h, or a line in a log file, analytics/view_log.h) and marks what it forwards
+// (X-Hilt-View: forwarded), so each view counts once.
 
 // A free UDP port on loopback (for --view-report-port; closed again before hiltd binds it).
 int free_udp_port() {
@@ -388,7 +391,7 @@ int free_udp_port() {
     return bound ? ntohs(address.sin_port) : 0;
 }
 
-// Behind nginx (deploy/nginx.conf): views are reported as UDP syslog datagrams to --view-report-port.
+// Behind an nginx that sends views as UDP syslog datagrams to --view-report-port.
 class AnalyticsWithViewReportsTest : public AnalyticsTest {
 protected:
     void configure(ServerConfig& config) override {
@@ -435,6 +438,39 @@ TEST_F(AnalyticsWithViewReportsTest, TheProxysReportsCountAndTheRequestsItForwar
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     EXPECT_EQ(analytics(product_id)["funnel"]["payload_views"], 4) << "3 reports and 1 plain GET";
+}
+
+// The shipped deploy/nginx.conf logs views to a buffered file instead, one path a line, which hiltd follows
+// (--view-report-log, analytics/view_log.h); it still marks what it forwards, so each view counts once.
+class AnalyticsWithViewLogTest : public AnalyticsTest {
+protected:
+    void configure(ServerConfig& config) override {
+        AnalyticsTest::configure(config);
+        config.view_report_log = log_file().string();  // not there yet: nginx creates it, hiltd waits for it
+    }
+    std::filesystem::path log_file() const { return dir_ / "views.log"; }
+    void log(const std::string& lines) const { std::ofstream(log_file(), std::ios::app) << lines; }
+};
+
+TEST_F(AnalyticsWithViewLogTest, TheProxysLoggedViewsCountAndTheRequestsItForwardsDoNot) {
+    const auto product = create_product();
+    const auto path = "/v1/products/p/" + product["slug"].get<std::string>();
+    const auto product_id = product["product_id"].get<std::string>();
+    log(path + "\n" + path + "\n/v1/products/p/no-such-product-00000000\n/p/" + product["slug"].get<std::string>() +
+        "\n" + path);  // the last line is not finished yet
+    auto forwarded = client_->Get(path, {{"X-Hilt-View", "forwarded"}, {"X-Real-IP", "203.0.113.7"}});
+    ASSERT_TRUE(forwarded);
+    EXPECT_EQ(forwarded->status, 200);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (analytics(product_id)["funnel"]["payload_views"] != 2 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(analytics(product_id)["funnel"]["payload_views"], 2) << "2 complete lines; the forwarded GET is not one";
+    log("\n");  // the last line's end: a third view
+    while (analytics(product_id)["funnel"]["payload_views"] != 3 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(analytics(product_id)["funnel"]["payload_views"], 3);
 }
 
 // Without a trusted proxy on this host, the marks mean nothing: every payload answer counts.

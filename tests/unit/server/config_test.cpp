@@ -44,6 +44,7 @@ const Environment kEveryVariable = {
     {"HILT_WEBHOOK_URLS", "loopback"},
     {"HILT_WEBHOOK_RETRY_SCHEDULE", "1s,1m,1h"},
     {"HILT_VIEW_REPORT_PORT", "8125"},
+    {"HILT_VIEW_REPORT_LOG", "/var/lib/hilt-nginx/views.log"},
 };
 
 // ---- commands and defaults ----------------------------------------------------------------------
@@ -69,6 +70,8 @@ TEST(ConfigParse, NoArgumentsServesWithTheDefaults) {
     EXPECT_EQ(c.public_rate_limit.refill_per_second, 10.0);
     EXPECT_EQ(c.public_rate_limit.burst, 40.0);
     EXPECT_EQ(c.limits.worker_threads, 0u) << "0: HttpServer sizes the pool from the cores";
+    EXPECT_EQ(c.view_report_port, 0);
+    EXPECT_EQ(c.view_report_log, "") << "empty: no view log is followed";
 }
 
 TEST(ConfigParse, CommandsAreRecognised) {
@@ -140,6 +143,7 @@ TEST(ConfigParse, EveryEnvironmentVariableSetsItsSetting) {
     using namespace std::chrono_literals;
     EXPECT_EQ(c.webhooks.retry_delays, (std::vector<std::chrono::milliseconds>{1s, 1min, 1h}));
     EXPECT_EQ(c.view_report_port, 8125);
+    EXPECT_EQ(c.view_report_log, "/var/lib/hilt-nginx/views.log");
 }
 
 TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
@@ -163,7 +167,8 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
                   "--webhook-urls", "public",
                   "--webhook-retry-schedule", "200ms,2s,90m",
                   "--test-clock",
-                  "--view-report-port", "0"},
+                  "--view-report-port", "0",
+                  "--view-report-log", "run/views.log"},
                  kEveryVariable);
     EXPECT_EQ(o.db_path, "flag.sqlite");
     EXPECT_EQ(o.host, "::");
@@ -188,6 +193,7 @@ TEST(ConfigParse, EveryFlagSetsItsSettingAndOverridesItsVariable) {
     using namespace std::chrono_literals;
     EXPECT_EQ(o.webhooks.retry_delays, (std::vector<std::chrono::milliseconds>{200ms, 2s, 90min}));
     EXPECT_EQ(o.view_report_port, 0) << "0 switches the listener off";
+    EXPECT_EQ(o.view_report_log, "run/views.log");
     EXPECT_TRUE(o.test_clock) << "allowed: --cluster devnet overrides HILT_CLUSTER=mainnet";
 }
 
@@ -445,6 +451,8 @@ TEST(ConfigParse, EachBadSettingIsAnErrorNamingItsFlagOrVariable) {
         {{}, {{"HILT_WEBHOOK_RETRY_SCHEDULE", "soon"}}, ErrorCode::InvalidValue, "HILT_WEBHOOK_RETRY_SCHEDULE"},
         {{"--view-report-port", "65536"}, {}, ErrorCode::OutOfRange, "--view-report-port"},
         {{}, {{"HILT_VIEW_REPORT_PORT", "-1"}}, ErrorCode::OutOfRange, "HILT_VIEW_REPORT_PORT"},
+        {{"--view-report-log", "views\t.log"}, {}, ErrorCode::InvalidValue, "--view-report-log"},
+        {{}, {{"HILT_VIEW_REPORT_LOG", "views.log\x7f"}}, ErrorCode::InvalidValue, "HILT_VIEW_REPORT_LOG"},
         // the test clock: a switch, never on mainnet
         {{"--chain", "rpc", "--rpc-url", "https://rpc.example.com", "--cluster", "mainnet",
           "--test-clock"},
@@ -574,6 +582,9 @@ TEST(ConfigHelp, UsageDocumentsEveryCommandFlagVariableAndDefault) {
                                "HILT_WEBHOOK_RETRY_SCHEDULE",
                                "--view-report-port",
                                "HILT_VIEW_REPORT_PORT",
+                               "--view-report-log PATH",
+                               "HILT_VIEW_REPORT_LOG",
+                               "default: (none: off)",
                                "  --test-clock          HILT_TEST_CLOCK",
                                "not mainnet",
                                "default: off (the sandbox chain has one anyway)",
@@ -610,7 +621,7 @@ bool has_line(const std::vector<std::string>& lines, const std::string& line) {
 
 TEST(ConfigDescribe, DefaultsReadAsOneLinePerSetting) {
     const auto lines = describe_config(ServerConfig{});
-    EXPECT_EQ(lines.size(), 22u);
+    EXPECT_EQ(lines.size(), 23u);
     for (const char* line :
          {"db: hilt.sqlite", "host: 127.0.0.1", "port: 8080",
           "public_url: http://127.0.0.1:8080 (from host and port)", "chain: sandbox",
@@ -621,6 +632,7 @@ TEST(ConfigDescribe, DefaultsReadAsOneLinePerSetting) {
           "public_rate_limit: 10 per second per client, burst 40",
           "http_threads: max(64, 4 x cores)", "webhook_urls: public",
           "webhook_retry_schedule: 5s,5m,30m,2h,5h,10h,14h,20h,20h", "view_report_port: 0 (off)",
+          "view_report_log: (none: off)",
           "test_clock: off (the sandbox chain has one anyway)"}) {
         EXPECT_TRUE(has_line(lines, line)) << "missing: " << line;
     }
@@ -632,7 +644,8 @@ TEST(ConfigDescribe, ConfiguredValuesAreShown) {
                "/etc/hilt/rpc-ca.pem", "--fee-bps", "5",
                "--fee-wallet", "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "--key-dir", "/k",
                "--public-url", "https://pay.example.com", "--port", "0", "--public-rate-limit",
-               "0", "--http-threads", "64", "--view-report-port", "8125", "--test-clock"});
+               "0", "--http-threads", "64", "--view-report-port", "8125", "--view-report-log",
+               "/var/lib/hilt-nginx/views.log", "--test-clock"});
     ASSERT_TRUE(parsed) << describe(parsed.error());
     const auto lines = describe_config(parsed->config);
     for (const char* line :
@@ -640,7 +653,8 @@ TEST(ConfigDescribe, ConfiguredValuesAreShown) {
           "fee_bps: 5 (0.05 %)",
           "fee_wallet: 9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM", "key_dir: /k",
           "public_url: https://pay.example.com", "port: 0", "public_rate_limit: 0 (no limit)",
-          "http_threads: 64", "view_report_port: 8125", "test_clock: on"}) {
+          "http_threads: 64", "view_report_port: 8125",
+          "view_report_log: /var/lib/hilt-nginx/views.log", "test_clock: on"}) {
         EXPECT_TRUE(has_line(lines, line)) << "missing: " << line;
     }
 }
