@@ -33,12 +33,12 @@ export function findNginx() {
 
 // deploy/nginx.conf with its placeholders filled (deploy/README.md lists them). As root the workers
 // run as root too: the temp folders a test creates are 0700 and `nobody` could not read them.
-export function renderNginxConf({ listen, hiltd, views, assetsDir, runtimeDir, user }) {
+export function renderNginxConf({ listen, hiltd, viewsLog, assetsDir, runtimeDir, user }) {
   const values = {
     '@USER@': user ?? (process.getuid?.() === 0 ? 'root' : userInfo().username),
     '@LISTEN@': listen,
     '@HILTD@': hiltd,
-    '@VIEWS@': views,
+    '@VIEWS_LOG@': viewsLog,
     '@ASSETS_DIR@': assetsDir,
     '@RUNTIME_DIR@': runtimeDir,
   };
@@ -49,10 +49,15 @@ export function renderNginxConf({ listen, hiltd, views, assetsDir, runtimeDir, u
   return text;
 }
 
-// Starts nginx in front of `hiltdBase` (http://127.0.0.1:PORT) in `dir`, reporting payload views to
-// hiltd's --view-report-port `viewReportPort`; returns { base, stop(), log() }.
-export async function startNginx({ dir, hiltdBase, viewReportPort, assetsDir }) {
-  if (!viewReportPort) throw new Error('startNginx needs hiltd\'s --view-report-port (deploy/nginx.conf @VIEWS@)');
+// The view log a test's nginx writes in `dir` (deploy/nginx.conf @VIEWS_LOG@): give it to hiltd's
+// --view-report-log before nginx starts (hiltd waits for the file; nginx creates it).
+export function viewsLogPath(dir) {
+  return join(dir, 'run', 'views.log');
+}
+
+// Starts nginx in front of `hiltdBase` (http://127.0.0.1:PORT) in `dir`, logging payload views to
+// viewsLogPath(dir), which hiltd follows; returns { base, viewsLog, stop(), log() }.
+export async function startNginx({ dir, hiltdBase, assetsDir }) {
   const binary = findNginx();
   if (!binary) {
     throw new Error('nginx is not installed (looked at $HILT_NGINX, PATH and /usr/sbin/nginx): ' +
@@ -66,7 +71,7 @@ export async function startNginx({ dir, hiltdBase, viewReportPort, assetsDir }) 
   writeFileSync(conf, renderNginxConf({
     listen: `127.0.0.1:${port}`,
     hiltd: new URL(hiltdBase).host,
-    views: `127.0.0.1:${viewReportPort}`,
+    viewsLog: viewsLogPath(dir),
     assetsDir,
     runtimeDir,
   }));
@@ -108,5 +113,5 @@ export async function startNginx({ dir, hiltdBase, viewReportPort, assetsDir }) 
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 25))]);
   }
-  return { base, binary, stop, log };
+  return { base, binary, viewsLog: viewsLogPath(dir), stop, log };
 }

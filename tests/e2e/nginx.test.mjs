@@ -3,20 +3,21 @@
 // public journey goes through nginx: the payload and the page (micro-cached), an asset (served by
 // nginx from disk, gzip_static), connect, transaction (signed with @solana/web3.js), broadcast,
 // confirm, payment status. Then a price change and an archive must show through the micro-cache
-// within its bound, POSTs and /v1/payments/* are never answered from the cache, and a client cannot
-// choose the X-Real-IP hiltd rate-limits by. nginx missing is a failure, not a skip: scripts/setup
+// within its bound, POSTs and /v1/payments/* are never answered from the cache, every payload view
+// (micro-cache hits too) reaches the analytics exactly once through nginx's view log, and a client
+// cannot choose the X-Real-IP hiltd rate-limits by. nginx missing is a failure, not a skip: scripts/setup
 // installs it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import web3 from '@solana/web3.js';
 import bs58 from 'bs58';
-import { freePort, jsonClient, startHiltd, waitFor } from './hiltd.mjs';
-import { startNginx } from './nginx.mjs';
+import { jsonClient, startHiltd, waitFor } from './hiltd.mjs';
+import { startNginx, viewsLogPath } from './nginx.mjs';
 
 const { Keypair, Transaction } = web3;
 const PRICE = 12_500_000; // 12.50 USDC
@@ -40,13 +41,14 @@ writeFileSync(join(assetsDir, 'checkout.3f2a9c1d.js.gz'), SCRIPT_GZ);
 writeFileSync(join(assetsDir, 'icon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
 writeFileSync(join(assetsDir, '.env'), 'SECRET=1');
 
-// nginx reports payload views to hiltd over UDP (deploy/nginx.conf @VIEWS@).
-const viewReportPort = await freePort();
-const hiltd = await startHiltd(['--assets-dir', assetsDir, '--view-report-port', String(viewReportPort)]);
+// nginx logs payload views to a file hiltd follows (deploy/nginx.conf @VIEWS_LOG@, --view-report-log):
+// hiltd starts first and waits for nginx to create it.
+const viewsLog = viewsLogPath(dir);
+const hiltd = await startHiltd(['--assets-dir', assetsDir, '--view-report-log', viewsLog]);
 let nginx;
 let via; // fetch through nginx + JSON: (method, path, body?, headers?) -> { status, body, text, headers }
 try {
-  nginx = await startNginx({ dir, hiltdBase: hiltd.base, viewReportPort, assetsDir });
+  nginx = await startNginx({ dir, hiltdBase: hiltd.base, assetsDir });
   via = jsonClient(nginx.base);
 } catch (error) {
   await hiltd.cleanup();
@@ -273,16 +275,29 @@ test('every payload view counts in the analytics, those answered from the micro-
   }
   assert.ok(hits > 0, 'some views were answered from the micro-cache, never reaching hiltd as a payload GET');
   await via('GET', `/p/${product.slug}`);  // the page is not a payload view
-  await via('GET', `${payloadPath}-gone`);  // a 404 is not a view (nginx does not report it)
+  await via('GET', `${payloadPath}-gone`);  // a 404 is not a view (nginx does not log it)
   const analyticsPath = `/v1/products/${product.product_id}/analytics`;
-  // A report is a UDP datagram sent after the answer: wait for the last one, then check none counts twice.
-  await waitFor(async () => (await via('GET', analyticsPath, undefined, merchant)).body.funnel.payload_views === VIEWS,
-                `${VIEWS} payload views in the analytics`, 5_000);
-  await new Promise((r) => setTimeout(r, 300));
-  const res = await via('GET', analyticsPath, undefined, merchant);
-  assert.equal(res.status, 200, res.text);
-  assert.equal(res.body.funnel.payload_views, VIEWS, 'each view counts exactly once');
-  console.log(`# views: ${VIEWS} counted, ${hits} of them answered from the micro-cache`);
+  const payloadViews = async (path) => {
+    const res = await via('GET', path, undefined, merchant);
+    assert.equal(res.status, 200, res.text);
+    return res.body.funnel.payload_views;
+  };
+  // nginx writes its buffered view log at least once a second and hiltd reads it every 250 ms: wait for the
+  // count to appear.
+  await waitFor(async () => (await payloadViews(analyticsPath)) >= VIEWS, `${VIEWS} payload views in the analytics`,
+                10_000);
+  // None counts twice: the log holds one line per view (and none for the page or the 404), and once a later
+  // view of another product is counted, hiltd has read past every line before it.
+  const logged = (path) => (existsSync(viewsLog) ? readFileSync(viewsLog, 'utf8') : '')
+    .split('\n').filter((line) => line === path).length;
+  await waitFor(() => logged(payloadPath) === VIEWS, `${VIEWS} lines in the view log`, 10_000);
+  assert.equal(logged(`/p/${product.slug}`) + logged(`${payloadPath}-gone`), 0, 'only payload views are logged');
+  const marker = await createProduct('Nginx counted views, the marker');
+  assert.equal((await via('GET', `/v1/products/p/${marker.slug}`)).status, 200);
+  await waitFor(async () => (await payloadViews(`/v1/products/${marker.product_id}/analytics`)) === 1,
+                'the later view counted', 10_000);
+  assert.equal(await payloadViews(analyticsPath), VIEWS, 'each view counts exactly once');
+  console.log(`# views: ${VIEWS} counted through the view log, ${hits} of them answered from the micro-cache`);
 });
 
 // Last: it spends this test's rate-limit budget (every request through nginx is 127.0.0.1).
