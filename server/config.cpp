@@ -160,8 +160,8 @@ Status apply_view_report_port(ServerConfig& config, std::string_view value, cons
     return {};
 }
 
-// Only the path: the file is nginx's, and may not exist until nginx starts (analytics/view_log.h waits).
-Status apply_view_report_log(ServerConfig& config, std::string_view value, const std::string& where) {
+// A file path setting: any path without control characters (what the file holds is checked by its reader).
+Status apply_file_path(std::string& field, std::string_view value, const std::string& where) {
     const bool clean = std::none_of(value.begin(), value.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
         return u < 0x20 || u == 0x7f;
@@ -170,8 +170,13 @@ Status apply_view_report_log(ServerConfig& config, std::string_view value, const
         return bad(ErrorCode::InvalidValue, where,
                    "must be a file path without control characters, got " + shown(value));
     }
-    config.view_report_log = std::string(value);
+    field = std::string(value);
     return {};
+}
+
+// Only the path: the file is nginx's, and may not exist until nginx starts (analytics/view_log.h waits).
+Status apply_view_report_log(ServerConfig& config, std::string_view value, const std::string& where) {
+    return apply_file_path(config.view_report_log, value, where);
 }
 
 Status apply_public_url(ServerConfig& config, std::string_view value, const std::string& where) {
@@ -241,16 +246,7 @@ Status apply_rpc_rate_limit(ServerConfig& config, std::string_view value, const 
 // Only the path: whether the file can be read and holds certificates is checked when the App opens
 // the RPC chain (rpc_client.cpp), as this module reads no file.
 Status apply_rpc_ca_file(ServerConfig& config, std::string_view value, const std::string& where) {
-    const bool clean = std::none_of(value.begin(), value.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u < 0x20 || u == 0x7f;
-    });
-    if (!clean) {
-        return bad(ErrorCode::InvalidValue, where,
-                   "must be a file path without control characters, got " + shown(value));
-    }
-    config.rpc_ca_file = std::string(value);
-    return {};
+    return apply_file_path(config.rpc_ca_file, value, where);
 }
 
 Status apply_commitment(ServerConfig& config, std::string_view value, const std::string& where) {

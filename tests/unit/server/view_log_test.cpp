@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "analytics/view_counter.h"
+#include "recording_analytics_store.h"
 
 namespace hilt::server {
 namespace {
@@ -34,28 +35,6 @@ constexpr auto kPatience = 5s;
 
 const std::string kMonthly = "/v1/products/p/monthly-pass\n";
 const std::string kYearly = "/v1/products/p/yearly-pass\n";
-
-class RecordingStore final : public AnalyticsStore {
-public:
-    Status add_views(const std::vector<ViewCount>& counts) override {
-        std::lock_guard lock(mutex_);
-        for (const auto& count : counts) views_[count.product_id] += count.views;
-        return {};
-    }
-    Result<models::ProductAnalytics> product_analytics(const std::string&, const std::string&,
-                                                       const AnalyticsWindow&,
-                                                       std::int64_t) override {
-        return fail(ErrorCode::Internal, "not in this test");
-    }
-    std::map<std::string, std::int64_t> views() {
-        std::lock_guard lock(mutex_);
-        return views_;
-    }
-
-private:
-    std::mutex mutex_;
-    std::map<std::string, std::int64_t> views_;
-};
 
 // Appends bytes the way nginx does (O_APPEND, created 0644 when missing).
 void append(const fs::path& path, const std::string& bytes) {
@@ -123,7 +102,7 @@ protected:
 
     fs::path dir_;
     fs::path path_;
-    RecordingStore store_;
+    RecordingAnalyticsStore store_;
     ViewCounter views_{store_};
     std::mutex lookups_mutex_;
     std::map<std::string, int> lookups_;

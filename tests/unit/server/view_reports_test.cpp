@@ -18,6 +18,7 @@
 
 #include "analytics/view_counter.h"
 #include "analytics/view_reports.h"
+#include "recording_analytics_store.h"
 
 namespace hilt::server {
 namespace {
@@ -60,27 +61,6 @@ TEST(ViewReportParse, AnythingElseIsRefused) {
     }
 }
 
-class RecordingStore final : public AnalyticsStore {
-public:
-    Status add_views(const std::vector<ViewCount>& counts) override {
-        std::lock_guard lock(mutex_);
-        for (const auto& count : counts) views_[count.product_id] += count.views;
-        return {};
-    }
-    Result<models::ProductAnalytics> product_analytics(const std::string&, const std::string&,
-                                                       const AnalyticsWindow&, std::int64_t) override {
-        return fail(ErrorCode::Internal, "not in this test");
-    }
-    std::map<std::string, std::int64_t> views() {
-        std::lock_guard lock(mutex_);
-        return views_;
-    }
-
-private:
-    std::mutex mutex_;
-    std::map<std::string, std::int64_t> views_;
-};
-
 void send_to(int port, const std::string& datagram) {
     const int sender = ::socket(AF_INET, SOCK_DGRAM, 0);
     ASSERT_GE(sender, 0);
@@ -95,7 +75,7 @@ void send_to(int port, const std::string& datagram) {
 }
 
 TEST(ViewReportListener, CountsEachReportOnceAndReadsTheStoreOncePerSlug) {
-    RecordingStore store;
+    RecordingAnalyticsStore store;
     ViewCounter views(store);
     std::map<std::string, int> lookups;
     ViewReportListener listener(
@@ -137,7 +117,7 @@ TEST(ViewReportListener, CountsEachReportOnceAndReadsTheStoreOncePerSlug) {
 }
 
 TEST(ViewReportListener, APortInUseFailsTheStartAndStopIsIdempotent) {
-    RecordingStore store;
+    RecordingAnalyticsStore store;
     ViewCounter views(store);
     const auto none = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
     const auto now = [] { return std::int64_t{0}; };
