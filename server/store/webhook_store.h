@@ -44,13 +44,17 @@ struct DueDelivery {
     std::string body;                  // the event's JSON, byte for byte as GET /v1/events/{id} shows it
     std::vector<std::string> secrets;  // the current secret first, then one still in its overlap
     std::int64_t attempts = 0;         // attempts already made in this schedule
+    std::int64_t schedule = 0;         // which schedule: each redelivery by hand starts a new one
 };
 
 // What happened to one attempt and what the delivery becomes.
 struct AttemptRecord {
     std::string event_id;
     std::string endpoint_id;
-    std::int64_t attempts_before = 0;  // the DueDelivery's attempts: a redelivery meanwhile wins
+    // The DueDelivery's schedule and attempts: a redelivery meanwhile wins (the attempt is logged, and the new
+    // schedule is still due).
+    std::int64_t schedule = 0;
+    std::int64_t attempts_before = 0;
     models::WebhookAttempt attempt;
     models::WebhookDeliveryStatus next_status = models::WebhookDeliveryStatus::Pending;
     std::optional<std::int64_t> next_attempt_at;  // ms, when next_status is PENDING

@@ -264,6 +264,7 @@ AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, Connections* c
     AttemptRecord record;
     record.event_id = delivery.event_id;
     record.endpoint_id = delivery.endpoint_id;
+    record.schedule = delivery.schedule;
     record.attempts_before = delivery.attempts;
     auto& attempt = record.attempt;
     attempt.attempted_at_ms = clock_.now_ms();

@@ -263,6 +263,12 @@ CREATE INDEX renewals_leased ON renewals(lease_until) WHERE state = 'SENDING';
 -- column existed; unknown, so no warning.
 ALTER TABLE renewals ADD COLUMN allowance_available_minor_units INTEGER;
 )sql"},
+        {12, "webhook redelivery schedules", R"sql(
+-- Counts a delivery's schedules: a redelivery by hand starts a new one (attempts back to 0), and an attempt of
+-- the old schedule still in flight then is logged without settling the new one. Before this column, a
+-- redelivery made while the first attempt of a schedule was in flight was settled by that attempt.
+ALTER TABLE webhook_deliveries ADD COLUMN schedule INTEGER NOT NULL DEFAULT 0;
+)sql"},
     };
     return migrations;
 }

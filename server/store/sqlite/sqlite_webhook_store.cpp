@@ -181,8 +181,8 @@ Result<std::vector<DueDelivery>> SqliteWebhookStore::due(std::int64_t now_ms, st
     auto reader = reads_.lease();
     auto stmt = reader.db().prepare(
         "SELECT d.event_id, d.endpoint_id, d.merchant_id, w.url, e.body, w.secret, w.previous_secret,"
-        " w.previous_secret_expires_at, d.attempts"
-        " FROM (SELECT event_id, endpoint_id, merchant_id, attempts, next_attempt_at, seq,"
+        " w.previous_secret_expires_at, d.attempts, d.schedule"
+        " FROM (SELECT event_id, endpoint_id, merchant_id, attempts, schedule, next_attempt_at, seq,"
         "       ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, seq) AS place"
         "       FROM webhook_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ?1) AS d"
         " JOIN webhook_endpoints w ON w.endpoint_id = d.endpoint_id AND w.deleted_at IS NULL"
@@ -206,6 +206,7 @@ Result<std::vector<DueDelivery>> SqliteWebhookStore::due(std::int64_t now_ms, st
         const auto previous_until = stmt->column_optional_int(7);
         if (previous && previous_until && *previous_until * 1000 > now_ms) d.secrets.push_back(*previous);
         d.attempts = stmt->column_int(8);
+        d.schedule = stmt->column_int(9);
         due.push_back(std::move(d));
     }
     return due;
@@ -231,14 +232,16 @@ Status SqliteWebhookStore::record_attempts(std::span<const AttemptRecord> record
             HILT_TRY(log->run());
             auto next = db.prepare(
                 "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?,"
-                " updated_at = ? WHERE event_id = ? AND endpoint_id = ? AND status = 'PENDING' AND attempts = ?");
+                " updated_at = ? WHERE event_id = ? AND endpoint_id = ? AND status = 'PENDING' AND attempts = ?"
+                " AND schedule = ?");
             if (!next) return next.error();
             next->bind(1, to_string(r.next_status))
                 .bind(2, r.next_attempt_at)
                 .bind(3, now_ms)
                 .bind(4, std::string_view(r.event_id))
                 .bind(5, std::string_view(r.endpoint_id))
-                .bind(6, r.attempts_before);
+                .bind(6, r.attempts_before)
+                .bind(7, r.schedule);
             HILT_TRY(next->run());
         }
         return {};
@@ -308,7 +311,7 @@ Status SqliteWebhookStore::redeliver(const std::string& merchant_id, const std::
             "INSERT INTO webhook_deliveries(event_id, endpoint_id, merchant_id, status, attempts, next_attempt_at,"
             " created_at, updated_at) VALUES(?1, ?2, ?3, 'PENDING', 0, ?4, ?4, ?4)"
             " ON CONFLICT(event_id, endpoint_id) DO UPDATE SET status = 'PENDING', attempts = 0,"
-            " next_attempt_at = ?4, updated_at = ?4");
+            " schedule = schedule + 1, next_attempt_at = ?4, updated_at = ?4");
         if (!upsert) return upsert.error();
         upsert->bind(1, std::string_view(event_id))
             .bind(2, std::string_view(*endpoint_id))
@@ -317,7 +320,8 @@ Status SqliteWebhookStore::redeliver(const std::string& merchant_id, const std::
         HILT_TRY(upsert->run());
     } else {
         auto again = db_.prepare(
-            "UPDATE webhook_deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = ?1, updated_at = ?1"
+            "UPDATE webhook_deliveries SET status = 'PENDING', attempts = 0, schedule = schedule + 1,"
+            " next_attempt_at = ?1, updated_at = ?1"
             " WHERE event_id = ?2 AND merchant_id = ?3 AND endpoint_id IN"
             " (SELECT endpoint_id FROM webhook_endpoints WHERE merchant_id = ?3 AND deleted_at IS NULL)");
         if (!again) return again.error();

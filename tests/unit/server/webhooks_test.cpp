@@ -415,6 +415,22 @@ TEST_F(WebhooksTest, FailuresRetryOnTheScheduleWithTheSameIdThenFailAndCanBeRede
                             R"({"endpoint_id":"we_0000000000000000000000"})", "application/json")->status, 404);
 }
 
+// A redelivery asked for while the schedule's first attempt is still in flight starts a new schedule: that attempt
+// is logged when it ends, and the event is sent again (it used to settle the new schedule too: 202, then nothing).
+TEST_F(WebhooksTest, ARedeliveryAskedForWhileAnAttemptIsInFlightIsSentAfterIt) {
+    create_endpoint(receiver_.url("/hang"));
+    const auto event_id = confirmed_payment_event();
+    ASSERT_TRUE(wait_until([&] { return receiver_.hanging() == 1; }));
+    auto again = client_->Post("/v1/events/" + event_id + "/redeliver", merchant(), "{}", "application/json");
+    ASSERT_EQ(again->status, 202) << again->body;
+    receiver_.release();
+    ASSERT_TRUE(wait_until([&] { return receiver_.on("/hang").size() == 2; }));
+    ASSERT_TRUE(wait_until([&] { return deliveries(event_id)[0]["status"] == "DELIVERED"; }));
+    const auto logged = deliveries(event_id)[0];
+    ASSERT_EQ(logged["attempts"].size(), 2u) << logged.dump();
+    for (const auto& d : receiver_.on("/hang")) EXPECT_EQ(d.id, event_id);
+}
+
 TEST_F(WebhooksTest, ARotatedSecretKeepsSigningForItsOverlapOnly) {
     const auto endpoint = create_endpoint(receiver_.url("/hook"));
     const auto old_secret = endpoint["secret"].get<std::string>();
