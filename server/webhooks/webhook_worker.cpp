@@ -27,6 +27,8 @@ constexpr std::string_view kUserAgent = "Hilt-Webhooks/1";
 // shorter than common servers' keep-alive timeouts (node 5 s, Apache 5 s, nginx 75 s).
 constexpr std::size_t kKeptPerSender = 4;
 constexpr auto kKeptIdle = std::chrono::seconds(2);
+// How long the recorder waits for busy senders to finish more attempts before it writes what it has.
+constexpr auto kRecordGather = std::chrono::milliseconds(5);
 
 // delay scaled by a factor in [0.75, 1]: receivers that failed together do not all retry together, and the
 // schedule's total is never exceeded.
@@ -135,37 +137,60 @@ std::size_t WebhookWorker::cap_for(const std::string& endpoint_id) const {
 
 void WebhookWorker::dispatch_loop() {
     std::unique_lock lock(mutex_);
+    auto next_read = Steady::now();  // at once
     while (!stopping_) {
-        poked_ = false;
-        // The outbox is read without the lock, so a sender may finish one of the rows read meanwhile: its
-        // row as read is stale (still due), and sending it again would deliver twice. Rows that finished
-        // after this point are skipped below; those that finished before it are read as they now are.
-        const std::uint64_t read_from = finished_seq_;
-        std::erase_if(finished_at_, [read_from](const auto& entry) { return entry.second <= read_from; });
-        lock.unlock();
-        const std::size_t window = std::max<std::size_t>(kReadPerEndpoint, options_.per_endpoint);
-        auto due = store_.due(clock_.now_ms(), window, kDueBatch);
-        lock.lock();
-        if (due) {
-            // The backlog is rebuilt from what the outbox says now: rows of deleted endpoints, rows already
-            // sent, and old secrets drop out of it here.
-            backlog_.clear();
-            unread_.clear();
-            read_cut_ = due->size() >= kDueBatch;
-            std::map<std::string, std::size_t> read;
-            for (auto& delivery : *due) {
-                if (++read[delivery.endpoint_id] >= window) unread_.insert(delivery.endpoint_id);
-                const auto key = std::make_pair(delivery.event_id, delivery.endpoint_id);
-                if (in_flight_.contains(key) || finished_at_.contains(key)) continue;
-                backlog_[delivery.endpoint_id].push_back(std::move(delivery));
-            }
-            std::size_t queued = 0;
-            for (const auto& [endpoint_id, count] : read) queued += start_backlog_locked(endpoint_id, nullptr);
-            // One sender per delivery queued: waking them all would cost every idle sender a context switch.
-            for (std::size_t i = 0; i < queued; ++i) send_wake_.notify_one();
+        if (poked_ || Steady::now() >= next_read) {
+            poked_ = false;
+            read_outbox_locked(lock);
+            next_read = Steady::now() + options_.poll_interval;
         }
-        dispatch_wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_ || poked_; });
+        wake_sender_locked();
+        // While deliveries wait in the queue, look again within the ramp delay: senders stuck in slow attempts
+        // get another sender beside them then.
+        ramp_watch_ = !queue_.empty();
+        const auto until = ramp_watch_ ? std::min(next_read, Steady::now() + options_.ramp_delay) : next_read;
+        dispatch_wake_.wait_until(lock, until, [this] { return stopping_ || poked_ || ramp_check_; });
+        ramp_check_ = false;
     }
+}
+
+void WebhookWorker::read_outbox_locked(std::unique_lock<std::mutex>& lock) {
+    // The outbox is read without the lock, so a sender may finish one of the rows read meanwhile: its row as
+    // read is stale (still due), and sending it again would deliver twice. Rows that finished after this point
+    // are skipped below; those that finished before it are read as they now are.
+    const std::uint64_t read_from = finished_seq_;
+    std::erase_if(finished_at_, [read_from](const auto& entry) { return entry.second <= read_from; });
+    lock.unlock();
+    const std::size_t window = std::max<std::size_t>(kReadPerEndpoint, options_.per_endpoint);
+    auto due = store_.due(clock_.now_ms(), window, kDueBatch);
+    lock.lock();
+    if (!due) return;
+    // The backlog is rebuilt from what the outbox says now: rows of deleted endpoints, rows already sent, and
+    // old secrets drop out of it here.
+    backlog_.clear();
+    unread_.clear();
+    read_cut_ = due->size() >= kDueBatch;
+    std::map<std::string, std::size_t> read;
+    for (auto& delivery : *due) {
+        if (++read[delivery.endpoint_id] >= window) unread_.insert(delivery.endpoint_id);
+        const auto key = std::make_pair(delivery.event_id, delivery.endpoint_id);
+        if (in_flight_.contains(key) || finished_at_.contains(key)) continue;
+        backlog_[delivery.endpoint_id].push_back(std::move(delivery));
+    }
+    for (const auto& [endpoint_id, count] : read) start_backlog_locked(endpoint_id, nullptr);
+}
+
+void WebhookWorker::wake_sender_locked() {
+    if (queue_.empty()) return;
+    // A sender is on its way to the queue if one is awake and one took from it within the ramp delay; otherwise
+    // the queue waits on slow attempts (or on no one): one more sender. Fast receivers are thus served by one
+    // or two senders in turn, and slow ones by as many as they keep busy.
+    const auto now = Steady::now();
+    const bool awake = idle_senders_ < senders_.size();
+    if (awake && now - last_take_ < options_.ramp_delay) return;
+    if (idle_senders_ == 0) return;  // every sender is in an attempt: the first to finish takes the next
+    last_take_ = now;                // counted from its wake: one more sender per ramp delay, no more
+    send_wake_.notify_one();
 }
 
 std::size_t WebhookWorker::start_backlog_locked(const std::string& endpoint_id, std::optional<DueDelivery>* next) {
@@ -196,10 +221,16 @@ void WebhookWorker::send_loop() {
     std::optional<DueDelivery> next;
     for (;;) {
         if (!next) {
-            send_wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) {
+                // The last sender to go idle ends the recorder's gathering.
+                if (++idle_senders_ == senders_.size() && recorder_gathering_) record_wake_.notify_one();
+                send_wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+                --idle_senders_;
+            }
             if (stopping_) return;
             next = std::move(queue_.front());
             queue_.pop_front();
+            last_take_ = Steady::now();
         }
         const DueDelivery delivery = std::move(*next);
         next.reset();
@@ -218,7 +249,7 @@ void WebhookWorker::send_loop() {
         } else {
             // The recorder writes it; the row stays in flight (skipped by outbox reads) until it has.
             unrecorded_.push_back(std::move(record));
-            record_wake_.notify_one();
+            if (!recorder_gathering_) record_wake_.notify_one();
         }
         if (auto busy = endpoint_in_flight_.find(delivery.endpoint_id); busy != endpoint_in_flight_.end()) {
             if (--busy->second == 0) endpoint_in_flight_.erase(busy);
@@ -226,8 +257,11 @@ void WebhookWorker::send_loop() {
         if (stopping_) return;
         // The endpoint's next due row, from the backlog: this sender sends it, others take any the cap now
         // allows besides (a recovered endpoint goes from one in flight back to per_endpoint).
-        const auto queued = start_backlog_locked(delivery.endpoint_id, &next);
-        for (std::size_t i = 0; i < queued; ++i) send_wake_.notify_one();
+        if (start_backlog_locked(delivery.endpoint_id, &next) > 0 && !ramp_watch_) {
+            // The dispatcher sleeps until its next read: it should watch the queue instead.
+            ramp_check_ = true;
+            dispatch_wake_.notify_one();
+        }
         // Its backlog ran dry and the last read may have left some unread: read the outbox again.
         if (!backlog_.contains(delivery.endpoint_id) && (read_cut_ || unread_.contains(delivery.endpoint_id))) {
             unread_.erase(delivery.endpoint_id);
@@ -243,7 +277,12 @@ void WebhookWorker::record_loop() {
     for (;;) {
         record_wake_.wait(lock, [this] { return senders_done_ || !unrecorded_.empty(); });
         if (unrecorded_.empty()) return;
-        // Whatever finished meanwhile, in one write (one commit and one flush for the lot).
+        // Senders working through a burst finish one attempt after another: what they finish until they are
+        // all idle (or for kRecordGather at most) goes in the same write, one commit and one flush for the lot.
+        recorder_gathering_ = true;
+        record_wake_.wait_for(lock, kRecordGather,
+                              [this] { return senders_done_ || idle_senders_ == senders_.size(); });
+        recorder_gathering_ = false;
         std::vector<AttemptRecord> batch;
         batch.swap(unrecorded_);
         lock.unlock();

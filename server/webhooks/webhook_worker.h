@@ -2,14 +2,17 @@
 //
 // One dispatcher thread reads what is due and hands it to a pool of sender threads, at most `per_endpoint` in
 // flight per endpoint (one while the endpoint's last attempt failed), so a slow or dead endpoint holds at
-// most that many senders for at most `timeout` each and never the whole pool. What is due beyond an
+// most that many senders for at most `timeout` each and never the whole pool. Senders are woken as the queue
+// needs them, not one per delivery: one more only when deliveries have waited in the queue for `ramp_delay`
+// (2 ms) with no sender taking one. Fast receivers are served by a sender or two in turn (a burst of deliveries does not
+// wake the whole pool and take every core at once), slow ones by as many senders as they keep waiting. What is due beyond an
 // endpoint's cap waits in memory (its backlog); a sender that finishes takes the next one of its endpoint
 // from there itself, so the outbox is read once per poll, poke or drained backlog rather than once per
 // delivery, and the backlog is rebuilt from the outbox at every read (never more stale than a poll). Each
 // attempt is signed afresh (webhooks/signing.h; the webhook-id is the event id, the same on every attempt),
 // posted to the address its URL policy allowed (webhooks/url_policy.h; a sender keeps a connection open for
 // its next delivery to the same address for up to 2 s) and logged by one recorder thread, which writes
-// whatever finished meanwhile in one durable write (the row counts as in flight until then, so no read sees
+// whatever finished meanwhile (and what busy senders finish within 5 ms more) in one durable write (the row counts as in flight until then, so no read sees
 // it due again); senders thus never hold the database. A 2xx answer delivers, anything else retries after the
 // next delay of the schedule, jittered down by up to a quarter, and after the last one the delivery is FAILED
 // (a merchant can redeliver it by hand).
@@ -54,6 +57,8 @@ struct WebhookOptions {
     std::chrono::milliseconds connect_timeout{5'000};
     std::chrono::milliseconds timeout{10'000};  // reading the answer, and the whole attempt
     std::chrono::milliseconds poll_interval{250};
+    // Deliveries waiting in the queue this long with no sender taking one wake one more sender.
+    std::chrono::milliseconds ramp_delay{2};
     std::string ca_file;  // trust only these PEM CAs for https endpoints; empty: the system's store
 };
 
@@ -80,6 +85,12 @@ private:
     struct Connections;  // one sender's kept-alive connections (webhook_worker.cpp)
     AttemptRecord attempt(const DueDelivery& delivery, Connections* connections);
     void dispatch_loop();
+    // With the lock held (released during the read): reads what is due into the backlog and starts what the
+    // caps allow.
+    void read_outbox_locked(std::unique_lock<std::mutex>& lock);
+    // With the lock held: wakes one more sender if deliveries wait in the queue and no sender has taken one
+    // for the ramp delay.
+    void wake_sender_locked();
     void send_loop();
     void record_loop();
     std::size_t cap_for(const std::string& endpoint_id) const;
@@ -100,6 +111,11 @@ private:
     bool stopping_ = false;
     bool senders_done_ = false;  // stop() joined the senders: the recorder writes what is left and ends
     bool poked_ = false;
+    bool ramp_watch_ = false;  // the dispatcher looks at the queue again within the ramp delay
+    bool ramp_check_ = false;  // a sender queued deliveries while the dispatcher was not watching
+    std::size_t idle_senders_ = 0;  // waiting for the queue
+    bool recorder_gathering_ = false;  // the recorder waits for busy senders' attempts to write them together
+    std::chrono::steady_clock::time_point last_take_{};  // a sender last took from the queue (or was woken to)
     std::deque<DueDelivery> queue_;
     // Due rows of the last outbox read that wait for their endpoint's cap, in due order, by endpoint.
     std::map<std::string, std::deque<DueDelivery>> backlog_;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -176,7 +177,14 @@ public:
             std::unique_lock lock(mutex_);
             Delivery d{req.path, req.get_header_value("webhook-id"), req.get_header_value("webhook-timestamp"),
                        req.get_header_value("webhook-signature"), req.body, 0, req.remote_port};
-            if (req.path == "/hang") {
+            if (req.path == "/slow") {
+                max_in_progress_ = std::max(max_in_progress_, ++in_progress_);
+                lock.unlock();
+                std::this_thread::sleep_for(50ms);
+                lock.lock();
+                --in_progress_;
+                d.answered = 200;
+            } else if (req.path == "/hang") {
                 ++hanging_;
                 changed_.notify_all();
                 changed_.wait(lock, [this] { return released_; });
@@ -194,6 +202,7 @@ public:
         server_.Post("/hook", handle);
         server_.Post("/other", handle);
         server_.Post("/hang", handle);
+        server_.Post("/slow", handle);
         server_.new_task_queue = [] { return new httplib::ThreadPool(16); };
         port_ = server_.bind_to_any_port("127.0.0.1");
         thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -232,6 +241,11 @@ public:
         std::lock_guard lock(mutex_);
         return hanging_;
     }
+    // The most requests to "/slow" (each answered after 50 ms) that were in progress at once.
+    int max_in_progress() {
+        std::lock_guard lock(mutex_);
+        return max_in_progress_;
+    }
 
 private:
     httplib::Server server_;
@@ -243,6 +257,8 @@ private:
     int served_ = 0;
     int fail_first_ = 0;
     int hanging_ = 0;
+    int in_progress_ = 0;
+    int max_in_progress_ = 0;
     bool released_ = false;
 };
 
@@ -470,6 +486,48 @@ TEST_F(WebhooksTest, AHangingEndpointHoldsItsOwnSendersOnlyAndOtherEndpointsStil
     EXPECT_TRUE(receiver_.on("/hang").empty());
     receiver_.release();
     ASSERT_TRUE(wait_until([&] { return receiver_.on("/hang").size() == events.size(); }));
+}
+
+// Senders are woken as the queue needs them: while one works through deliveries and takes the next within the
+// ramp delay, no other is woken. With a ramp delay longer than the test, a burst to a receiver that takes 50 ms
+// per request (under its endpoint's cap of 4) is sent one request at a time, all of it; with the default delay,
+// the same burst gets more senders (the backlog test below reaches the cap of 4 on a hanging receiver).
+class WebhooksLongRampTest : public WebhooksTest {
+protected:
+    void configure(ServerConfig& config) override {
+        WebhooksTest::configure(config);
+        config.webhooks.ramp_delay = 1h;
+    }
+};
+
+TEST_F(WebhooksLongRampTest, ABurstIsSentByOneSenderInTurnWhileItKeepsTakingFromTheQueue) {
+    create_endpoint(receiver_.url("/slow"));
+    std::vector<std::string> events;
+    for (int i = 0; i < 4; ++i) events.push_back(confirmed_payment_event());
+    ASSERT_TRUE(wait_until([&] { return receiver_.on("/slow").size() == events.size(); }));
+    for (const auto& id : events) {
+        auto again = client_->Post("/v1/events/" + id + "/redeliver", merchant(), "{}", "application/json");
+        ASSERT_EQ(again->status, 202) << again->body;
+    }
+    ASSERT_TRUE(wait_until([&] { return receiver_.on("/slow").size() == 2 * events.size(); }));
+    std::map<std::string, int> arrived;
+    for (const auto& d : receiver_.on("/slow")) ++arrived[d.id];
+    for (const auto& id : events) EXPECT_EQ(arrived[id], 2) << id;
+    EXPECT_EQ(receiver_.max_in_progress(), 1);
+}
+
+TEST_F(WebhooksTest, ABurstToASlowReceiverGetsMoreSendersUpToItsEndpointsCap) {
+    create_endpoint(receiver_.url("/slow"));
+    std::vector<std::string> events;
+    for (int i = 0; i < 4; ++i) events.push_back(confirmed_payment_event());
+    ASSERT_TRUE(wait_until([&] { return receiver_.on("/slow").size() == events.size(); }));
+    for (const auto& id : events) {
+        auto again = client_->Post("/v1/events/" + id + "/redeliver", merchant(), "{}", "application/json");
+        ASSERT_EQ(again->status, 202) << again->body;
+    }
+    ASSERT_TRUE(wait_until([&] { return receiver_.on("/slow").size() == 2 * events.size(); }));
+    EXPECT_GT(receiver_.max_in_progress(), 1);
+    EXPECT_LE(receiver_.max_in_progress(), static_cast<int>(WebhookOptions{}.per_endpoint));
 }
 
 // More deliveries due to one endpoint than the worker reads at once (its window is 32): its senders work through
