@@ -305,6 +305,20 @@ protected:
         }
         return done();
     }
+    // Four events delivered to "/slow" (50 ms a request), then redelivered at once: a burst of four. Returns the
+    // events' ids once all eight deliveries have arrived.
+    std::vector<std::string> burst_to_slow_receiver() {
+        create_endpoint(receiver_.url("/slow"));
+        std::vector<std::string> events;
+        for (int i = 0; i < 4; ++i) events.push_back(confirmed_payment_event());
+        EXPECT_TRUE(wait_until([&] { return receiver_.on("/slow").size() == events.size(); }));
+        for (const auto& id : events) {
+            auto again = client_->Post("/v1/events/" + id + "/redeliver", merchant(), "{}", "application/json");
+            EXPECT_EQ(again->status, 202) << again->body;
+        }
+        EXPECT_TRUE(wait_until([&] { return receiver_.on("/slow").size() == 2 * events.size(); }));
+        return events;
+    }
     static bool hmac_verifies(const Receiver::Delivery& d, const std::string& secret) {
         auto key = webhook_secret_key(secret);
         if (!key) return false;
@@ -501,15 +515,7 @@ protected:
 };
 
 TEST_F(WebhooksLongRampTest, ABurstIsSentByOneSenderInTurnWhileItKeepsTakingFromTheQueue) {
-    create_endpoint(receiver_.url("/slow"));
-    std::vector<std::string> events;
-    for (int i = 0; i < 4; ++i) events.push_back(confirmed_payment_event());
-    ASSERT_TRUE(wait_until([&] { return receiver_.on("/slow").size() == events.size(); }));
-    for (const auto& id : events) {
-        auto again = client_->Post("/v1/events/" + id + "/redeliver", merchant(), "{}", "application/json");
-        ASSERT_EQ(again->status, 202) << again->body;
-    }
-    ASSERT_TRUE(wait_until([&] { return receiver_.on("/slow").size() == 2 * events.size(); }));
+    const auto events = burst_to_slow_receiver();
     std::map<std::string, int> arrived;
     for (const auto& d : receiver_.on("/slow")) ++arrived[d.id];
     for (const auto& id : events) EXPECT_EQ(arrived[id], 2) << id;
@@ -517,15 +523,7 @@ TEST_F(WebhooksLongRampTest, ABurstIsSentByOneSenderInTurnWhileItKeepsTakingFrom
 }
 
 TEST_F(WebhooksTest, ABurstToASlowReceiverGetsMoreSendersUpToItsEndpointsCap) {
-    create_endpoint(receiver_.url("/slow"));
-    std::vector<std::string> events;
-    for (int i = 0; i < 4; ++i) events.push_back(confirmed_payment_event());
-    ASSERT_TRUE(wait_until([&] { return receiver_.on("/slow").size() == events.size(); }));
-    for (const auto& id : events) {
-        auto again = client_->Post("/v1/events/" + id + "/redeliver", merchant(), "{}", "application/json");
-        ASSERT_EQ(again->status, 202) << again->body;
-    }
-    ASSERT_TRUE(wait_until([&] { return receiver_.on("/slow").size() == 2 * events.size(); }));
+    burst_to_slow_receiver();
     EXPECT_GT(receiver_.max_in_progress(), 1);
     EXPECT_LE(receiver_.max_in_progress(), static_cast<int>(WebhookOptions{}.per_endpoint));
 }
