@@ -33,9 +33,12 @@ if (!existsSync(join(assetsDir, 'manifest.json'))) {
                   '(or set HILT_ASSETS_DIR)');
 }
 
-export async function launchBrowser() {
+// `scrollbars`: draw them as a desktop does (Chromium on Linux: classic scrollbars that take room);
+// headless Chromium hides them by default.
+export async function launchBrowser({ scrollbars = false } = {}) {
   return chromium.launch({
     executablePath: chromiumPath,
+    ignoreDefaultArgs: scrollbars ? ['--hide-scrollbars'] : [],
     args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist',
            '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
            '--no-first-run', '--ignore-certificate-errors'],
