@@ -5,11 +5,9 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +19,7 @@
 
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_secret_store.h"
+#include "temp_dir.h"
 
 namespace hilt::server {
 namespace {
@@ -62,24 +61,19 @@ std::vector<std::string> entries(const fs::path& dir) {
 class SecretTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        static std::atomic<int> counter{0};
-        root_ = fs::temp_directory_path() /
-                ("hilt-secrets-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(root_);
-        fs::create_directories(root_);
         auto db = Database::open(":memory:");
         ASSERT_TRUE(db) << describe(db.error());
         db_.emplace(std::move(*db));
         ASSERT_TRUE(migrate(*db_, hiltd_migrations()).ok());
         store_.emplace(*db_, mutex_);
     }
-    void TearDown() override { fs::remove_all(root_); }
 
     Result<SecretBytes<32>> load(const std::string& name, const fs::path& key_dir) {
         return load_or_create_secret(*store_, name, 1000, key_dir.string());
     }
 
-    fs::path root_;
+    test::TempDir temp_{"hilt-secrets"};
+    fs::path root_ = temp_.path();
     std::optional<Database> db_;
     std::mutex mutex_;
     std::optional<SqliteSecretStore> store_;

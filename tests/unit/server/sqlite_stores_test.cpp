@@ -4,13 +4,12 @@
 #include "store/sqlite/sqlite_stores.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <string>
 
 #include "auth/api_keys.h"
+#include "temp_dir.h"
 
 namespace hilt::server {
 namespace {
@@ -19,18 +18,10 @@ namespace fs = std::filesystem;
 
 class SqliteStoresTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        static std::atomic<int> counter{0};
-        dir_ = fs::temp_directory_path() /
-               ("hilt-stores-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
     std::string db_path() const { return (dir_ / "hilt.sqlite").string(); }
 
-    fs::path dir_;
+    test::TempDir temp_{"hilt-stores"};
+    fs::path dir_ = temp_.path();
 };
 
 TEST_F(SqliteStoresTest, EveryStoreIsOpened) {

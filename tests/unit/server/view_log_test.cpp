@@ -9,9 +9,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -22,6 +20,7 @@
 
 #include "analytics/view_counter.h"
 #include "recording_analytics_store.h"
+#include "temp_dir.h"
 
 namespace hilt::server {
 namespace {
@@ -52,18 +51,7 @@ std::string repeat(const std::string& line, int times) {
 
 class ViewLogTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        static std::atomic<int> counter{0};
-        dir_ = fs::temp_directory_path() /
-               ("hilt-view-log-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        path_ = dir_ / "views.log";
-    }
-    void TearDown() override {
-        tailer_.stop();
-        fs::remove_all(dir_);
-    }
+    void TearDown() override { tailer_.stop(); }
 
     void start(std::chrono::milliseconds interval = kTestInterval) {
         auto started = tailer_.start(path_.string(), interval);
@@ -100,8 +88,9 @@ protected:
         return lookups_[slug];
     }
 
-    fs::path dir_;
-    fs::path path_;
+    test::TempDir temp_{"hilt-view-log"};
+    fs::path dir_ = temp_.path();
+    fs::path path_ = dir_ / "views.log";
     RecordingAnalyticsStore store_;
     ViewCounter views_{store_};
     std::mutex lookups_mutex_;
