@@ -146,8 +146,9 @@ void WebhookWorker::dispatch_loop() {
         }
         wake_sender_locked();
         // While deliveries wait in the queue, look again within the ramp delay: senders stuck in slow attempts
-        // get another sender beside them then.
-        ramp_watch_ = !queue_.empty();
+        // get another sender beside them then. With none idle there is none to wake (and none goes idle while
+        // the queue has deliveries): the first to finish takes the next.
+        ramp_watch_ = !queue_.empty() && idle_senders_ > 0;
         const auto until = ramp_watch_ ? std::min(next_read, Steady::now() + options_.ramp_delay) : next_read;
         dispatch_wake_.wait_until(lock, until, [this] { return stopping_ || poked_ || ramp_check_; });
         ramp_check_ = false;
