@@ -154,11 +154,19 @@ if (g) {
   row(`    public GET p99 ms at ${get.rate}/s while delivering ${get.busy.deliveries_per_second}/s`,
       fmt(get.busy.p99_ms, 2), `control ${fmt(get.control.p99_ms, 2)} (quiet ${fmt(get.quiet.p99_ms, 2)})`,
       `x${get.ratio_p99}`, '<= x1.10', get.ratio_p99 <= 1.10);
+  if (get.ratio_p99_per_round) {
+    row('    (beside it) busy / control, round by round', get.ratio_p99_per_round.map((r) => `x${r}`).join(' '),
+        '', '', '', null);
+  }
   row('    saturated (wrk) p99 ms / requests per s while delivering', `${fmt(get.saturated.busy.p99_ms, 2)} / ${get.saturated.busy.rps}`,
       `idle ${fmt(get.saturated.idle.p99_ms, 2)} / ${get.saturated.idle.rps}`,
       `x${get.saturated.ratio_p99} / x${get.saturated.ratio_rps}`, '', null);
   row('    hiltd CPU ms per delivery / per payload GET', fmt(g.throughput.hiltd_cpu_ms_per_delivery, 3),
       `GET ${fmt(g.throughput.get_cpu_ms_per_request, 3)}`, '', '', null);
+  if (g.throughput.sink_cpu_ms_per_delivery !== undefined) {
+    row('    sink CPU ms per delivery / per s while delivering paced', fmt(g.throughput.sink_cpu_ms_per_delivery, 3),
+        `${fmt(get.busy.sink_cpu_ms_per_second, 1)} ms/s`, '', '', null);
+  }
 }
 
 // (h) renewals falling due at once (bench/renewals.mjs): against the same subscribers' checkouts, and RPC calls.

@@ -27,13 +27,17 @@
 //     have, so every ratio is an upper bound of hiltd's cost.
 // Usage: node bench/webhook_deliveries.mjs --hiltd PATH [--paced PATH] [--endpoints 8] [--payments 25]
 //          [--sink PATH] [--rounds 4] [--seconds 5] [--connections 8] [--rate 200] [--get-rate 4000]
+//          [--kinds quiet,control,busy,saturated_idle,saturated_busy]
 //        (--paced and --sink default to the bench/ binaries of the build hiltd is in)
 // Prints progress on stderr and one JSON line on stdout:
 //   {"bench":"webhook_deliveries", "endpoints", "events", "deliveries_per_round",
 //    "throughput": {rounds, deliveries, seconds, per_second, per_round: [...], hiltd_cpu_ms_per_delivery (the
-//                   redelivery calls included), get_cpu_ms_per_request (hiltd's, for one payload GET)},
-//    "public_get": {rate, quiet: {p50_ms, p99_ms}, control: {...}, busy: {..., deliveries_per_second},
-//                   ratio_p99 (busy / control), ratio_p99_quiet (busy / quiet),
+//                   redelivery calls included), sink_cpu_ms_per_delivery (the receivers' share, which a
+//                   real deployment does not pay on hiltd's machine), get_cpu_ms_per_request (hiltd's, for one
+//                   payload GET)},
+//    "public_get": {rate, quiet: {p50_ms, p99_ms}, control: {...},
+//                   busy: {..., deliveries_per_second, sink_cpu_ms_per_second},
+//                   ratio_p99 (busy / control), ratio_p99_quiet (busy / quiet), ratio_p99_per_round,
 //                   saturated: {idle: {p99_ms, rps}, busy: {p99_ms, rps, deliveries_per_second},
 //                               ratio_p99, ratio_rps}}}
 import { spawn, execFileSync } from 'node:child_process';
@@ -56,6 +60,8 @@ const seconds = Number(args.seconds ?? 5);
 const connections = Number(args.connections ?? 8);
 const rate = Number(args.rate ?? 200);
 const getRate = Number(args['get-rate'] ?? 4000);
+// Which runs of step 3 to make (all by default): --kinds quiet,control,busy measures the paced target alone.
+const kindsWanted = (args.kinds ?? 'quiet,control,busy,saturated_idle,saturated_busy').split(',');
 const pacedPath = args.paced ?? join(dirname(hiltdPath), '../bench/hilt_bench_paced_get');
 const sinkPath = args.sink ?? join(dirname(hiltdPath), '../bench/hilt_bench_webhook_sink');
 const log = (...m) => console.error('webhook_deliveries:', ...m);
@@ -107,8 +113,8 @@ for (let ready = false, deadline = Date.now() + 30_000; !ready;) {
 }
 // hiltd's CPU time so far (user + system, ms): a cost per delivery that the machine's noise does not change
 // the way it changes latencies.
-const cpuMs = () => {
-  const fields = readFileSync(`/proc/${hiltd.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+const cpuMs = (pid = hiltd.pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;  // utime, stime in USER_HZ (100)
 };
 const api = async (method, path, body, headers = {}) => {
@@ -168,6 +174,7 @@ try {
   const perRoundRates = [];
   let totalSeconds = 0;
   const cpuBefore = cpuMs();
+  const sinkCpuBefore = cpuMs(sinkChild.pid);
   for (let r = 0; r < rounds; r++) {
     const s = await redeliverAll();
     totalSeconds += s;
@@ -176,6 +183,7 @@ try {
   }
 
   const cpuPerDelivery = (cpuMs() - cpuBefore) / (perRound * rounds);
+  const sinkCpuPerDelivery = (cpuMs(sinkChild.pid) - sinkCpuBefore) / (perRound * rounds);
 
   // The public GET, quiet, beside the driver's control requests, and while delivering.
   const payloadUrl = `${base}/v1/products/p/${product.slug}`;
@@ -200,6 +208,7 @@ try {
   const drivers = { redeliver: pathsFile('redeliver'), deliveries: pathsFile('deliveries') };
   const driven = async (measure, redeliver) => {
     const before = await received();
+    const sinkBefore = cpuMs(sinkChild.pid);
     const started = process.hrtime.bigint();
     const driver = run(pacedPath, ['--url', base, '--paths', redeliver ? drivers.redeliver : drivers.deliveries,
                                    '--method', redeliver ? 'POST' : 'GET', ...(redeliver ? ['--body', '{}'] : []),
@@ -208,7 +217,8 @@ try {
     const [result, driverResult] = await Promise.all([measure(), driver]);
     if (driverResult.errors > 0) throw new Error(`driver: ${JSON.stringify(driverResult)}`);
     const busySeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { ...result, deliveries_per_second: ((await received()) - before) / busySeconds };
+    return { ...result, deliveries_per_second: ((await received()) - before) / busySeconds,
+             sink_cpu_ms_per_second: (cpuMs(sinkChild.pid) - sinkBefore) / busySeconds };
   };
   const withCpu = async (measure) => {
     const before = cpuMs();
@@ -222,23 +232,22 @@ try {
     saturated_idle: () => withCpu(wrk),
     saturated_busy: () => driven(wrk, true),
   };
-  const order = Object.keys(kinds);
-  const results = Object.fromEntries(order.map((k) => [k, []]));
+  const order = Object.keys(kinds).filter((k) => kindsWanted.includes(k));
+  const results = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < order.length; i++) {
       const kind = order[(i + r) % order.length];
       results[kind].push(await kinds[kind]());
     }
-    log(`get round ${r + 1}: paced p99 quiet ${results.quiet.at(-1).p99_ms} ms, control ${results.control.at(-1).p99_ms} ms,`
-        + ` busy ${results.busy.at(-1).p99_ms} ms; saturated p99 idle ${results.saturated_idle.at(-1).p99_ms} ms,`
-        + ` busy ${results.saturated_busy.at(-1).p99_ms} ms`);
+    log(`get round ${r + 1}: p99 ${order.map((k) => `${k} ${results[k].at(-1).p99_ms} ms`).join(', ')}`);
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  // A kind left out by --kinds has no runs: its figures are null.
+  const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
   const summary = (kind, ...fields) =>
     Object.fromEntries(fields.map((f) => [f, +median(results[kind].map((x) => x[f])).toFixed(3)]));
   const quiet = summary('quiet', 'p50_ms', 'p99_ms');
   const control = summary('control', 'p50_ms', 'p99_ms');
-  const busy = { ...summary('busy', 'p50_ms', 'p99_ms'),
+  const busy = { ...summary('busy', 'p50_ms', 'p99_ms', 'sink_cpu_ms_per_second'),
                  deliveries_per_second: Math.round(median(results.busy.map((x) => x.deliveries_per_second))) };
   const idle = summary('saturated_idle', 'p99_ms', 'rps');
   const saturatedBusy = { ...summary('saturated_busy', 'p99_ms', 'rps'),
@@ -248,11 +257,14 @@ try {
     throughput: { rounds, deliveries: perRound * rounds, seconds: +totalSeconds.toFixed(3),
                   per_second: Math.round((perRound * rounds) / totalSeconds), per_round: perRoundRates,
                   hiltd_cpu_ms_per_delivery: +cpuPerDelivery.toFixed(4),
+                  sink_cpu_ms_per_delivery: +sinkCpuPerDelivery.toFixed(4),
                   get_cpu_ms_per_request: +median(results.saturated_idle.map((x) => x.cpu_ms_per_request)).toFixed(4) },
     public_get: {
       rate: getRate, quiet, control, busy,
       ratio_p99: +(busy.p99_ms / control.p99_ms).toFixed(3),
       ratio_p99_quiet: +(busy.p99_ms / quiet.p99_ms).toFixed(3),
+      // Each round's busy over the same round's control: how much the ratio itself varies from run to run.
+      ratio_p99_per_round: results.busy.map((b, i) => +(b.p99_ms / results.control[i]?.p99_ms).toFixed(3)),
       saturated: { idle, busy: saturatedBusy, ratio_p99: +(saturatedBusy.p99_ms / idle.p99_ms).toFixed(3),
                    ratio_rps: +(saturatedBusy.rps / idle.rps).toFixed(3) },
     },
