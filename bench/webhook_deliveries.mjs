@@ -35,7 +35,7 @@
 //                   redelivery calls included), sink_cpu_ms_per_delivery (the receivers' share, which a
 //                   real deployment does not pay on hiltd's machine), get_cpu_ms_per_request (hiltd's, for one
 //                   payload GET)},
-//    "public_get": {rate, quiet: {p50_ms, p99_ms}, control: {...},
+//    "public_get": {rate, quiet: {p50_ms, p99_ms, hiltd_cpu_ms_per_second}, control: {...},
 //                   busy: {..., deliveries_per_second, sink_cpu_ms_per_second},
 //                   ratio_p99 (busy / control), ratio_p99_quiet (busy / quiet), ratio_p99_per_round,
 //                   saturated: {idle: {p99_ms, rps}, busy: {p99_ms, rps, deliveries_per_second},
@@ -209,6 +209,7 @@ try {
   const driven = async (measure, redeliver) => {
     const before = await received();
     const sinkBefore = cpuMs(sinkChild.pid);
+    const hiltdBefore = cpuMs();
     const started = process.hrtime.bigint();
     const driver = run(pacedPath, ['--url', base, '--paths', redeliver ? drivers.redeliver : drivers.deliveries,
                                    '--method', redeliver ? 'POST' : 'GET', ...(redeliver ? ['--body', '{}'] : []),
@@ -218,7 +219,8 @@ try {
     if (driverResult.errors > 0) throw new Error(`driver: ${JSON.stringify(driverResult)}`);
     const busySeconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { ...result, deliveries_per_second: ((await received()) - before) / busySeconds,
-             sink_cpu_ms_per_second: (cpuMs(sinkChild.pid) - sinkBefore) / busySeconds };
+             sink_cpu_ms_per_second: (cpuMs(sinkChild.pid) - sinkBefore) / busySeconds,
+             hiltd_cpu_ms_per_second: (cpuMs() - hiltdBefore) / busySeconds };
   };
   const withCpu = async (measure) => {
     const before = cpuMs();
@@ -226,7 +228,12 @@ try {
     return { ...result, cpu_ms_per_request: (cpuMs() - before) / result.requests };
   };
   const kinds = {
-    quiet: () => paced(),
+    quiet: async () => {
+      const before = cpuMs();
+      const started = process.hrtime.bigint();
+      const result = await paced();
+      return { ...result, hiltd_cpu_ms_per_second: (cpuMs() - before) / (Number(process.hrtime.bigint() - started) / 1e9) };
+    },
     control: () => driven(paced, false),
     busy: () => driven(paced, true),
     saturated_idle: () => withCpu(wrk),
@@ -245,9 +252,9 @@ try {
   const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
   const summary = (kind, ...fields) =>
     Object.fromEntries(fields.map((f) => [f, +median(results[kind].map((x) => x[f])).toFixed(3)]));
-  const quiet = summary('quiet', 'p50_ms', 'p99_ms');
-  const control = summary('control', 'p50_ms', 'p99_ms');
-  const busy = { ...summary('busy', 'p50_ms', 'p99_ms', 'sink_cpu_ms_per_second'),
+  const quiet = summary('quiet', 'p50_ms', 'p99_ms', 'hiltd_cpu_ms_per_second');
+  const control = summary('control', 'p50_ms', 'p99_ms', 'hiltd_cpu_ms_per_second');
+  const busy = { ...summary('busy', 'p50_ms', 'p99_ms', 'hiltd_cpu_ms_per_second', 'sink_cpu_ms_per_second'),
                  deliveries_per_second: Math.round(median(results.busy.map((x) => x.deliveries_per_second))) };
   const idle = summary('saturated_idle', 'p99_ms', 'rps');
   const saturatedBusy = { ...summary('saturated_busy', 'p99_ms', 'rps'),
