@@ -163,6 +163,11 @@ if (g) {
       `x${get.saturated.ratio_p99} / x${get.saturated.ratio_rps}`, '', null);
   row('    hiltd CPU ms per delivery / per payload GET', fmt(g.throughput.hiltd_cpu_ms_per_delivery, 3),
       `GET ${fmt(g.throughput.get_cpu_ms_per_request, 3)}`, '', '', null);
+  if (get.busy.hiltd_cpu_ms_per_second !== undefined) {
+    row('    hiltd CPU ms per s while delivering paced', fmt(get.busy.hiltd_cpu_ms_per_second, 0),
+        `control ${fmt(get.control.hiltd_cpu_ms_per_second, 0)} (quiet ${fmt(get.quiet.hiltd_cpu_ms_per_second, 0)})`,
+        `x${fmt(get.busy.hiltd_cpu_ms_per_second / get.control.hiltd_cpu_ms_per_second, 3)}`, '', null);
+  }
   if (g.throughput.sink_cpu_ms_per_delivery !== undefined) {
     row('    sink CPU ms per delivery / per s while delivering paced', fmt(g.throughput.sink_cpu_ms_per_delivery, 3),
         `${fmt(get.busy.sink_cpu_ms_per_second, 1)} ms/s`, '', '', null);
