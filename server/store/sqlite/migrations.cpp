@@ -269,6 +269,11 @@ ALTER TABLE renewals ADD COLUMN allowance_available_minor_units INTEGER;
 -- redelivery made while the first attempt of a schedule was in flight was settled by that attempt.
 ALTER TABLE webhook_deliveries ADD COLUMN schedule INTEGER NOT NULL DEFAULT 0;
 )sql"},
+        {13, "events by type", R"sql(
+-- A merchant's events of one type, newest first (GET /v1/events?type=) and the renewals analytics counts: a
+-- range of this index, where events_by_merchant made both read every event of the merchant.
+CREATE INDEX events_by_merchant_type ON events(merchant_id, type, seq);
+)sql"},
     };
     return migrations;
 }

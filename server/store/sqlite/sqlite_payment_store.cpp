@@ -997,17 +997,15 @@ Result<models::ListPage<models::Event>> SqlitePaymentStore::list_events(const st
     auto before = cursor_seq(db_, "SELECT seq FROM events WHERE event_id = ? AND merchant_id = ?",
                              query.starting_after, merchant_id, "event");
     if (!before) return before.error();
-    std::optional<std::string> type;
-    if (query.type) type = std::string(to_string(*query.type));
-    auto stmt = db_.prepare(
-        "SELECT body FROM events WHERE merchant_id = ? AND seq < ? AND (? IS NULL OR type = ?)"
-        " ORDER BY seq DESC LIMIT ?");
+    // One statement per form, so each reads a range of its own index (events_by_merchant_type with a type,
+    // events_by_merchant without).
+    auto stmt = db_.prepare(query.type ? "SELECT body FROM events WHERE merchant_id = ?1 AND type = ?3 AND seq < ?2"
+                                         " ORDER BY seq DESC LIMIT ?4"
+                                       : "SELECT body FROM events WHERE merchant_id = ?1 AND seq < ?2"
+                                         " ORDER BY seq DESC LIMIT ?4");
     if (!stmt) return stmt.error();
-    stmt->bind(1, std::string_view(merchant_id))
-        .bind(2, *before)
-        .bind(3, type)
-        .bind(4, type)
-        .bind(5, static_cast<std::int64_t>(query.limit + 1));
+    stmt->bind(1, std::string_view(merchant_id)).bind(2, *before).bind(4, static_cast<std::int64_t>(query.limit + 1));
+    if (query.type) stmt->bind(3, std::string_view(to_string(*query.type)));
     models::ListPage<models::Event> page;
     for (;;) {
         auto row = stmt->step();

@@ -178,6 +178,17 @@ TEST_F(CheckoutTest, EventsReadBackNewestFirstByTypeAndByIdForTheirMerchantOnly)
     ASSERT_EQ(confirmed["data"].size(), 2u);
     EXPECT_EQ(confirmed["data"][0]["data"]["payment_id"], second);
     EXPECT_EQ(confirmed["data"][1]["data"]["payment_id"], first);
+    // A type's pages: its cursor walks that type's events only.
+    auto [typed_page_status, typed_page] = get("/v1/events?type=payment.confirmed&limit=1", merchant());
+    ASSERT_EQ(typed_page_status, 200) << typed_page;
+    ASSERT_EQ(typed_page["data"].size(), 1u);
+    EXPECT_TRUE(typed_page["has_more"]);
+    const auto after = typed_page["data"][0]["id"].get<std::string>();
+    auto [next_status, next] = get("/v1/events?type=payment.confirmed&limit=1&starting_after=" + after, merchant());
+    ASSERT_EQ(next_status, 200) << next;
+    ASSERT_EQ(next["data"].size(), 1u);
+    EXPECT_EQ(next["data"][0]["data"]["payment_id"], first);
+    EXPECT_FALSE(next["has_more"]);
 
     // Pages of two walk the same list.
     std::vector<std::string> walked;
