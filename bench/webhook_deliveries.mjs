@@ -206,21 +206,28 @@ try {
     return file;
   };
   const drivers = { redeliver: pathsFile('redeliver'), deliveries: pathsFile('deliveries') };
+  // A run with hiltd's and the sink's CPU per second over it (and its length, for the driven runs' rates).
+  const withCpuRate = async (measure) => {
+    const hiltdBefore = cpuMs();
+    const sinkBefore = cpuMs(sinkChild.pid);
+    const started = process.hrtime.bigint();
+    const result = await measure();
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+    return { ...result, elapsed_seconds: elapsed, hiltd_cpu_ms_per_second: (cpuMs() - hiltdBefore) / elapsed,
+             sink_cpu_ms_per_second: (cpuMs(sinkChild.pid) - sinkBefore) / elapsed };
+  };
   const driven = async (measure, redeliver) => {
     const before = await received();
-    const sinkBefore = cpuMs(sinkChild.pid);
-    const hiltdBefore = cpuMs();
-    const started = process.hrtime.bigint();
     const driver = run(pacedPath, ['--url', base, '--paths', redeliver ? drivers.redeliver : drivers.deliveries,
                                    '--method', redeliver ? 'POST' : 'GET', ...(redeliver ? ['--body', '{}'] : []),
                                    '--header', `x-hilt-key: ${merchant['x-hilt-key']}`, '--connections', '1',
                                    '--rate', String(rate / endpoints), '--seconds', String(seconds)]);
-    const [result, driverResult] = await Promise.all([measure(), driver]);
-    if (driverResult.errors > 0) throw new Error(`driver: ${JSON.stringify(driverResult)}`);
-    const busySeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { ...result, deliveries_per_second: ((await received()) - before) / busySeconds,
-             sink_cpu_ms_per_second: (cpuMs(sinkChild.pid) - sinkBefore) / busySeconds,
-             hiltd_cpu_ms_per_second: (cpuMs() - hiltdBefore) / busySeconds };
+    const result = await withCpuRate(async () => {
+      const [measured, driverResult] = await Promise.all([measure(), driver]);
+      if (driverResult.errors > 0) throw new Error(`driver: ${JSON.stringify(driverResult)}`);
+      return measured;
+    });
+    return { ...result, deliveries_per_second: ((await received()) - before) / result.elapsed_seconds };
   };
   const withCpu = async (measure) => {
     const before = cpuMs();
@@ -228,12 +235,7 @@ try {
     return { ...result, cpu_ms_per_request: (cpuMs() - before) / result.requests };
   };
   const kinds = {
-    quiet: async () => {
-      const before = cpuMs();
-      const started = process.hrtime.bigint();
-      const result = await paced();
-      return { ...result, hiltd_cpu_ms_per_second: (cpuMs() - before) / (Number(process.hrtime.bigint() - started) / 1e9) };
-    },
+    quiet: () => withCpuRate(paced),
     control: () => driven(paced, false),
     busy: () => driven(paced, true),
     saturated_idle: () => withCpu(wrk),
