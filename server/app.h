@@ -194,6 +194,7 @@ public:
     SandboxChain* sandbox() { return sandbox_.get(); }
     Chain& chain() { return *chain_; }
     PaymentStore& payments() { return *stores_.payments; }
+    WebhookStore& webhooks() { return *stores_.webhooks; }
     PaymentService& payment_service() { return *payment_service_; }
     RenewalWorker& renewal_worker() { return *renewal_worker_; }
     SubscriptionManager& subscriptions() { return *subscriptions_; }

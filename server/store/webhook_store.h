@@ -35,16 +35,21 @@ struct WebhookEndpointRecord {
 // An endpoint as the API shows it (without its secrets).
 models::WebhookEndpoint to_api_endpoint(const WebhookEndpointRecord& record, std::int64_t now_seconds);
 
-// A delivery that is due, with what sending it needs.
+// A delivery that is due: which one, and where its schedule stands. The outbox is read for these alone; what
+// sending one needs (a DeliveryMessage) is read as it goes out.
 struct DueDelivery {
     std::string event_id;
     std::string endpoint_id;
-    std::string merchant_id;
+    std::int64_t attempts = 0;  // attempts already made in this schedule
+    std::int64_t schedule = 0;  // which schedule: each redelivery by hand starts a new one
+};
+
+// What sending a delivery needs, as it is when the attempt starts (a secret rotated since the delivery fell
+// due signs already).
+struct DeliveryMessage {
     std::string url;
     std::string body;                  // the event's JSON, byte for byte as GET /v1/events/{id} shows it
     std::vector<std::string> secrets;  // the current secret first, then one still in its overlap
-    std::int64_t attempts = 0;         // attempts already made in this schedule
-    std::int64_t schedule = 0;         // which schedule: each redelivery by hand starts a new one
 };
 
 // What happened to one attempt and what the delivery becomes.
@@ -88,6 +93,10 @@ public:
     [[nodiscard]] virtual Result<std::vector<DueDelivery>> due(std::int64_t now_ms,
                                                                std::size_t per_endpoint,
                                                                std::size_t limit) = 0;
+    // What sending the event to the endpoint needs now; not_found once the endpoint is deleted.
+    [[nodiscard]] virtual Result<DeliveryMessage> message(const std::string& event_id,
+                                                          const std::string& endpoint_id,
+                                                          std::int64_t now_ms) = 0;
     // Logs each attempt and moves its delivery on (unless a redelivery restarted it meanwhile), all in one
     // durable write: all of them or, on an error, none (those deliveries stay due and go again).
     [[nodiscard]] virtual Status record_attempts(std::span<const AttemptRecord> records, std::int64_t now_ms) = 0;

@@ -236,20 +236,26 @@ void WebhookWorker::send_loop() {
         const DueDelivery delivery = std::move(*next);
         next.reset();
         lock.unlock();
-        auto record = attempt(delivery, &connections);
-        lock.lock();
-        const bool failed = record.next_status != models::WebhookDeliveryStatus::Delivered;
-        if (failed) {
-            failing_endpoints_.insert(delivery.endpoint_id);
-        } else {
-            failing_endpoints_.erase(delivery.endpoint_id);
+        std::optional<AttemptRecord> record;
+        if (auto message = store_.message(delivery.event_id, delivery.endpoint_id, clock_.now_ms())) {
+            record = attempt(delivery, *message, connections);
         }
-        if (stopping_) {
-            // An attempt stop() aborted is not the receiver's failure: it stays due, as it was.
+        lock.lock();
+        if (record) {
+            if (record->next_status != models::WebhookDeliveryStatus::Delivered) {
+                failing_endpoints_.insert(delivery.endpoint_id);
+            } else {
+                failing_endpoints_.erase(delivery.endpoint_id);
+            }
+        }
+        if (stopping_ || !record) {
+            // An attempt stop() aborted is not the receiver's failure: it stays due, as it was. Without a message
+            // the endpoint was deleted since the read (its deliveries are cancelled) or the read failed (the
+            // delivery stays due for the next poll).
             in_flight_.erase({delivery.event_id, delivery.endpoint_id});
         } else {
             // The recorder writes it; the row stays in flight (skipped by outbox reads) until it has.
-            unrecorded_.push_back(std::move(record));
+            unrecorded_.push_back(std::move(*record));
             if (!recorder_gathering_) record_wake_.notify_one();
         }
         if (auto busy = endpoint_in_flight_.find(delivery.endpoint_id); busy != endpoint_in_flight_.end()) {
@@ -298,9 +304,8 @@ void WebhookWorker::record_loop() {
     }
 }
 
-AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery) { return attempt(delivery, nullptr); }
-
-AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, Connections* connections) {
+AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, const DeliveryMessage& message,
+                                     Connections& connections) {
     AttemptRecord record;
     record.event_id = delivery.event_id;
     record.endpoint_id = delivery.endpoint_id;
@@ -311,7 +316,7 @@ AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, Connections* c
     const auto started = Steady::now();
 
     const auto send = [&]() -> Status {
-        auto target = parse_webhook_url(delivery.url, options_.allow_loopback);
+        auto target = parse_webhook_url(message.url, options_.allow_loopback);
         if (!target) return target.error();
         auto address = resolve_webhook_target(*target, options_.allow_loopback);
         if (!address) return address.error();
@@ -321,7 +326,7 @@ AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, Connections* c
                                            std::chrono::system_clock::now().time_since_epoch())
                                            .count();
         auto signature =
-            webhook_signature_header(delivery.event_id, timestamp, delivery.body, delivery.secrets, signing_key_);
+            webhook_signature_header(delivery.event_id, timestamp, message.body, message.secrets, signing_key_);
         if (!signature) return signature.error();
 
         const auto open = [&] {
@@ -335,7 +340,7 @@ AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, Connections* c
             }
             connection->set_hostname_addr_map({{target->host, *address}});
             connection->set_follow_location(false);
-            connection->set_keep_alive(connections != nullptr);
+            connection->set_keep_alive(true);
             // Headers and body go out in separate writes: without this, a kept connection's body waits
             // for the receiver's delayed ACK of the headers (40 ms on Linux).
             connection->set_tcp_nodelay(true);
@@ -351,8 +356,7 @@ AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, Connections* c
         };
         const std::string key =
             (target->https ? "https://" : "http://") + target->host + ":" + std::to_string(target->port) + "@" + *address;
-        std::unique_ptr<httplib::ClientImpl> connection;
-        if (connections) connection = connections->take(key, started);
+        auto connection = connections.take(key, started);
         bool reused = connection != nullptr;
         if (!connection) connection = open();
 
@@ -364,7 +368,7 @@ AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, Connections* c
                            {"webhook-id", delivery.event_id},
                            {"webhook-timestamp", std::to_string(timestamp)},
                            {"webhook-signature", *signature}};
-        request.body = delivery.body;
+        request.body = message.body;
         std::optional<int> status;
         std::string excerpt;
         request.response_handler = [&](const httplib::Response& response) {
@@ -394,7 +398,7 @@ AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, Connections* c
                 attempt.status_code = *status;
                 if (!excerpt.empty()) attempt.response_excerpt = std::move(excerpt);
                 // Read to its end: the connection can carry the endpoint's next delivery.
-                if (connections && sent) connections->keep(key, std::move(connection), Steady::now());
+                if (sent) connections.keep(key, std::move(connection), Steady::now());
                 return {};
             }
             // A kept connection the server closed as this request went out: once more on a new one

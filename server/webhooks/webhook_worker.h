@@ -8,7 +8,9 @@
 // wake the whole pool and take every core at once), slow ones by as many senders as they keep waiting. What is due beyond an
 // endpoint's cap waits in memory (its backlog); a sender that finishes takes the next one of its endpoint
 // from there itself, so the outbox is read once per poll, poke or drained backlog rather than once per
-// delivery, and the backlog is rebuilt from the outbox at every read (never more stale than a poll). Each
+// delivery, and the backlog is rebuilt from the outbox at every read (never more stale than a poll). Reads
+// take the due rows' keys only; the sender that starts an attempt reads its URL, secrets and body then (one
+// lookup by key: a backlog re-read at every poll copies no bodies, and a rotation signs at once). Each
 // attempt is signed afresh (webhooks/signing.h; the webhook-id is the event id, the same on every attempt),
 // posted to the address its URL policy allowed (webhooks/url_policy.h; a sender keeps a connection open for
 // its next delivery to the same address for up to 2 s) and logged by one recorder thread, which writes
@@ -77,13 +79,11 @@ public:
     // secret rotated): read the outbox now rather than at the next poll.
     void poke();
 
-    // One attempt at `delivery` on a connection of its own, without recording it (the senders record it,
-    // on connections they keep open for the next delivery to the same place; tests call it directly).
-    AttemptRecord attempt(const DueDelivery& delivery);
-
 private:
     struct Connections;  // one sender's kept-alive connections (webhook_worker.cpp)
-    AttemptRecord attempt(const DueDelivery& delivery, Connections* connections);
+    // One attempt at `delivery`, signed and sent as `message` says, on one of the sender's `connections` (or a
+    // new one it keeps afterwards); the caller records it.
+    AttemptRecord attempt(const DueDelivery& delivery, const DeliveryMessage& message, Connections& connections);
     void dispatch_loop();
     // With the lock held (released during the read): reads what is due into the backlog and starts what the
     // caps allow.

@@ -2,6 +2,7 @@
 #include "store/sqlite/sqlite_webhook_store.h"
 
 #include <map>
+#include <unordered_map>
 
 #include "store/sqlite/rows.h"
 
@@ -179,37 +180,52 @@ Result<WebhookEndpointRecord> SqliteWebhookStore::rotate_secret(const std::strin
 Result<std::vector<DueDelivery>> SqliteWebhookStore::due(std::int64_t now_ms, std::size_t per_endpoint,
                                                          std::size_t limit) {
     auto reader = reads_.lease();
+    // Keys only, walked in due order along webhook_deliveries_due (its rowid is seq: no sort). The cap per
+    // endpoint is applied here while walking, rather than by a window function, which materialised and
+    // sorted every due row at each read. CROSS JOIN keeps the outbox as the outer loop.
     auto stmt = reader.db().prepare(
-        "SELECT d.event_id, d.endpoint_id, d.merchant_id, w.url, e.body, w.secret, w.previous_secret,"
-        " w.previous_secret_expires_at, d.attempts, d.schedule"
-        " FROM (SELECT event_id, endpoint_id, merchant_id, attempts, schedule, next_attempt_at, seq,"
-        "       ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, seq) AS place"
-        "       FROM webhook_deliveries WHERE status = 'PENDING' AND next_attempt_at <= ?1) AS d"
-        " JOIN webhook_endpoints w ON w.endpoint_id = d.endpoint_id AND w.deleted_at IS NULL"
-        " JOIN events e ON e.event_id = d.event_id"
-        " WHERE d.place <= ?2 ORDER BY d.next_attempt_at, d.seq LIMIT ?3");
+        "SELECT d.event_id, d.endpoint_id, d.attempts, d.schedule"
+        " FROM webhook_deliveries d INDEXED BY webhook_deliveries_due"
+        " CROSS JOIN webhook_endpoints w ON w.endpoint_id = d.endpoint_id AND w.deleted_at IS NULL"
+        " WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.seq");
     if (!stmt) return stmt.error();
-    stmt->bind(1, now_ms).bind(2, static_cast<std::int64_t>(per_endpoint)).bind(3, static_cast<std::int64_t>(limit));
+    stmt->bind(1, now_ms);
     std::vector<DueDelivery> due;
-    for (;;) {
+    std::unordered_map<std::string, std::size_t> per;
+    while (due.size() < limit) {
         auto row = stmt->step();
         if (!row) return row.error();
         if (*row == StepResult::Done) break;
-        DueDelivery d;
-        d.event_id = stmt->column_text(0);
-        d.endpoint_id = stmt->column_text(1);
-        d.merchant_id = stmt->column_text(2);
-        d.url = stmt->column_text(3);
-        d.body = stmt->column_text(4);
-        d.secrets.push_back(stmt->column_text(5));
-        const auto previous = stmt->column_optional_text(6);
-        const auto previous_until = stmt->column_optional_int(7);
-        if (previous && previous_until && *previous_until * 1000 > now_ms) d.secrets.push_back(*previous);
-        d.attempts = stmt->column_int(8);
-        d.schedule = stmt->column_int(9);
-        due.push_back(std::move(d));
+        auto endpoint_id = stmt->column_text(1);
+        if (++per[endpoint_id] > per_endpoint) continue;
+        due.push_back({.event_id = stmt->column_text(0),
+                       .endpoint_id = std::move(endpoint_id),
+                       .attempts = stmt->column_int(2),
+                       .schedule = stmt->column_int(3)});
     }
     return due;
+}
+
+Result<DeliveryMessage> SqliteWebhookStore::message(const std::string& event_id, const std::string& endpoint_id,
+                                                    std::int64_t now_ms) {
+    auto reader = reads_.lease();
+    auto stmt = reader.db().prepare(
+        "SELECT w.url, e.body, w.secret, w.previous_secret, w.previous_secret_expires_at"
+        " FROM webhook_endpoints w JOIN events e ON e.event_id = ?1 AND e.merchant_id = w.merchant_id"
+        " WHERE w.endpoint_id = ?2 AND w.deleted_at IS NULL");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, std::string_view(event_id)).bind(2, std::string_view(endpoint_id));
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (*row != StepResult::Row) return fail(ErrorCode::NotFound, "no such live endpoint or event");
+    DeliveryMessage message;
+    message.url = stmt->column_text(0);
+    message.body = stmt->column_text(1);
+    message.secrets.push_back(stmt->column_text(2));
+    const auto previous = stmt->column_optional_text(3);
+    const auto previous_until = stmt->column_optional_int(4);
+    if (previous && previous_until && *previous_until * 1000 > now_ms) message.secrets.push_back(*previous);
+    return message;
 }
 
 Status SqliteWebhookStore::record_attempts(std::span<const AttemptRecord> records, std::int64_t now_ms) {

@@ -33,6 +33,8 @@ public:
                                                               std::int64_t now_seconds) override;
     [[nodiscard]] Result<std::vector<DueDelivery>> due(std::int64_t now_ms, std::size_t per_endpoint,
                                                        std::size_t limit) override;
+    [[nodiscard]] Result<DeliveryMessage> message(const std::string& event_id, const std::string& endpoint_id,
+                                                   std::int64_t now_ms) override;
     [[nodiscard]] Status record_attempts(std::span<const AttemptRecord> records, std::int64_t now_ms) override;
     [[nodiscard]] Result<std::vector<models::WebhookDelivery>> deliveries(const std::string& merchant_id,
                                                                           const std::string& event_id) override;

@@ -488,6 +488,83 @@ TEST_F(WebhooksTest, ARotatedSecretKeepsSigningForItsOverlapOnly) {
     EXPECT_EQ(split(got.signature, ' ').size(), 2u);  // one v1, one v1a
 }
 
+// The outbox is read for keys; what an attempt sends (URL, body, secrets) is read as it starts, so a rotation
+// or a deletion since the delivery fell due counts.
+TEST_F(WebhooksTest, TheOutboxGivesDueKeysAndEachMessageIsReadAsItIsNow) {
+    const auto endpoint = create_endpoint(receiver_.url("/hang"));
+    const auto endpoint_id = endpoint["id"].get<std::string>();
+    const auto event_id = confirmed_payment_event();
+    ASSERT_TRUE(wait_until([&] { return receiver_.hanging() == 1; }));  // in flight: still PENDING and due
+
+    auto& store = app_->webhooks();
+    auto due = store.due(clock_.now_ms(), 32, 256);
+    ASSERT_TRUE(due) << due.error().message;
+    ASSERT_EQ(due->size(), 1u);
+    EXPECT_EQ((*due)[0].event_id, event_id);
+    EXPECT_EQ((*due)[0].endpoint_id, endpoint_id);
+    EXPECT_EQ((*due)[0].attempts, 0);
+
+    auto message = store.message(event_id, endpoint_id, clock_.now_ms());
+    ASSERT_TRUE(message) << message.error().message;
+    EXPECT_EQ(message->url, receiver_.url("/hang"));
+    auto event = client_->Get("/v1/events/" + event_id, merchant());
+    ASSERT_EQ(event->status, 200);
+    EXPECT_EQ(message->body, event->body);
+    EXPECT_EQ(message->secrets, std::vector<std::string>{endpoint["secret"].get<std::string>()});
+
+    const auto rotate = "/v1/webhook-endpoints/" + endpoint_id + "/rotate-secret";
+    auto rotated = client_->Post(rotate, merchant(), R"({"expires_in_seconds":60})", "application/json");
+    ASSERT_EQ(rotated->status, 200) << rotated->body;
+    const auto new_secret = json_of(rotated)["secret"].get<std::string>();
+    message = store.message(event_id, endpoint_id, clock_.now_ms());
+    ASSERT_TRUE(message);
+    EXPECT_EQ(message->secrets, (std::vector<std::string>{new_secret, endpoint["secret"].get<std::string>()}));
+    message = store.message(event_id, endpoint_id, clock_.now_ms() + 61'000);
+    ASSERT_TRUE(message);
+    EXPECT_EQ(message->secrets, std::vector<std::string>{new_secret});
+
+    EXPECT_EQ(store.message("evt_unknown", endpoint_id, clock_.now_ms()).error().code, ErrorCode::NotFound);
+    ASSERT_EQ(client_->Delete("/v1/webhook-endpoints/" + endpoint_id, merchant())->status, 200);
+    EXPECT_EQ(store.message(event_id, endpoint_id, clock_.now_ms()).error().code, ErrorCode::NotFound);
+    due = store.due(clock_.now_ms(), 32, 256);
+    ASSERT_TRUE(due);
+    EXPECT_TRUE(due->empty());
+    receiver_.release();
+}
+
+// A read of the outbox caps what it takes of each endpoint, so that one endpoint's backlog never hides
+// another's, and stops at its limit.
+TEST_F(WebhooksTest, AnOutboxReadTakesAtMostItsShareOfEachEndpointAndStopsAtItsLimit) {
+    receiver_.fail_first(1'000);  // every attempt fails: the rows wait for their next attempt, still PENDING
+    const auto both = create_endpoint(receiver_.url("/hook"), {"payment.confirmed", "receipt.created"});
+    const auto one = create_endpoint(receiver_.url("/other"), {"payment.confirmed"});
+    for (int i = 0; i < 3; ++i) confirmed_payment_event();
+    // 3 x (payment.confirmed and receipt.created to "/hook", payment.confirmed to "/other"), each attempt
+    // recorded: nothing is due until the first retry.
+    auto& store = app_->webhooks();
+    ASSERT_TRUE(wait_until([&] {
+        auto now = store.due(clock_.now_ms(), 100, 100);
+        return receiver_.log().size() == 9 && now && now->empty();
+    }));
+
+    const auto later = clock_.now_ms() + 60'000;  // past every retry's time
+    auto count = [](const std::vector<DueDelivery>& due, const nlohmann::json& endpoint) {
+        return std::count_if(due.begin(), due.end(),
+                             [&](const DueDelivery& d) { return d.endpoint_id == endpoint["id"]; });
+    };
+    auto due = store.due(later, 100, 100);
+    ASSERT_TRUE(due);
+    EXPECT_EQ(count(*due, both), 6);
+    EXPECT_EQ(count(*due, one), 3);
+    due = store.due(later, 2, 100);
+    ASSERT_TRUE(due);
+    EXPECT_EQ(count(*due, both), 2);
+    EXPECT_EQ(count(*due, one), 2);
+    due = store.due(later, 100, 4);
+    ASSERT_TRUE(due);
+    EXPECT_EQ(due->size(), 4u);
+}
+
 TEST_F(WebhooksTest, AHangingEndpointHoldsItsOwnSendersOnlyAndOtherEndpointsStillReceive) {
     create_endpoint(receiver_.url("/hang"));
     create_endpoint(receiver_.url("/other"));
