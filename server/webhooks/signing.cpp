@@ -1,6 +1,8 @@
 // server/webhooks/signing.cpp: see signing.h.
 #include "webhooks/signing.h"
 
+#include <algorithm>
+
 #include "encoding/base64.h"
 
 namespace hilt::server {
@@ -35,14 +37,25 @@ std::string signed_content(std::string_view id, std::int64_t timestamp, std::str
 Result<std::string> webhook_signature_header(std::string_view id, std::int64_t timestamp, std::string_view body,
                                              const std::vector<std::string>& secrets,
                                              const Ed25519Keypair& signing_key) {
-    const auto content = signed_content(id, timestamp, body);
+    return WebhookSigner(signing_key).header(id, timestamp, body, secrets);
+}
+
+Result<std::string> WebhookSigner::header(std::string_view id, std::int64_t timestamp, std::string_view body,
+                                          const std::vector<std::string>& secrets) {
+    auto content = signed_content(id, timestamp, body);
     std::string header;
     for (const auto& secret : secrets) {
         auto key = webhook_secret_key(secret);
         if (!key) return key.error();
         header.append("v1,").append(base64_encode(hmac_sha256(*key, as_bytes(content)))).append(" ");
     }
-    header.append("v1a,").append(base64_encode(ed25519_sign(signing_key.secret_key, as_bytes(content))));
+    const auto known = std::find_if(remembered_.begin(), remembered_.end(),
+                                    [&content](const Remembered& r) { return r.content == content; });
+    if (known != remembered_.end()) return header.append("v1a,").append(known->v1a);
+    auto v1a = base64_encode(ed25519_sign(signing_key_.secret_key, as_bytes(content)));
+    header.append("v1a,").append(v1a);
+    if (remembered_.size() == kRemembered) remembered_.erase(remembered_.begin());
+    remembered_.push_back({std::move(content), std::move(v1a)});
     return header;
 }
 

@@ -37,4 +37,24 @@ std::string signed_content(std::string_view id, std::int64_t timestamp, std::str
                                                            const std::vector<std::string>& secrets,
                                                            const Ed25519Keypair& signing_key);
 
+// Signs webhook-signature headers as webhook_signature_header does, remembering its last few v1a signatures.
+// An event sent to several endpoints within one second has the same signed content, and ed25519 signatures
+// are deterministic (RFC 8032): the remembered one is the one signing would make. The v1a signature is most
+// of signing's cost (a v1 HMAC is a few microseconds). One per sender thread: not for concurrent use.
+class WebhookSigner {
+public:
+    explicit WebhookSigner(const Ed25519Keypair& signing_key) : signing_key_(signing_key) {}
+    [[nodiscard]] Result<std::string> header(std::string_view id, std::int64_t timestamp, std::string_view body,
+                                             const std::vector<std::string>& secrets);
+
+private:
+    static constexpr std::size_t kRemembered = 8;
+    struct Remembered {
+        std::string content;
+        std::string v1a;
+    };
+    const Ed25519Keypair& signing_key_;
+    std::vector<Remembered> remembered_;  // oldest first
+};
+
 }  // namespace hilt::server

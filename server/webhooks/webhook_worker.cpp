@@ -9,7 +9,6 @@
 
 #include "app.h"
 #include "http/tls_client.h"
-#include "webhooks/signing.h"
 #include "webhooks/url_policy.h"
 
 namespace hilt::server {
@@ -218,6 +217,7 @@ std::size_t WebhookWorker::start_backlog_locked(const std::string& endpoint_id, 
 
 void WebhookWorker::send_loop() {
     Connections connections;
+    WebhookSigner signer(signing_key_);
     std::unique_lock lock(mutex_);
     std::optional<DueDelivery> next;
     for (;;) {
@@ -238,7 +238,7 @@ void WebhookWorker::send_loop() {
         lock.unlock();
         std::optional<AttemptRecord> record;
         if (auto message = store_.message(delivery.event_id, delivery.endpoint_id, clock_.now_ms())) {
-            record = attempt(delivery, *message, connections);
+            record = attempt(delivery, *message, connections, signer);
         }
         lock.lock();
         if (record) {
@@ -305,7 +305,7 @@ void WebhookWorker::record_loop() {
 }
 
 AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, const DeliveryMessage& message,
-                                     Connections& connections) {
+                                     Connections& connections, WebhookSigner& signer) {
     AttemptRecord record;
     record.event_id = delivery.event_id;
     record.endpoint_id = delivery.endpoint_id;
@@ -325,8 +325,7 @@ AttemptRecord WebhookWorker::attempt(const DueDelivery& delivery, const Delivery
         const std::int64_t timestamp = std::chrono::duration_cast<std::chrono::seconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
                                            .count();
-        auto signature =
-            webhook_signature_header(delivery.event_id, timestamp, message.body, message.secrets, signing_key_);
+        auto signature = signer.header(delivery.event_id, timestamp, message.body, message.secrets);
         if (!signature) return signature.error();
 
         const auto open = [&] {

@@ -38,6 +38,7 @@
 
 #include "crypto/sodium.h"
 #include "store/webhook_store.h"
+#include "webhooks/signing.h"
 
 namespace httplib {
 class ClientImpl;
@@ -81,9 +82,10 @@ public:
 
 private:
     struct Connections;  // one sender's kept-alive connections (webhook_worker.cpp)
-    // One attempt at `delivery`, signed and sent as `message` says, on one of the sender's `connections` (or a
-    // new one it keeps afterwards); the caller records it.
-    AttemptRecord attempt(const DueDelivery& delivery, const DeliveryMessage& message, Connections& connections);
+    // One attempt at `delivery`, signed by the sender's `signer` and sent as `message` says, on one of the
+    // sender's `connections` (or a new one it keeps afterwards); the caller records it.
+    AttemptRecord attempt(const DueDelivery& delivery, const DeliveryMessage& message, Connections& connections,
+                          WebhookSigner& signer);
     void dispatch_loop();
     // With the lock held (released during the read): reads what is due into the backlog and starts what the
     // caps allow.

@@ -77,6 +77,37 @@ TEST(WebhookSigning, SignsWithEverySecretInItsOverlapThenWithTheKey) {
     EXPECT_TRUE(parts[2].starts_with("v1a,"));
 }
 
+// A sender's signer remembers recent v1a signatures: whatever it remembers, every header is the one signing
+// afresh makes, and each v1a verifies for its own content only (same id and second, another body included).
+TEST(WebhookSigning, ASignerThatRemembersSignaturesGivesTheHeadersSigningAfreshGives) {
+    const auto key = ed25519_keypair_random();
+    WebhookSigner signer(key);
+    const std::vector<std::string> secrets{std::string(kVectorSecret)};
+    std::vector<std::pair<std::string, std::int64_t>> sent;  // (body, timestamp)
+    for (int i = 0; i < 12; ++i) sent.emplace_back("{\"n\":" + std::to_string(i) + "}", kVectorTimestamp);
+    sent.emplace_back(kVectorBody, kVectorTimestamp);
+    sent.emplace_back(kVectorBody, kVectorTimestamp + 1);
+    for (int round = 0; round < 2; ++round) {
+        for (const auto& [body, timestamp] : sent) {
+            auto remembered = signer.header(kVectorId, timestamp, body, secrets);
+            auto fresh = webhook_signature_header(kVectorId, timestamp, body, secrets, key);
+            ASSERT_TRUE(remembered && fresh);
+            EXPECT_EQ(*remembered, *fresh) << body;
+            const auto parts = split(*remembered, ' ');
+            ASSERT_EQ(parts.size(), 2u);
+            auto signature = base64_decode(parts[1].substr(4));
+            ASSERT_TRUE(signature && signature->size() == 64u);
+            Bytes64 sig{};
+            std::copy(signature->begin(), signature->end(), sig.begin());
+            EXPECT_TRUE(ed25519_verify(key.public_key, as_bytes(signed_content(kVectorId, timestamp, body)), sig));
+            EXPECT_FALSE(ed25519_verify(key.public_key, as_bytes(signed_content(kVectorId, timestamp, body + " ")), sig));
+        }
+    }
+    // The same content twice in a row: the second header is remembered, and still the same.
+    EXPECT_EQ(*signer.header(kVectorId, kVectorTimestamp, kVectorBody, secrets),
+              *signer.header(kVectorId, kVectorTimestamp, kVectorBody, secrets));
+}
+
 TEST(WebhookSigning, NewSecretsAreDistinctAndMalformedOnesAreRefused) {
     const auto a = new_webhook_secret();
     EXPECT_NE(a, new_webhook_secret());
