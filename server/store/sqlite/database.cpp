@@ -225,6 +225,16 @@ std::optional<std::int64_t> Statement::column_optional_int(int index) const {
 
 // ---- Transaction ----------------------------------------------------------------------------------------
 
+ReadSnapshot::~ReadSnapshot() {
+    if (open_) (void)db_.exec("COMMIT");
+}
+
+Status ReadSnapshot::begin() {
+    HILT_TRY(db_.exec("BEGIN"));
+    open_ = true;
+    return {};
+}
+
 Result<Transaction> Transaction::begin(Database& db) {
     HILT_TRY(db.exec("BEGIN IMMEDIATE"));
     return Transaction(&db);

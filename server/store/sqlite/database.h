@@ -118,6 +118,21 @@ private:
     Database* db_ = nullptr;
 };
 
+// One read snapshot on a read connection (WAL: every query until it ends sees the same committed state),
+// ended when it goes out of scope. A deferred BEGIN takes no write lock, so a query_only connection can.
+class ReadSnapshot {
+public:
+    explicit ReadSnapshot(Database& db) : db_(db) {}
+    ~ReadSnapshot();
+    ReadSnapshot(const ReadSnapshot&) = delete;
+    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+    [[nodiscard]] Status begin();
+
+private:
+    Database& db_;
+    bool open_ = false;
+};
+
 struct Migration {
     int version;
     std::string_view name;

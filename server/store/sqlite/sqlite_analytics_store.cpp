@@ -9,27 +9,6 @@ namespace hilt::server {
 
 namespace {
 
-// One read snapshot (WAL: every query below sees the same committed state), ended when it goes out of
-// scope. A read connection is query_only; a deferred BEGIN takes no write lock.
-class ReadSnapshot {
-public:
-    explicit ReadSnapshot(Database& db) : db_(db) {}
-    ~ReadSnapshot() {
-        if (open_) (void)db_.exec("COMMIT");
-    }
-    ReadSnapshot(const ReadSnapshot&) = delete;
-    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-    [[nodiscard]] Status begin() {
-        HILT_TRY(db_.exec("BEGIN"));
-        open_ = true;
-        return {};
-    }
-
-private:
-    Database& db_;
-    bool open_ = false;
-};
-
 // Runs a query expected to answer exactly one row and hands it to `read`.
 template <typename Read>
 Status one_row(Statement& stmt, Read&& read) {

@@ -268,9 +268,13 @@ Status SqliteWebhookStore::record_attempts(std::span<const AttemptRecord> record
 
 Result<std::vector<models::WebhookDelivery>> SqliteWebhookStore::deliveries(const std::string& merchant_id,
                                                                             const std::string& event_id) {
-    std::lock_guard lock(mutex_);
-    HILT_TRY(check_event(db_, merchant_id, event_id));
-    auto stmt = db_.prepare(
+    // On a read connection, in one snapshot: never behind a commit's flush, nor holding up the recorder's.
+    auto reader = reads_.lease();
+    auto& db = reader.db();
+    ReadSnapshot snapshot(db);
+    HILT_TRY(snapshot.begin());
+    HILT_TRY(check_event(db, merchant_id, event_id));
+    auto stmt = db.prepare(
         "SELECT endpoint_id, status, attempts, next_attempt_at FROM webhook_deliveries"
         " WHERE event_id = ? AND merchant_id = ? ORDER BY seq");
     if (!stmt) return stmt.error();
@@ -292,7 +296,7 @@ Result<std::vector<models::WebhookDelivery>> SqliteWebhookStore::deliveries(cons
         index[d.endpoint_id] = out.size();
         out.push_back(std::move(d));
     }
-    auto attempts = db_.prepare(
+    auto attempts = db.prepare(
         "SELECT endpoint_id, attempted_at, status_code, latency_ms, error, response_excerpt FROM webhook_attempts"
         " WHERE event_id = ? ORDER BY seq");
     if (!attempts) return attempts.error();
