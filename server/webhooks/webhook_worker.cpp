@@ -165,8 +165,8 @@ void WebhookWorker::read_outbox_locked(std::unique_lock<std::mutex>& lock) {
     auto due = store_.due(clock_.now_ms(), window, kDueBatch);
     lock.lock();
     if (!due) return;
-    // The backlog is rebuilt from what the outbox says now: rows of deleted endpoints, rows already sent, and
-    // old secrets drop out of it here.
+    // The backlog is rebuilt from what the outbox says now: rows of deleted endpoints and rows already sent
+    // drop out of it here.
     backlog_.clear();
     unread_.clear();
     read_cut_ = due->size() >= kDueBatch;
@@ -241,7 +241,8 @@ void WebhookWorker::send_loop() {
             record = attempt(delivery, *message, connections, signer);
         }
         lock.lock();
-        if (record) {
+        const bool attempted = record.has_value();
+        if (attempted) {
             if (record->next_status != models::WebhookDeliveryStatus::Delivered) {
                 failing_endpoints_.insert(delivery.endpoint_id);
             } else {
@@ -269,8 +270,10 @@ void WebhookWorker::send_loop() {
             ramp_check_ = true;
             dispatch_wake_.notify_one();
         }
-        // Its backlog ran dry and the last read may have left some unread: read the outbox again.
-        if (!backlog_.contains(delivery.endpoint_id) && (read_cut_ || unread_.contains(delivery.endpoint_id))) {
+        // Its backlog ran dry and the last read may have left some unread: read the outbox again. Not after a
+        // message that could not be read (a database error would make that a busy loop): the next poll reads.
+        if (attempted && !backlog_.contains(delivery.endpoint_id) &&
+            (read_cut_ || unread_.contains(delivery.endpoint_id))) {
             unread_.erase(delivery.endpoint_id);
             read_cut_ = false;
             poked_ = true;

@@ -11,7 +11,9 @@
 // delivery, and the backlog is rebuilt from the outbox at every read (never more stale than a poll). Reads
 // take the due rows' keys only; the sender that starts an attempt reads its URL, secrets and body then (one
 // lookup by key: a backlog re-read at every poll copies no bodies, and a rotation signs at once). Each
-// attempt is signed afresh (webhooks/signing.h; the webhook-id is the event id, the same on every attempt),
+// attempt is signed for its own timestamp (webhooks/signing.h; a sender remembers its last few v1a signatures,
+// so an event fanned out within one second is ed25519-signed once per sender; the webhook-id is the event id,
+// the same on every attempt),
 // posted to the address its URL policy allowed (webhooks/url_policy.h; a sender keeps a connection open for
 // its next delivery to the same address for up to 2 s) and logged by one recorder thread, which writes
 // whatever finished meanwhile (and what busy senders finish within 5 ms more) in one durable write (the row counts as in flight until then, so no read sees

@@ -1,7 +1,8 @@
 // server/store/sqlite/sqlite_webhook_store.h: WebhookStore on SQLite (tables webhook_endpoints,
 // webhook_deliveries, webhook_attempts; migration 6). Attempts are recorded through a GroupCommit: the
-// delivery worker's threads finish in bursts and share one flush.
-// Must never: run SQL without holding the shared connection's mutex.
+// delivery worker's threads finish in bursts and share one flush. Reads that write nothing (the outbox, a
+// message, the delivery log) go to the read pool's connections.
+// Must never: run SQL on the shared writer connection without holding its mutex.
 #pragma once
 
 #include <mutex>
