@@ -34,6 +34,8 @@ using namespace hilt::web;
 #if !defined(HILT_GALLERY)
 constexpr double kTickSeconds = 1.0;  // the countdown's resolution
 #endif
+// Passes drawn at most per frame: the first, one after new glyphs, one after the layout moved.
+constexpr int kMaxPasses = 3;
 
 struct Runtime {
     CheckoutApp app;
@@ -161,18 +163,22 @@ void frame() {
 
     const double css_width = std::max(1.0, browser::canvas_css_width());
     const double viewport = std::max(1.0, browser::viewport_css_height());
-    const float needed = rt.manage ? rt.manage_view.content_height() : rt.view.content_height();
-    const double css_height = std::max(viewport, static_cast<double>(needed / scale));
     const int width = static_cast<int>(std::lround(css_width * scale));
-    const int height = static_cast<int>(std::lround(css_height * scale));
-    if (width != rt.backing_width || height != rt.backing_height) {
-        rt.backing_width = width;
-        rt.backing_height = height;
-        browser::size_canvas(width, height, css_height);
-    }
+    int height = 0;
+    // The canvas as tall as the page's content (the card, as last measured) or the viewport.
+    const auto size_canvas = [&] {
+        const float needed = rt.manage ? rt.manage_view.content_height() : rt.view.content_height();
+        const double css_height = std::max(viewport, static_cast<double>(needed / scale));
+        height = static_cast<int>(std::lround(css_height * scale));
+        if (width != rt.backing_width || height != rt.backing_height) {
+            rt.backing_width = width;
+            rt.backing_height = height;
+            browser::size_canvas(width, height, css_height);
+        }
+    };
+    size_canvas();
 
     ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(static_cast<float>(width), static_cast<float>(height));
     io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f);
     io.DeltaTime = rt.last_frame > 0.0 ? static_cast<float>(std::max(now - rt.last_frame, 1e-4))
                                        : 1.0f / 60.0f;
@@ -182,6 +188,7 @@ void frame() {
     std::vector<ui::Intent> intents;
     std::vector<ui::ManageIntent> manage_intents;
     auto draw_view = [&](const std::vector<ui::Key>& keys) {
+        io.DisplaySize = ImVec2(static_cast<float>(width), static_cast<float>(height));
         // The renderer's device objects and font texture, on first use: before NewFrame, as the
         // windows it begins take the font texture's id.
         ImGui_ImplOpenGL3_NewFrame();
@@ -205,11 +212,17 @@ void frame() {
         }
     };
     draw_view(input::take_keys());
-    if (rt.theme.stale()) {
-        // Text the atlas has no glyphs for yet (ui/theme.h): this pass is thrown away unseen, and
-        // drawn again with them. Its intents stand: a press it saw is not seen twice.
+    // A pass the buyer must not see is thrown away and drawn again: one that met text the atlas has
+    // no glyphs for yet (ui/theme.h), or one not laid out for its own content (ui/card.h: the first
+    // pass, a new screen, text wrapping anew), which would show the card out of place for a frame.
+    // Its intents stand: a press it saw is not seen twice.
+    for (int pass = 1; pass < kMaxPasses; ++pass) {
+        const bool glyphs = rt.theme.stale();
+        const bool layout = !(rt.manage ? rt.manage_view.settled() : rt.view.settled());
+        if (!glyphs && !layout) break;
         ImGui::EndFrame();
-        if (!build_fonts()) return;
+        if (glyphs && !build_fonts()) return;
+        size_canvas();
         draw_view({});
     }
     if (rt.controls.end_frame()) browser::publish_actions(rt.controls.actions_json());

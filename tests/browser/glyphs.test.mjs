@@ -8,7 +8,9 @@
 // first frame drawn with missing glyphs or without its font texture.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useCheckoutServer, createProduct, openPage, waitForReady, DESKTOP, PHONE } from './support.mjs';
+import {
+  useCheckoutServer, createProduct, openPage, waitForReady, FIRST_SHOWN_FRAME, DESKTOP, PHONE,
+} from './support.mjs';
 
 const env = useCheckoutServer();
 
@@ -16,20 +18,6 @@ const TITLE = 'Crème brûlée club · Zürich';
 const DESCRIPTION = 'Every Friday — à la carte, «¡olé!» and ½ price for members.';
 const MERCHANT = 'Café Ñandú';
 const asFallback = (text) => text.replace(/[^\x20-\x7e]/g, '?');
-
-// Keeps the drawing buffer (the first call to getContext decides the attributes) and copies it as the
-// page gets body.hilt-app: the mutation callback runs right after the frame that announced it.
-const FIRST_SHOWN_FRAME = `(() => {
-  const getContext = HTMLCanvasElement.prototype.getContext;
-  HTMLCanvasElement.prototype.getContext = function (kind, attributes) {
-    return getContext.call(this, kind, { ...(attributes || {}), preserveDrawingBuffer: true });
-  };
-  new MutationObserver((records, observer) => {
-    if (!document.body || !document.body.classList.contains('hilt-app')) return;
-    observer.disconnect();
-    window.__firstShownFrame = document.getElementById('canvas').toDataURL('image/png');
-  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['class'] });
-})();`;
 
 async function canvasPicture(product, viewport) {
   const { page, context } = await openPage(env.browser, {

@@ -5,7 +5,9 @@
 // card jumped sideways by its width a frame after the buyer first saw it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCheckoutServer, launchBrowser, createProduct, openPage, waitForReady } from './support.mjs';
+import {
+  startCheckoutServer, launchBrowser, createProduct, openPage, waitForReady, animationFrames,
+} from './support.mjs';
 
 let server;
 let browser;
@@ -37,11 +39,7 @@ test('a card taller than the window: the canvas is as wide in the first frame sh
     const first = (await page.waitForFunction(() => window.__firstShownWidth, null, { polling: 10 })).jsonValue();
     // The page scrolls (the card is taller than the window), and ten more frames have been drawn since.
     await page.waitForFunction(() => document.documentElement.scrollHeight > window.innerHeight);
-    await page.evaluate(() => new Promise((resolve) => {
-      let frames = 0;
-      const frame = () => (++frames >= 10 ? resolve() : requestAnimationFrame(frame));
-      requestAnimationFrame(frame);
-    }));
+    await animationFrames(page, 10);
     const later = await page.evaluate(() => ({
       canvas: document.getElementById('canvas').getBoundingClientRect().width,
       scrollbar: window.innerWidth - document.documentElement.clientWidth,

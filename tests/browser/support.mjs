@@ -125,6 +125,30 @@ export async function openPage(browser, { viewport = DESKTOP, mobile = false, in
   return { context, page };
 }
 
+// An init script that keeps the drawing buffer (the first call to getContext decides the attributes) and
+// copies it, as window.__firstShownFrame (a PNG data URL), as the page gets body.hilt-app: the mutation
+// callback runs right after the frame that announced the app, the first frame the buyer sees.
+export const FIRST_SHOWN_FRAME = `(() => {
+  const getContext = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (kind, attributes) {
+    return getContext.call(this, kind, { ...(attributes || {}), preserveDrawingBuffer: true });
+  };
+  new MutationObserver((records, observer) => {
+    if (!document.body || !document.body.classList.contains('hilt-app')) return;
+    observer.disconnect();
+    window.__firstShownFrame = document.getElementById('canvas').toDataURL('image/png');
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['class'] });
+})();`;
+
+// Resolves once the page has run `count` more animation frames.
+export async function animationFrames(page, count) {
+  await page.evaluate((n) => new Promise((resolve) => {
+    let seen = 0;
+    const frame = () => (++seen >= n ? resolve() : requestAnimationFrame(frame));
+    requestAnimationFrame(frame);
+  }), count);
+}
+
 export async function hiltState(page) {
   return page.evaluate(() => (window.hilt && window.hilt.state ? window.hilt.state() : null));
 }

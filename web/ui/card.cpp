@@ -2,6 +2,7 @@
 #include "ui/card.h"
 
 #include <imgui.h>
+#include <imgui_internal.h>  // the window's content extent, as ImGui measures it for auto-fit
 
 #include <algorithm>
 #include <cfloat>
@@ -46,6 +47,12 @@ void Card::begin(const Theme& theme, float canvas_width, float viewport_height) 
 }
 
 void Card::end(const Theme& theme) {
+    // The height ImGui will give the auto-fit window next pass (CalcWindowContentSizes plus the
+    // padding, before any clamp to the display), and the height it has in this one.
+    const ImGuiWindow* window = ImGui::GetCurrentWindow();
+    const float content = IM_FLOOR(std::max(window->DC.CursorMaxPos.y, window->DC.IdealMaxPos.y) -
+                                   window->DC.CursorStartPos.y);
+    const float fit_height = content + 2.0f * window->WindowPadding.y;
     const float card_height = ImGui::GetWindowSize().y;
     ImGui::End();
     ImGui::PopStyleColor(kStyleColors);
@@ -59,7 +66,11 @@ void Card::end(const Theme& theme) {
     bg->AddText(small, small->FontSize,
                 ImVec2(std::round((canvas_width_ - size.x) * 0.5f), std::round(top_ + card_height + theme.px(kGap))),
                 colors::kMuted, kFooter.data(), kFooter.data() + kFooter.size());
-    content_height_ = card_height + 2 * margin_ + theme.px(kSmallPx + 2 * kGap);
+    const float laid_out_for = content_height_;  // what begin() placed the card and sized the canvas by
+    content_height_ = fit_height + 2 * margin_ + theme.px(kSmallPx + 2 * kGap);
+    constexpr float kSamePx = 0.5f;
+    settled_ = std::abs(card_height - fit_height) < kSamePx &&
+               std::abs(content_height_ - laid_out_for) < kSamePx;
 }
 
 }  // namespace hilt::web::ui

@@ -37,9 +37,11 @@ struct ViewInput {
 class CheckoutView {
 public:
     // Draws one frame; returns the buyer's intents of this frame. content_height() is then the
-    // height the canvas needs (device pixels).
+    // height the canvas needs (device pixels), and settled() whether the frame was laid out for it
+    // (ui/card.h: when not, main.cpp draws it again before it is shown).
     std::vector<Intent> draw(const ViewInput& input, const Theme& theme, Controls& controls);
     float content_height() const { return card_.content_height(); }
+    bool settled() const { return card_.settled(); }
 
 private:
     QrCode qr_;

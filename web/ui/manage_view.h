@@ -32,6 +32,7 @@ class ManageView {
 public:
     std::vector<ManageIntent> draw(const ManageViewInput& input, const Theme& theme, Controls& controls);
     float content_height() const { return card_.content_height(); }
+    bool settled() const { return card_.settled(); }  // as CheckoutView::settled
 
 private:
     Card card_;
