@@ -438,6 +438,11 @@ var HiltBridge = (function () {
       window.open(url, '_blank', 'noopener');
     },
     startOver: function () { location.replace(location.origin + location.pathname); },
+    // The app could not draw after all (main.cpp: its WebGL program did not link).
+    showFallback: function () {
+      document.body.classList.remove('hilt-app');
+      showFallback();
+    },
     replaceUrl: function (url) {
       try { history.replaceState(null, '', url); } catch (e) { /* same-origin only */ }
     },

@@ -7,11 +7,9 @@
 // scene picked by ?gallery=<name> instead of running the app, and never ticks or acts on intents.
 // Must never: hold checkout logic (shared/flow), draw screens (web/ui) or talk to JavaScript except
 // through web/platform.
-#include <GLES3/gl3.h>
 #include <emscripten.h>
 #include <emscripten/html5.h>
 #include <imgui.h>
-#include <imgui_impl_opengl3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,6 +18,7 @@
 #include "app/manage_app.h"
 #include "platform/browser.h"
 #include "platform/input.h"
+#include "platform/renderer.h"
 #include "ui/checkout_view.h"
 #include "ui/manage_view.h"
 #if defined(HILT_GALLERY)
@@ -48,6 +47,7 @@ struct Runtime {
     browser::PageInfo page;
 #endif
     ui::Theme theme;
+    Renderer renderer;
     ui::Controls controls;
     ui::CheckoutView view;
     double last_tick = 0.0;
@@ -56,7 +56,7 @@ struct Runtime {
     int backing_height = 0;
     bool cursor_pointer = false;
     bool announced_ready = false;
-    bool renderer_ready = false;  // the renderer's device objects (and font texture) exist
+    bool program_checked = false;  // the renderer's program was found linked, after the first frame
 };
 
 Runtime* g_runtime = nullptr;
@@ -153,13 +153,20 @@ void frame() {
 
     const float scale = std::max(1.0f, static_cast<float>(browser::device_pixel_ratio()));
     const auto build_fonts = [&] {
-        if (rt.theme.ensure_built(scale) && rt.renderer_ready) {
-            ImGui_ImplOpenGL3_DestroyFontsTexture();
-            ImGui_ImplOpenGL3_CreateFontsTexture();
-        }
+        if (rt.theme.ensure_built(scale)) rt.renderer.upload_fonts();
         return rt.theme.built();
     };
     if (!build_fonts()) return;
+    // The program's link status, asked once the first frame is out (it waits for the GPU process;
+    // renderer.h): a WebGL 2 that cannot link it gets the page's fallback, as one without WebGL 2 does.
+    if (rt.announced_ready && !rt.program_checked) {
+        rt.program_checked = true;
+        if (!rt.renderer.linked()) {
+            browser::show_fallback();
+            emscripten_cancel_main_loop();
+            return;
+        }
+    }
 
     const double css_width = std::max(1.0, browser::canvas_css_width());
     const double viewport = std::max(1.0, browser::viewport_css_height());
@@ -189,10 +196,6 @@ void frame() {
     std::vector<ui::ManageIntent> manage_intents;
     auto draw_view = [&](const std::vector<ui::Key>& keys) {
         io.DisplaySize = ImVec2(static_cast<float>(width), static_cast<float>(height));
-        // The renderer's device objects and font texture, on first use: before NewFrame, as the
-        // windows it begins take the font texture's id.
-        ImGui_ImplOpenGL3_NewFrame();
-        rt.renderer_ready = true;
         ImGui::NewFrame();
         rt.controls.begin_frame(rt.theme, keys);
         if (rt.manage) {
@@ -231,12 +234,7 @@ void frame() {
         browser::set_pointer_cursor(rt.cursor_pointer);
     }
     ImGui::Render();
-
-    glViewport(0, 0, width, height);
-    const ImVec4 page = ImGui::ColorConvertU32ToFloat4(ui::colors::kPage);
-    glClearColor(page.x, page.y, page.z, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    rt.renderer.render(*ImGui::GetDrawData(), width, height, ui::colors::kPage);
 
     if (!rt.announced_ready && (rt.manage ? manage_has_content(rt.manage_app.state()) : has_content(current_state()))) {
         rt.announced_ready = true;
@@ -302,7 +300,8 @@ int main() {
     io.IniFilename = nullptr;
     io.LogFilename = nullptr;
     ImGui::GetStyle().AntiAliasedLinesUseTex = false;  // crisp lines at any scale
-    ImGui_ImplOpenGL3_Init("#version 300 es");
+    // The program compiles in the GPU process while the fonts are laid out and the first frame built.
+    runtime.renderer.init();
     input::install();
     browser::bridge_ready();  // fonts already fetched arrive now (on_font)
 #if defined(HILT_GALLERY)

@@ -58,6 +58,7 @@ EM_JS(void, hilt_js_navigate, (const char* url, int len),
 EM_JS(void, hilt_js_open_new_tab, (const char* url, int len),
       { HiltBridge.openNewTab(UTF8ToString(url, len)); });
 EM_JS(void, hilt_js_start_over, (), { HiltBridge.startOver(); });
+EM_JS(void, hilt_js_show_fallback, (), { HiltBridge.showFallback(); });
 EM_JS(void, hilt_js_replace_query, (const char* url, int len),
       { HiltBridge.replaceUrl(UTF8ToString(url, len)); });
 EM_JS(void, hilt_js_copy, (const char* text, int len),
@@ -179,6 +180,7 @@ void storage_remove(std::string_view key) { hilt_js_storage_remove(key.data(), s
 void navigate(std::string_view url) { hilt_js_navigate(url.data(), size_of(url)); }
 void open_new_tab(std::string_view url) { hilt_js_open_new_tab(url.data(), size_of(url)); }
 void start_over() { hilt_js_start_over(); }
+void show_fallback() { hilt_js_show_fallback(); }
 void replace_query(std::string_view url) { hilt_js_replace_query(url.data(), size_of(url)); }
 void copy_text(std::string_view text) { hilt_js_copy(text.data(), size_of(text)); }
 void announce(std::string_view text) { hilt_js_announce(text.data(), size_of(text)); }
