@@ -35,6 +35,10 @@ constexpr double kTickSeconds = 1.0;  // the countdown's resolution
 #endif
 // Passes drawn at most per frame: the first, one after new glyphs, one after the layout moved.
 constexpr int kMaxPasses = 3;
+// Frames are drawn on demand (Runtime::redraw): a spinner turns at this rate, and after input the page
+// keeps drawing this long, for ImGui's hover and press looks to follow the pointer.
+constexpr double kAnimationFps = 20.0;
+constexpr double kSettleSeconds = 0.25;
 
 struct Runtime {
     CheckoutApp app;
@@ -57,6 +61,13 @@ struct Runtime {
     bool cursor_pointer = false;
     bool announced_ready = false;
     bool program_checked = false;  // the renderer's program was found linked, after the first frame
+    // Drawing on demand: an idle page draws nothing (a frame is a full-canvas redraw the GPU, or on
+    // software GL the CPU, pays for: ~1.4 CPU-s per s at 60 frames/s in headless Chromium). A frame
+    // is drawn when what the page shows may have changed (an answer, a font, a tick, a new size, an
+    // intent handled), for input, and while something animates.
+    bool redraw = true;
+    bool animating = false;      // the last frame drew a spinner (ui::Controls::animate)
+    double settle_until = 0.0;   // input was seen: draw every frame until then
 };
 
 Runtime* g_runtime = nullptr;
@@ -135,6 +146,7 @@ void frame() {
     Runtime& rt = *g_runtime;
     const double now = seconds_now();
 #if defined(HILT_GALLERY)
+    rt.redraw = true;  // a fixture page for screenshots: every frame, as it always was
     if (now - rt.last_tick >= kSceneCheckSeconds) {
         rt.last_tick = now;
         show_scene(browser::read_page().href);
@@ -142,6 +154,7 @@ void frame() {
 #else
     if (now - rt.last_tick >= kTickSeconds) {
         rt.last_tick = now;
+        rt.redraw = true;  // a countdown moves on
         if (rt.manage) {
             rt.manage_app.tick();
         } else {
@@ -153,7 +166,10 @@ void frame() {
 
     const float scale = std::max(1.0f, static_cast<float>(browser::device_pixel_ratio()));
     const auto build_fonts = [&] {
-        if (rt.theme.ensure_built(scale)) rt.renderer.upload_fonts();
+        if (rt.theme.ensure_built(scale)) {
+            rt.renderer.upload_fonts();
+            rt.redraw = true;
+        }
         return rt.theme.built();
     };
     if (!build_fonts()) return;
@@ -171,6 +187,13 @@ void frame() {
     const double css_width = std::max(1.0, browser::canvas_css_width());
     const double viewport = std::max(1.0, browser::viewport_css_height());
     const int width = static_cast<int>(std::lround(css_width * scale));
+    if (width != rt.backing_width) rt.redraw = true;
+    const bool input_pending = input::pending();
+    if (input_pending) rt.settle_until = now + kSettleSeconds;
+    // A quarter of a 60 Hz display's frame of tolerance: animation frames land on every third one.
+    const bool animation_due = rt.animating && now - rt.last_frame >= 1.0 / kAnimationFps - 0.004;
+    if (rt.announced_ready && !rt.redraw && !input_pending && now >= rt.settle_until && !animation_due) return;
+    rt.redraw = false;
     int height = 0;
     // The canvas as tall as the page's content (the card, as last measured) or the viewport.
     const auto size_canvas = [&] {
@@ -235,6 +258,9 @@ void frame() {
     }
     ImGui::Render();
     rt.renderer.render(*ImGui::GetDrawData(), width, height, ui::colors::kPage);
+    rt.animating = rt.controls.animating();
+    browser::frame_drawn();
+    if (!intents.empty() || !manage_intents.empty()) rt.redraw = true;  // they change what is shown
 
     if (!rt.announced_ready && (rt.manage ? manage_has_content(rt.manage_app.state()) : has_content(current_state()))) {
         rt.announced_ready = true;
@@ -247,15 +273,18 @@ void frame() {
 }
 
 void on_http_reply(std::uint64_t request, int status, std::string_view body) {
+    g_runtime->redraw = true;
     if (g_runtime->manage) return g_runtime->manage_app.on_http_reply(request, status, body);
     g_runtime->app.on_http_reply(request, status, body);
 }
 void on_wallet_reply(std::uint64_t request, int code, std::string_view value,
                      std::string_view message) {
+    g_runtime->redraw = true;
     if (g_runtime->manage) return g_runtime->manage_app.on_wallet_reply(request, code, value, message);
     g_runtime->app.on_wallet_reply(request, code, value, message);
 }
 void on_visibility(bool visible) {
+    g_runtime->redraw = true;
 #if defined(HILT_GALLERY)
     (void)visible;  // the scene's state stays as it is
 #else
@@ -263,9 +292,10 @@ void on_visibility(bool visible) {
 #endif
 }
 void on_font(browser::FontSlot slot, unsigned char* bytes, int size) {
+    g_runtime->redraw = true;
     g_runtime->theme.set_font(static_cast<int>(slot), bytes, size);
 }
-void on_resize() {}
+void on_resize() { g_runtime->redraw = true; }
 
 // The bridge has already made this context on #canvas while the .wasm downloaded (bridge.js,
 // createContext); getContext() hands it back here. WARNING: keep the attributes equal to the

@@ -2,8 +2,11 @@
 // Chromium every WebGL query of state or results is a round trip that waits until the GPU process has run
 // all the commands before it (about 15 ms each with the software GL these tests run on); ImGui's own
 // OpenGL3 backend made about twenty a frame and five more creating its program. The test counts every such
-// call the page makes from the frame that shows the app on, through a screen change. And a WebGL 2 whose
-// program does not link gets the page's fallback instead of a blank canvas.
+// call the page makes from the frame that shows the app on, through a screen change. A WebGL 2 whose
+// program does not link gets the page's fallback instead of a blank canvas. And frames are drawn on demand
+// (web/main.cpp): an idle page drew 60 full-canvas frames a second, ~1.4 CPU-seconds a second of the GPU
+// process on software GL; now it draws when something changed (here: the one-second tick), and a spinner
+// turns at 20 frames a second.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -56,6 +59,31 @@ test('desktop: no frame reads anything back from the GPU, through a screen chang
     const { [`getProgramParameter(${LINK_STATUS})`]: linkQueries = 0, ...others } = readbacks;
     assert.ok(linkQueries <= 1, `link status asked ${linkQueries} times`);
     assert.deepEqual(others, {}, 'WebGL calls that wait for the GPU process, from the first frame shown on');
+  } finally {
+    await context.close();
+  }
+});
+
+const framesOver = async (page, ms) => {
+  const before = await page.evaluate(() => window.hilt.frames);
+  await page.waitForTimeout(ms);  // a span of wall time is what is measured here, not a wait for readiness
+  return (await page.evaluate(() => window.hilt.frames)) - before;
+};
+
+test('desktop: an idle page draws only on its one-second tick; a waiting spinner turns', async () => {
+  const product = await createProduct(env.server);
+  const { page, context } = await openPage(env.browser, { viewport: DESKTOP });
+  try {
+    await page.goto(`${env.server.base}/p/${product.slug}`);
+    await waitForReady(page);
+    await page.waitForTimeout(500);  // past the frames that follow the app's start
+    const idle = await framesOver(page, 3000);
+    assert.ok(idle >= 1 && idle <= 5, `the product page drew ${idle} frames in 3 s (ticks: 3)`);
+    await press(page, 'Pay with a QR code');
+    await action(page, 'Copy payment link');  // its status line has a spinner
+    const spinning = await framesOver(page, 2000);
+    assert.ok(spinning >= 10 && spinning <= 60,
+              `the QR screen drew ${spinning} frames in 2 s (20 a second; 60 a second before)`);
   } finally {
     await context.close();
   }

@@ -59,6 +59,7 @@ EM_JS(void, hilt_js_open_new_tab, (const char* url, int len),
       { HiltBridge.openNewTab(UTF8ToString(url, len)); });
 EM_JS(void, hilt_js_start_over, (), { HiltBridge.startOver(); });
 EM_JS(void, hilt_js_show_fallback, (), { HiltBridge.showFallback(); });
+EM_JS(void, hilt_js_frame_drawn, (), { HiltBridge.frame(); });
 EM_JS(void, hilt_js_replace_query, (const char* url, int len),
       { HiltBridge.replaceUrl(UTF8ToString(url, len)); });
 EM_JS(void, hilt_js_copy, (const char* text, int len),
@@ -181,6 +182,7 @@ void navigate(std::string_view url) { hilt_js_navigate(url.data(), size_of(url))
 void open_new_tab(std::string_view url) { hilt_js_open_new_tab(url.data(), size_of(url)); }
 void start_over() { hilt_js_start_over(); }
 void show_fallback() { hilt_js_show_fallback(); }
+void frame_drawn() { hilt_js_frame_drawn(); }
 void replace_query(std::string_view url) { hilt_js_replace_query(url.data(), size_of(url)); }
 void copy_text(std::string_view text) { hilt_js_copy(text.data(), size_of(text)); }
 void announce(std::string_view text) { hilt_js_announce(text.data(), size_of(text)); }

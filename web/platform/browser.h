@@ -69,6 +69,8 @@ void publish_state(std::string_view describe_json);
 void publish_actions(std::string_view actions_json);
 // Called after the first frame drawn with the real fonts: the shell's text steps aside.
 void app_ready();
+// A frame was drawn (window.hilt.frames counts them, for tests).
+void frame_drawn();
 // The app cannot draw after all (WebGL 2 without a usable program): the shell's text comes back with
 // the fallback a browser without WebGL 2 gets (the sentence and the Solana Pay link).
 void show_fallback();

@@ -153,6 +153,8 @@ void apply(ImGuiIO& io, float pixels_per_css) {
     }
 }
 
+bool pending() { return !g_events.empty() || !g_keys.empty(); }
+
 std::vector<ui::Key> take_keys() {
     std::vector<ui::Key> keys;
     keys.swap(g_keys);

@@ -22,5 +22,7 @@ void install();
 void apply(ImGuiIO& io, float pixels_per_css);
 // The focus keys pressed since the last call.
 std::vector<ui::Key> take_keys();
+// Pointer events or keys wait for the next frame (main.cpp draws one for them).
+bool pending();
 
 }  // namespace hilt::web::input

@@ -261,7 +261,7 @@ void receipt_block(Frame& f, const models::ConfirmResponse& c) {
 
 void loading_screen(Frame& f, std::string_view sentence) {
     spacer(f.theme, 8);
-    status_line(f.theme, sentence, f.in.time_seconds);
+    status_line(f.controls, f.theme, sentence, f.in.time_seconds);
     spacer(f.theme, 8);
 }
 
@@ -322,7 +322,7 @@ void choose_route(Frame& f) {
 void waiting_screen(Frame& f, std::string_view sentence, bool countdown, bool cancel) {
     session_summary(f, countdown);
     spacer(f.theme, kSection);
-    status_line(f.theme, sentence, f.in.time_seconds);
+    status_line(f.controls, f.theme, sentence, f.in.time_seconds);
     if (cancel) {
         spacer(f.theme, kSection);
         if (f.controls.button("back", "Cancel", ButtonStyle::Secondary)) f.event(events::Back{});
@@ -346,7 +346,7 @@ void signature_screen(Frame& f, const phases::AwaitingSignature& signing, bool e
             f.event(events::ContinueInPhantom{});
         }
     } else {
-        status_line(f.theme,
+        status_line(f.controls, f.theme,
                     extension ? "Review and approve the payment in Phantom."
                               : "Opening Phantom to approve the payment\u2026",
                     f.in.time_seconds);
@@ -363,7 +363,7 @@ void qr_screen(Frame& f, const phases::Confirming& confirming) {
     spacer(f.theme, kGap);
     if (ctx.session) f.qr.draw(f.theme, ctx.session->solana_pay_url, 264.0f);
     spacer(f.theme, kGap);
-    status_line(f.theme,
+    status_line(f.controls, f.theme,
                 confirming.failed_polls > 0 ? "Reconnecting\u2026 your payment is safe."
                                             : "Waiting for your payment\u2026",
                 f.in.time_seconds);

@@ -74,7 +74,7 @@ void subscription_block(Frame& f) {
 
 void status_and_back(Frame& f, std::string_view sentence, bool back) {
     spacer(f.theme, kSection);
-    status_line(f.theme, sentence, f.in.time_seconds);
+    status_line(f.controls, f.theme, sentence, f.in.time_seconds);
     if (back) {
         spacer(f.theme, kSection);
         if (f.controls.button("back", "Cancel", ButtonStyle::Secondary)) f.event(fm::events::Back{});
@@ -169,7 +169,7 @@ void draw_phase(Frame& f) {
             namespace ph = fm::phases;
             if constexpr (std::is_same_v<P, ph::Booting> || std::is_same_v<P, ph::Loading>) {
                 spacer(f.theme, 8);
-                status_line(f.theme, "Loading your subscription\u2026", f.in.time_seconds);
+                status_line(f.controls, f.theme, "Loading your subscription\u2026", f.in.time_seconds);
                 spacer(f.theme, 8);
             } else if constexpr (std::is_same_v<P, ph::Overview>) {
                 overview(f);

@@ -31,6 +31,7 @@ void Controls::begin_frame(const Theme& theme, const std::vector<Key>& keys) {
     activate_.clear();
     escape_ = false;
     hovering_ = false;
+    animating_ = false;
     for (const Key key : keys) {
         switch (key) {
             case Key::Tab:
@@ -225,15 +226,8 @@ void draw_spinner(const Theme& theme, ImVec2 center, float radius, double time_s
 }
 }  // namespace
 
-void spinner(const Theme& theme, float css_size, double time_seconds) {
-    const ImVec2 pos = ImGui::GetCursorScreenPos();
-    const float size = theme.px(css_size);
-    draw_spinner(theme, ImVec2(pos.x + size * 0.5f, pos.y + size * 0.5f), size * 0.4f,
-                 time_seconds);
-    ImGui::Dummy(ImVec2(size, size));
-}
-
-void status_line(const Theme& theme, std::string_view sentence, double time_seconds) {
+void status_line(Controls& controls, const Theme& theme, std::string_view sentence, double time_seconds) {
+    controls.animate();
     const float size = theme.px(22.0f);
     const ImVec2 pos = ImGui::GetCursorScreenPos();
     const float width = content_width();

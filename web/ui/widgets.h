@@ -29,6 +29,10 @@ public:
     bool end_frame();
     bool escape_pressed() const { return escape_; }
     bool hovering_button() const { return hovering_; }
+    // Something on screen moves by itself this frame (a spinner): the page draws the next one too.
+    // main.cpp draws only when something changed otherwise (ui/widgets.h's callers need not care).
+    void animate() { animating_ = true; }
+    bool animating() const { return animating_; }
 
     // A full-width button at the cursor; true on the frame it is pressed (mouse, touch or keyboard).
     bool button(std::string_view id, std::string_view label, ButtonStyle style);
@@ -50,6 +54,7 @@ private:
     bool focus_visible_ = false;  // a ring only after keyboard use, as :focus-visible
     bool escape_ = false;
     bool hovering_ = false;
+    bool animating_ = false;
     std::string published_;
 };
 
@@ -61,10 +66,8 @@ void text_centered(const Theme& theme, ImFont* font, ImU32 color, std::string_vi
 void key_value(const Theme& theme, std::string_view key, std::string_view value, bool strong = false);
 void spacer(const Theme& theme, float css_px);
 void divider(const Theme& theme);
-// A rotating arc (waiting), `css_size` wide, at the cursor's line start.
-void spinner(const Theme& theme, float css_size, double time_seconds);
-// Status line: a spinner and a sentence.
-void status_line(const Theme& theme, std::string_view sentence, double time_seconds);
+// Status line: a spinner (a rotating arc: it asks `controls` for the next frame) and a sentence.
+void status_line(Controls& controls, const Theme& theme, std::string_view sentence, double time_seconds);
 // A tinted box with a sentence (notices and errors).
 void notice(const Theme& theme, ImU32 background, ImU32 color, std::string_view sentence);
 
