@@ -4,7 +4,9 @@
 //   (b) time to first frame in headless Chromium, checkout vs the bare example, interleaved rounds,
 //       as a ratio (target <= 1.25x). The checkout's first frame is the one that sets
 //       window.hilt.readyAt (its first frame with the real fonts and the product drawn); the bare
-//       one's, the one that sets __hiltBareFirstFrame. The figure is when the GPU has finished
+//       one's, the one that sets __hiltBareFirstFrame, which shows its window (imgui_bare.cpp gives
+//       it a size: ImGui hides a window it sizes to content for its first frame, and the bare's
+//       first frame used to be a blank clear). The figure is when the GPU has finished
 //       drawing it: a fence put in the WebGL command stream right after that frame's commands has
 //       signalled (polled without blocking). When the frame's commands were issued (readyAt,
 //       __hiltBareFirstFrame) is kept beside it: a page that waits on the GPU inside its frame (ImGui's
