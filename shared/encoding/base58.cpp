@@ -6,7 +6,7 @@
 namespace hilt {
 
 namespace {
-constexpr std::string_view kAlphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+constexpr std::string_view kAlphabet = kBase58Alphabet;
 
 constexpr std::array<std::int8_t, 256> make_index() {
     std::array<std::int8_t, 256> index{};

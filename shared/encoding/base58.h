@@ -22,6 +22,8 @@ using ByteView = std::span<const std::uint8_t>;
 // Largest decoded size accepted: a 1232-byte transaction plus headroom for an encrypted deeplink payload
 // around it (Phantom's Android limit is about 31k characters of URL anyway).
 inline constexpr std::size_t kBase58MaxDecodedBytes = 16 * 1024;
+// The Bitcoin alphabet: a digit's value is its index.
+inline constexpr std::string_view kBase58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
 std::string base58_encode(ByteView bytes);
 [[nodiscard]] Result<Bytes> base58_decode(std::string_view text);
