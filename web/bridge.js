@@ -120,19 +120,22 @@ var HiltBridge = (function () {
   // the .wasm, the fonts and the payload.
   function createContext() {
     if (typeof WebAssembly !== 'object' || !canvas) return false;
+    // Sized first: the context's drawing buffer is then made at that size, not made at the default
+    // 300x150 and made again at the first frame's. Nothing is drawn yet: the canvas stays hidden until
+    // the app's first frame.
+    presizeCanvas();
     var gl = null;
     try {
       gl = canvas.getContext('webgl2', GL_ATTRIBUTES);
     } catch (e) {
       return false;
     }
-    if (!gl) return false;
-    presizeCanvas(); // nothing is drawn yet: the canvas stays hidden until the app's first frame
-    return true;
+    return !!gl;
   }
   // The drawing buffer the first frame will ask for (main.cpp: the canvas's CSS width and the
-  // viewport's height, in device pixels), allocated now rather than on the first frame's critical
-  // path. The canvas already has its final place (checkout.css: hidden until body.hilt-app).
+  // viewport's height, in device pixels), allocated with the context rather than on the first
+  // frame's critical path. The canvas already has its final place (checkout.css: hidden until
+  // body.hilt-app).
   function presizeCanvas() {
     var scale = Math.max(1, window.devicePixelRatio || 1);
     var viewport = Math.max(1, window.innerHeight || 0);
