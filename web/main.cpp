@@ -165,14 +165,14 @@ void frame() {
     if (!rt.theme.fonts_available()) return;  // the shell's text stays until Inter has arrived
 
     const float scale = std::max(1.0f, static_cast<float>(browser::device_pixel_ratio()));
+    // (Re)builds the atlas when needed and uploads it; true when it was rebuilt.
     const auto build_fonts = [&] {
-        if (rt.theme.ensure_built(scale)) {
-            rt.renderer.upload_fonts();
-            rt.redraw = true;
-        }
-        return rt.theme.built();
+        const bool rebuilt = rt.theme.ensure_built(scale);
+        if (rebuilt) rt.renderer.upload_fonts();
+        return rebuilt;
     };
-    if (!build_fonts()) return;
+    if (build_fonts()) rt.redraw = true;  // a new scale: the page must be drawn at it
+    if (!rt.theme.built()) return;
     // The program's link status, asked once the first frame is out (it waits for the GPU process;
     // renderer.h): a WebGL 2 that cannot link it gets the page's fallback, as one without WebGL 2 does.
     if (rt.announced_ready && !rt.program_checked) {
@@ -194,19 +194,16 @@ void frame() {
     const bool animation_due = rt.animating && now - rt.last_frame >= 1.0 / kAnimationFps - 0.004;
     if (rt.announced_ready && !rt.redraw && !input_pending && now >= rt.settle_until && !animation_due) return;
     rt.redraw = false;
+    // The canvas as tall as the page's content (the card, as last measured) or the viewport. Each pass
+    // lays out at it; the canvas itself is resized once, for the pass that is shown.
     int height = 0;
-    // The canvas as tall as the page's content (the card, as last measured) or the viewport.
-    const auto size_canvas = [&] {
+    double css_height = 0.0;
+    const auto measure_canvas = [&] {
         const float needed = rt.manage ? rt.manage_view.content_height() : rt.view.content_height();
-        const double css_height = std::max(viewport, static_cast<double>(needed / scale));
+        css_height = std::max(viewport, static_cast<double>(needed / scale));
         height = static_cast<int>(std::lround(css_height * scale));
-        if (width != rt.backing_width || height != rt.backing_height) {
-            rt.backing_width = width;
-            rt.backing_height = height;
-            browser::size_canvas(width, height, css_height);
-        }
     };
-    size_canvas();
+    measure_canvas();
 
     ImGuiIO& io = ImGui::GetIO();
     io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f);
@@ -242,14 +239,28 @@ void frame() {
     // no glyphs for yet (ui/theme.h), or one not laid out for its own content (ui/card.h: the first
     // pass, a new screen, text wrapping anew), which would show the card out of place for a frame.
     // Its intents stand: a press it saw is not seen twice.
-    for (int pass = 1; pass < kMaxPasses; ++pass) {
-        const bool glyphs = rt.theme.stale();
-        const bool layout = !(rt.manage ? rt.manage_view.settled() : rt.view.settled());
-        if (!glyphs && !layout) break;
+    const auto settled = [&] { return rt.manage ? rt.manage_view.settled() : rt.view.settled(); };
+    for (int pass = 1; pass < kMaxPasses && (rt.theme.stale() || !settled()); ++pass) {
         ImGui::EndFrame();
-        if (glyphs && !build_fonts()) return;
-        size_canvas();
+        if (rt.theme.stale()) {
+            build_fonts();
+            if (!rt.theme.built()) {  // the fonts cannot be laid out: the shell's text stays
+                for (const auto& intent : intents) handle(intent);
+#if !defined(HILT_GALLERY)
+                for (const auto& intent : manage_intents) handle_manage(intent);
+#endif
+                return;
+            }
+        }
+        measure_canvas();
         draw_view({});
+    }
+    // Still not settled after the last pass (no page known needs more): drawn as it is, and again at once.
+    if (rt.theme.stale() || !settled()) rt.redraw = true;
+    if (width != rt.backing_width || height != rt.backing_height) {
+        rt.backing_width = width;
+        rt.backing_height = height;
+        browser::size_canvas(width, height, css_height);
     }
     if (rt.controls.end_frame()) browser::publish_actions(rt.controls.actions_json());
     if (rt.controls.hovering_button() != rt.cursor_pointer) {

@@ -62,6 +62,9 @@ std::string shader_log(GLuint shader) {
 void Renderer::init() {
     ImGuiIO& io = ImGui::GetIO();
     io.BackendRendererName = "hilt_webgl2";
+    // Commands may start past their list's first vertex: a list of more than 65,536 vertices (ImGui's
+    // indices are 16-bit) is split into commands rather than wrapping its indices.
+    io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
 
     vertex_shader_ = compile(GL_VERTEX_SHADER, kVertexShader);
     fragment_shader_ = compile(GL_FRAGMENT_SHADER, kFragmentShader);
@@ -112,7 +115,7 @@ void Renderer::render(const ImDrawData& data, int width, int height, ImU32 clear
     if (width <= 0 || height <= 0 || data.TotalVtxCount == 0) return;
 
     // One upload of every list: positions to clip space (ImGui's orthographic projection over the
-    // display rectangle, y down), indices rebased onto the list's first vertex.
+    // display rectangle, y down), each command's indices rebased onto its first vertex (32-bit).
     const float sx = 2.0f / data.DisplaySize.x;
     const float sy = -2.0f / data.DisplaySize.y;
     vertex_data_.clear();
@@ -128,7 +131,15 @@ void Renderer::render(const ImDrawData& data, int width, int height, ImU32 clear
             out.pos.y = (v.pos.y - data.DisplayPos.y) * sy + 1.0f;
             vertex_data_.push_back(out);
         }
-        for (const ImDrawIdx index : list.IdxBuffer) index_data_.push_back(base + index);
+        const std::size_t first_index = index_data_.size();
+        index_data_.resize(first_index + static_cast<std::size_t>(list.IdxBuffer.Size));
+        for (const ImDrawCmd& cmd : list.CmdBuffer) {
+            if (cmd.UserCallback != nullptr) continue;
+            const std::uint32_t offset = base + cmd.VtxOffset;
+            for (unsigned i = cmd.IdxOffset; i < cmd.IdxOffset + cmd.ElemCount; ++i) {
+                index_data_[first_index + i] = offset + list.IdxBuffer[static_cast<int>(i)];
+            }
+        }
     }
 
     glEnable(GL_BLEND);
