@@ -113,6 +113,16 @@ const FENCE_AFTER_FIRST_FRAME = `(() => {
     };
     setTimeout(poll, 0);
   };
+  // When the .wasm was compiled and instantiated (Emscripten's loader calls one of these once).
+  for (const name of ['instantiate', 'instantiateStreaming']) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = function (...args) {
+      return original.apply(this, args).then((result) => {
+        window.__hiltInstantiatedAt ??= performance.now();
+        return result;
+      });
+    };
+  }
   let bareFirstFrame;
   Object.defineProperty(window, '__hiltBareFirstFrame', {
     get() { return bareFirstFrame; },
@@ -125,7 +135,21 @@ const FENCE_AFTER_FIRST_FRAME = `(() => {
   }).observe(document, { attributes: true, subtree: true, attributeFilter: ['class'] });
 })();`;
 
-// The first frame's {issued, drawn} times (ms after navigation start).
+// When a load's parts arrived (ms after navigation start, responseEnd): the page, the script, the .wasm, the
+// payload and the fonts (the checkout's), and when the .wasm was instantiated.
+const PHASES = `(() => {
+  const ended = (pattern) => {
+    const times = performance.getEntriesByType('resource').filter((e) => pattern.test(e.name)).map((e) => e.responseEnd);
+    return times.length ? Math.max(...times) : null;
+  };
+  return {
+    page: performance.getEntriesByType('navigation')[0].responseEnd,
+    js: ended(/\\.js($|\\?)/), wasm: ended(/\\.wasm($|\\?)/), instantiated: window.__hiltInstantiatedAt ?? null,
+    payload: ended(/\\/v1\\/products\\/p\\//), fonts: ended(/\\.(ttf|otf|woff2?)($|\\?)/),
+  };
+})()`;
+
+// The first frame's {issued, drawn} times and the load's phases (ms after navigation start).
 async function firstFrame(url, probe) {
   const context = await browser.newContext({ viewport: support.DESKTOP });
   try {
@@ -133,7 +157,8 @@ async function firstFrame(url, probe) {
     const page = await context.newPage();
     await page.goto(url);
     await page.waitForFunction(() => window.__hiltDrawnAt, null, { timeout: 30_000, polling: 10 });
-    return { issued: await page.evaluate(probe), drawn: await page.evaluate(() => window.__hiltDrawnAt) };
+    return { issued: await page.evaluate(probe), drawn: await page.evaluate(() => window.__hiltDrawnAt),
+             phases: await page.evaluate(PHASES) };
   } finally {
     await context.close();
   }
@@ -182,6 +207,12 @@ try {
   }
 
   const round1 = (v) => Math.round(v * 10) / 10;
+  // Each phase's median over the rounds, with the first frame issued and drawn after them.
+  const phases = (loads) => Object.fromEntries(
+    [...Object.keys(loads[0].phases), 'issued', 'drawn'].map((name) => {
+      const times = loads.map((l) => l.phases[name] ?? l[name]).filter((t) => t !== null && t !== undefined);
+      return [name, times.length ? round1(median(times)) : null];
+    }));
   console.log(JSON.stringify({
     part: 'checkout_page',
     checkout_br_bytes: checkoutBr,
@@ -200,6 +231,8 @@ try {
     ttff_issued_checkout_ms: round1(median(issued(checkoutLoads))),
     ttff_issued_bare_ms: round1(median(issued(bareLoads))),
     ttff_issued_ratio: Math.round((median(issued(checkoutLoads)) / median(issued(bareLoads))) * 100) / 100,
+    ttff_phases_checkout_ms: phases(checkoutLoads),
+    ttff_phases_bare_ms: phases(bareLoads),
     click_to_confirmed_ms: median(payMs),
     click_to_confirmed_rounds_ms: payMs,
     rounds,

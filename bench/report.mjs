@@ -146,6 +146,13 @@ if (f) {
     row('    (beside it) vs the bare page with the shell\'s text', ttff,
         `bare ImGui + text ${spread(rounds(f.ttff_bare_text_rounds_ms))}`, `x${f.ttff_ratio_bare_text}`, '', null);
   }
+  if (f.ttff_phases_checkout_ms) {
+    // Where a load's time goes, medians in ms after navigation start: each part's arrival, the .wasm's
+    // instantiation, the first frame issued and drawn.
+    const phases = (p) => Object.entries(p).filter(([, t]) => t !== null).map(([name, t]) => `${name} ${fmt(t, 0)}`).join(', ');
+    row('    (beside it) phases, checkout', phases(f.ttff_phases_checkout_ms), '', '', '', null);
+    row('    (beside it) phases, bare ImGui', phases(f.ttff_phases_bare_ms), '', '', '', null);
+  }
   row('    click to CONFIRMED ms (sandbox)', f.click_to_confirmed_rounds_ms
     ? spread(rounds(f.click_to_confirmed_rounds_ms)) : fmt(f.click_to_confirmed_ms, 0), '', '', '', null);
 }
@@ -162,6 +169,10 @@ if (g) {
   if (get.ratio_p99_per_round) {
     row('    (beside it) busy / control, round by round', get.ratio_p99_per_round.map((r) => `x${r}`).join(' '),
         '', '', '', null);
+  }
+  if (get.ratio_p99_same_per_round) {
+    row('    (beside it) the noise floor: control run again / control', fmt(get.control_again.p99_ms, 2),
+        `rounds ${get.ratio_p99_same_per_round.map((r) => `x${r}`).join(' ')}`, `x${get.ratio_p99_same}`, '', null);
   }
   row('    saturated (wrk) p99 ms / requests per s while delivering', `${fmt(get.saturated.busy.p99_ms, 2)} / ${get.saturated.busy.rps}`,
       `idle ${fmt(get.saturated.idle.p99_ms, 2)} / ${get.saturated.idle.rps}`,

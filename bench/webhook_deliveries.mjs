@@ -20,14 +20,16 @@
 //       answered with the same delivery log a redelivery answers with) and once while it sends
 //       POST /v1/events/{id}/redeliver at the same pace instead (deliveries at --rate per second, 200 by
 //       default: the target throughput). The ratio that matters is busy over control (target
-//       <= 1.10): only the redelivery and its deliveries differ. Busy over quiet is printed beside it.
+//       <= 1.10): only the redelivery and its deliveries differ. Busy over quiet is printed beside it, and
+//       so is the control run a second time in each round (control_again) over the first: two runs that
+//       differ in nothing, whose ratio's spread is the noise floor the busy/control ratio is read against.
 //     - saturated: wrk (2 threads, --connections) idle and while delivering: requests per second lost to
 //       deliveries, and the p99 of a saturated server, where any other work waits for a core.
 //     The sink is its own process: on 2 shared cores it takes CPU that hiltd and the load would otherwise
 //     have, so every ratio is an upper bound of hiltd's cost.
 // Usage: node bench/webhook_deliveries.mjs --hiltd PATH [--paced PATH] [--endpoints 8] [--payments 25]
 //          [--sink PATH] [--rounds 4] [--seconds 5] [--connections 8] [--rate 200] [--get-rate 4000]
-//          [--kinds quiet,control,busy,saturated_idle,saturated_busy]
+//          [--kinds quiet,control,busy,control_again,saturated_idle,saturated_busy]
 //        (--paced and --sink default to the bench/ binaries of the build hiltd is in)
 // Prints progress on stderr and one JSON line on stdout:
 //   {"bench":"webhook_deliveries", "endpoints", "events", "deliveries_per_round",
@@ -38,6 +40,8 @@
 //    "public_get": {rate, quiet: {p50_ms, p99_ms, hiltd_cpu_ms_per_second}, control: {...},
 //                   busy: {..., deliveries_per_second, sink_cpu_ms_per_second},
 //                   ratio_p99 (busy / control), ratio_p99_quiet (busy / quiet), ratio_p99_per_round,
+//                   control_again: {p50_ms, p99_ms}, ratio_p99_same (control_again / control),
+//                   ratio_p99_same_per_round,
 //                   saturated: {idle: {p99_ms, rps}, busy: {p99_ms, rps, deliveries_per_second},
 //                               ratio_p99, ratio_rps}}}
 import { spawn, execFileSync } from 'node:child_process';
@@ -61,7 +65,7 @@ const connections = Number(args.connections ?? 8);
 const rate = Number(args.rate ?? 200);
 const getRate = Number(args['get-rate'] ?? 4000);
 // Which runs of step 3 to make (all by default): --kinds quiet,control,busy measures the paced target alone.
-const kindsWanted = (args.kinds ?? 'quiet,control,busy,saturated_idle,saturated_busy').split(',');
+const kindsWanted = (args.kinds ?? 'quiet,control,busy,control_again,saturated_idle,saturated_busy').split(',');
 const pacedPath = args.paced ?? join(dirname(hiltdPath), '../bench/hilt_bench_paced_get');
 const sinkPath = args.sink ?? join(dirname(hiltdPath), '../bench/hilt_bench_webhook_sink');
 const log = (...m) => console.error('webhook_deliveries:', ...m);
@@ -237,6 +241,7 @@ try {
   const kinds = {
     quiet: () => withCpuRate(paced),
     control: () => driven(paced, false),
+    control_again: () => driven(paced, false),
     busy: () => driven(paced, true),
     saturated_idle: () => withCpu(wrk),
     saturated_busy: () => driven(wrk, true),
@@ -256,6 +261,7 @@ try {
     Object.fromEntries(fields.map((f) => [f, +median(results[kind].map((x) => x[f])).toFixed(3)]));
   const quiet = summary('quiet', 'p50_ms', 'p99_ms', 'hiltd_cpu_ms_per_second');
   const control = summary('control', 'p50_ms', 'p99_ms', 'hiltd_cpu_ms_per_second');
+  const controlAgain = summary('control_again', 'p50_ms', 'p99_ms');
   const busy = { ...summary('busy', 'p50_ms', 'p99_ms', 'hiltd_cpu_ms_per_second', 'sink_cpu_ms_per_second'),
                  deliveries_per_second: Math.round(median(results.busy.map((x) => x.deliveries_per_second))) };
   const idle = summary('saturated_idle', 'p99_ms', 'rps');
@@ -274,6 +280,11 @@ try {
       ratio_p99_quiet: +(busy.p99_ms / quiet.p99_ms).toFixed(3),
       // Each round's busy over the same round's control: how much the ratio itself varies from run to run.
       ratio_p99_per_round: results.busy.map((b, i) => +(b.p99_ms / results.control[i]?.p99_ms).toFixed(3)),
+      // The same ratio between two runs that differ in nothing (the control, run twice a round): its true
+      // value is 1, so its spread is what this machine lets the bench resolve.
+      control_again: controlAgain,
+      ratio_p99_same: +(controlAgain.p99_ms / control.p99_ms).toFixed(3),
+      ratio_p99_same_per_round: results.control_again.map((c, i) => +(c.p99_ms / results.control[i]?.p99_ms).toFixed(3)),
       saturated: { idle, busy: saturatedBusy, ratio_p99: +(saturatedBusy.p99_ms / idle.p99_ms).toFixed(3),
                    ratio_rps: +(saturatedBusy.rps / idle.rps).toFixed(3) },
     },
