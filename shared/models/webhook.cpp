@@ -82,7 +82,8 @@ Json to_json(const WebhookDelivery& value) {
                  {"endpoint_id", value.endpoint_id},
                  {"status", to_string(value.status)},
                  {"attempt_count", value.attempt_count},
-                 {"attempts", attempts}};
+                 {"attempts", attempts},
+                 {"attempts_total", value.attempts_total}};
     if (value.next_attempt_at_ms) json["next_attempt_at"] = time_of_ms(*value.next_attempt_at_ms);
     return json;
 }

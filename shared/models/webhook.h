@@ -7,6 +7,8 @@
 // (the server decides which URLs are allowed: webhooks/url_policy.h).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,13 +75,19 @@ struct WebhookAttempt {
     friend bool operator==(const WebhookAttempt&, const WebhookAttempt&) = default;
 };
 
+// How many of a delivery's attempts GET /v1/events/{id}/deliveries lists: two default schedules' worth.
+inline constexpr std::size_t kWebhookAttemptsListed = 20;
+
 struct WebhookDelivery {
     std::string event_id;
     std::string endpoint_id;
     WebhookDeliveryStatus status = WebhookDeliveryStatus::Pending;
     std::int64_t attempt_count = 0;  // in the current schedule (a redelivery starts a new one)
     std::optional<std::int64_t> next_attempt_at_ms;
-    std::vector<WebhookAttempt> attempts;  // every attempt, oldest first
+    // The latest kWebhookAttemptsListed attempts, oldest first, of the attempts_total in the log (every
+    // schedule's: redeliveries by hand add theirs without bound, so the list is capped).
+    std::vector<WebhookAttempt> attempts;
+    std::int64_t attempts_total = 0;
 
     friend bool operator==(const WebhookDelivery&, const WebhookDelivery&) = default;
 };

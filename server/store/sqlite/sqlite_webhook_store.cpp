@@ -296,11 +296,16 @@ Result<std::vector<models::WebhookDelivery>> SqliteWebhookStore::deliveries(cons
         index[d.endpoint_id] = out.size();
         out.push_back(std::move(d));
     }
+    // Each delivery's latest kWebhookAttemptsListed attempts, with the count of all of them.
     auto attempts = db.prepare(
-        "SELECT endpoint_id, attempted_at, status_code, latency_ms, error, response_excerpt FROM webhook_attempts"
-        " WHERE event_id = ? ORDER BY seq");
+        "SELECT endpoint_id, attempted_at, status_code, latency_ms, error, response_excerpt, total FROM ("
+        " SELECT seq, endpoint_id, attempted_at, status_code, latency_ms, error, response_excerpt,"
+        " ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY seq DESC) AS latest,"
+        " COUNT(*) OVER (PARTITION BY endpoint_id) AS total FROM webhook_attempts WHERE event_id = ?)"
+        " WHERE latest <= ? ORDER BY seq");
     if (!attempts) return attempts.error();
-    attempts->bind(1, std::string_view(event_id));
+    attempts->bind(1, std::string_view(event_id))
+        .bind(2, static_cast<std::int64_t>(models::kWebhookAttemptsListed));
     for (;;) {
         auto row = attempts->step();
         if (!row) return row.error();
@@ -313,6 +318,7 @@ Result<std::vector<models::WebhookDelivery>> SqliteWebhookStore::deliveries(cons
         a.latency_ms = attempts->column_int(3);
         a.error = attempts->column_optional_text(4);
         a.response_excerpt = attempts->column_optional_text(5);
+        out[found->second].attempts_total = attempts->column_int(6);
         out[found->second].attempts.push_back(std::move(a));
     }
     return out;

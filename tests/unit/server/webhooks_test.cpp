@@ -476,6 +476,47 @@ TEST_F(WebhooksTest, FailuresRetryOnTheScheduleWithTheSameIdThenFailAndCanBeRede
                             R"({"endpoint_id":"we_0000000000000000000000"})", "application/json")->status, 404);
 }
 
+// Redeliveries by hand add their attempts to the log without bound: the list shows each delivery's latest
+// kWebhookAttemptsListed, oldest first, and counts them all.
+TEST_F(WebhooksTest, TheDeliveryLogListsTheLatestAttemptsAndCountsThemAll) {
+    create_endpoint(receiver_.url("/hook"));
+    receiver_.fail_first(1000);
+    const auto event_id = confirmed_payment_event();
+    nlohmann::json first_schedule;
+    // Six schedules of four failed attempts (at once, then after 1, 2 and 4 s of the manual clock): 24.
+    for (int schedule = 0; schedule < 6; ++schedule) {
+        if (schedule > 0) {
+            auto again = client_->Post("/v1/events/" + event_id + "/redeliver", merchant(), "{}", "application/json");
+            ASSERT_EQ(again->status, 202) << again->body;
+        }
+        const auto total = static_cast<std::size_t>(4 * (schedule + 1));
+        ASSERT_TRUE(wait_until([&] {
+            const auto d = deliveries(event_id)[0];
+            return d["status"] == "FAILED" && d["attempts_total"] == total;
+        }, 250ms)) << deliveries(event_id).dump();
+        if (schedule == 0) first_schedule = deliveries(event_id)[0]["attempts"];
+    }
+    const auto logged = deliveries(event_id)[0];
+    EXPECT_EQ(logged["attempts_total"], 24);
+    EXPECT_EQ(logged["attempt_count"], 4) << "the current schedule's";
+    ASSERT_EQ(logged["attempts"].size(), models::kWebhookAttemptsListed);
+    ASSERT_EQ(receiver_.on("/hook").size(), 24u);
+    // The latest ones, oldest first: none of the first schedule's (its last came 5 s or more after its first).
+    ASSERT_EQ(first_schedule.size(), 4u);
+    EXPECT_GE(logged["attempts"][0]["attempted_at"].get<std::string>(),
+              first_schedule[3]["attempted_at"].get<std::string>());
+    for (std::size_t i = 1; i < logged["attempts"].size(); ++i) {
+        EXPECT_LE(logged["attempts"][i - 1]["attempted_at"].get<std::string>(),
+                  logged["attempts"][i]["attempted_at"].get<std::string>());
+    }
+    // A fresh event's log is whole.
+    receiver_.fail_first(0);
+    const auto fresh = confirmed_payment_event();
+    ASSERT_TRUE(wait_until([&] { return deliveries(fresh)[0]["status"] == "DELIVERED"; }));
+    EXPECT_EQ(deliveries(fresh)[0]["attempts_total"], 1);
+    EXPECT_EQ(deliveries(fresh)[0]["attempts"].size(), 1u);
+}
+
 // A redelivery asked for while the schedule's first attempt is still in flight starts a new schedule: that attempt
 // is logged when it ends, and the event is sent again (it used to settle the new schedule too: 202, then nothing).
 TEST_F(WebhooksTest, ARedeliveryAskedForWhileAnAttemptIsInFlightIsSentAfterIt) {
