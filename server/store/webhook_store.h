@@ -101,8 +101,9 @@ public:
     // durable write: all of them or, on an error, none (those deliveries stay due and go again).
     [[nodiscard]] virtual Status record_attempts(std::span<const AttemptRecord> records, std::int64_t now_ms) = 0;
 
-    // The deliveries of one of the merchant's events, each with its attempts; not_found for an unknown
-    // event or another merchant's.
+    // The deliveries of one of the merchant's events, each with its latest models::kWebhookAttemptsListed
+    // attempts (oldest first) and the count of all of them; not_found for an unknown event or another
+    // merchant's.
     [[nodiscard]] virtual Result<std::vector<models::WebhookDelivery>> deliveries(
         const std::string& merchant_id, const std::string& event_id) = 0;
     // Starts a new schedule, due now, for the event's delivery to `endpoint_id` (created when the event
