@@ -11,8 +11,10 @@
 //
 // Usage: hilt_bench_paced_get --url http://127.0.0.1:PORT/path --rate 4000 [--connections 16] [--seconds 5]
 //          [--paths FILE (one path per line, taken in turn)] [--method GET] [--header 'Name: value']...
-//          [--body TEXT]
-// Prints {"requests", "errors", "rate", "seconds", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"}.
+//          [--body TEXT] [--latencies FILE]
+// Prints {"requests", "errors", "rate", "seconds", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"}; with
+// --latencies, also writes every answered request's latency to FILE, in microseconds, one per line, smallest
+// first (so that a caller can pool the runs of several rounds).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -96,7 +98,7 @@ public:
         }
     }
 
-    int run(double rate, double seconds) {
+    int run(double rate, double seconds, const std::string& latencies_file) {
         epoll_ = epoll_create1(0);
         timer_ = timerfd_create(CLOCK_MONOTONIC, 0);
         if (epoll_ < 0 || timer_ < 0) return fail("epoll/timerfd: " + std::string(std::strerror(errno)));
@@ -133,7 +135,7 @@ public:
             }
         }
         errors_ += total - completed_ - errors_;
-        return report(rate, seconds);
+        return report(rate, seconds, latencies_file);
     }
 
 private:
@@ -266,8 +268,13 @@ private:
         }
     }
 
-    int report(double rate, double seconds) {
+    int report(double rate, double seconds, const std::string& latencies_file) {
         std::sort(latencies_.begin(), latencies_.end());
+        if (!latencies_file.empty()) {
+            std::ofstream out(latencies_file);
+            for (const Nanos latency : latencies_) out << latency / 1000 << '\n';
+            if (!out.flush()) return fail("cannot write " + latencies_file);
+        }
         const auto at = [this](double q) {
             if (latencies_.empty()) return 0.0;
             const auto index = std::min(latencies_.size() - 1, static_cast<std::size_t>(q * static_cast<double>(latencies_.size())));
@@ -299,6 +306,7 @@ int main(int argc, char** argv) {
     std::string method = "GET";
     std::vector<std::string> headers;
     std::string body;
+    std::string latencies_file;
     double rate = 0;
     int connections = 16;
     double seconds = 5;
@@ -315,6 +323,8 @@ int main(int argc, char** argv) {
             headers.push_back(value);
         } else if (name == "--body") {
             body = value;
+        } else if (name == "--latencies") {
+            latencies_file = value;
         } else if (name == "--rate") {
             rate = std::atof(value.c_str());
         } else if (name == "--connections") {
@@ -338,5 +348,5 @@ int main(int argc, char** argv) {
         }
         if (paths.empty()) return fail("no paths in " + paths_file);
     }
-    return Generator(target, paths, method, headers, body, connections).run(rate, seconds);
+    return Generator(target, paths, method, headers, body, connections).run(rate, seconds, latencies_file);
 }

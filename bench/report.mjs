@@ -174,6 +174,16 @@ if (g) {
     row('    (beside it) the noise floor: control run again / control', fmt(get.control_again.p99_ms, 2),
         `rounds ${get.ratio_p99_same_per_round.map((r) => `x${r}`).join(' ')}`, `x${get.ratio_p99_same}`, '', null);
   }
+  if (get.pooled?.busy_over_control) {
+    // Every round's latencies pooled, and the ratio's 90% interval from resampling whole rounds.
+    const interval = (r) => `x${r.ratio} (90% x${r.interval_90[0]}-x${r.interval_90[1]})`;
+    row('    (beside it) pooled rounds: busy / control p99', fmt(get.pooled.p99_ms.busy, 2),
+        `control ${fmt(get.pooled.p99_ms.control, 2)}`, interval(get.pooled.busy_over_control), '', null);
+    if (get.pooled.control_again_over_control) {
+      row('    (beside it) pooled rounds: control again / control p99', fmt(get.pooled.p99_ms.control_again, 2),
+          '', interval(get.pooled.control_again_over_control), '', null);
+    }
+  }
   row('    saturated (wrk) p99 ms / requests per s while delivering', `${fmt(get.saturated.busy.p99_ms, 2)} / ${get.saturated.busy.rps}`,
       `idle ${fmt(get.saturated.idle.p99_ms, 2)} / ${get.saturated.idle.rps}`,
       `x${get.saturated.ratio_p99} / x${get.saturated.ratio_rps}`, '', null);

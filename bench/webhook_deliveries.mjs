@@ -42,6 +42,9 @@
 //                   ratio_p99 (busy / control), ratio_p99_quiet (busy / quiet), ratio_p99_per_round,
 //                   control_again: {p50_ms, p99_ms}, ratio_p99_same (control_again / control),
 //                   ratio_p99_same_per_round,
+//                   pooled: {p99_ms: {quiet, control, busy, control_again} (every round's latencies in one
+//                            distribution), busy_over_control: {ratio, interval_90: [low, high]},
+//                            control_again_over_control: {ratio, interval_90}},
 //                   saturated: {idle: {p99_ms, rps}, busy: {p99_ms, rps, deliveries_per_second},
 //                               ratio_p99, ratio_rps}}}
 import { spawn, execFileSync } from 'node:child_process';
@@ -69,6 +72,26 @@ const kindsWanted = (args.kinds ?? 'quiet,control,busy,control_again,saturated_i
 const pacedPath = args.paced ?? join(dirname(hiltdPath), '../bench/hilt_bench_paced_get');
 const sinkPath = args.sink ?? join(dirname(hiltdPath), '../bench/hilt_bench_webhook_sink');
 const log = (...m) => console.error('webhook_deliveries:', ...m);
+
+// Latency histograms: buckets 0.5% wide from 1 us, so that rounds can be pooled and resampled cheaply.
+const kBucketWidth = Math.log(1.005);
+const kBuckets = Math.ceil(Math.log(1e8) / kBucketWidth);  // up to 100 s
+const histogramOf = (text) => {
+  const h = new Float64Array(kBuckets);
+  for (const line of text.split('\n')) {
+    if (line) h[Math.min(kBuckets - 1, Math.floor(Math.log(Math.max(1, Number(line))) / kBucketWidth))]++;
+  }
+  return h;
+};
+// The q quantile of a histogram, in ms (its bucket's middle).
+const quantileOf = (h, q) => {
+  const total = h.reduce((a, b) => a + b, 0);
+  for (let b = 0, seen = 0; b < kBuckets; b++) {
+    seen += h[b];
+    if (seen > q * total) return Math.exp((b + 0.5) * kBucketWidth) / 1000;
+  }
+  return NaN;
+};
 
 // ---- the sink: the merchants' servers, a native process of its own (bench/webhook_sink.cpp) ------------
 const sinkChild = spawn(sinkPath, [], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -200,7 +223,16 @@ try {
   });
   const wrk = () => run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s',
                                 'bench/wrk_report.lua', payloadUrl]);
-  const paced = () => run(pacedPath, ['--url', payloadUrl, '--rate', String(getRate), '--seconds', String(seconds)]);
+  // Each paced run also writes its latencies, read back into a histogram for pooling (below).
+  let runs = 0;
+  const paced = async () => {
+    const file = join(dir, `latencies-${runs++}.txt`);
+    const result = await run(pacedPath, ['--url', payloadUrl, '--rate', String(getRate), '--seconds', String(seconds),
+                                         '--latencies', file]);
+    const histogram = histogramOf(readFileSync(file, 'utf8'));
+    rmSync(file);
+    return { ...result, histogram };
+  };
   // The driver: bench/paced_get.cpp again (a native process, light next to a node one), one request every
   // endpoints/rate seconds, the events in turn: a redelivery (an event to every endpoint: deliveries at
   // --rate per second), or, for the control, a read of the same event's delivery log.
@@ -255,6 +287,41 @@ try {
     }
     log(`get round ${r + 1}: p99 ${order.map((k) => `${k} ${results[k].at(-1).p99_ms} ms`).join(', ')}`);
   }
+  // Pooled: each kind's latencies of every round in one distribution, and the busy/control ratio of their
+  // p99s with a 90% interval from resampling whole rounds (busy and control of the same round together,
+  // 2,000 times): the median of per-round p99s below throws away all but one run's tail, the pool keeps
+  // every sample, and the interval says how far this machine's noise lets the ratio be trusted. The same
+  // for control_again over control, whose true value is 1.
+  const pooledOf = (kind, picks = results[kind].map((_, i) => i)) => {
+    const sum = new Float64Array(kBuckets);
+    for (const i of picks) {
+      const h = results[kind][i].histogram;
+      for (let b = 0; b < kBuckets; b++) sum[b] += h[b];
+    }
+    return sum;
+  };
+  const pooledRatio = (over, under) => {
+    const n = Math.min(results[over].length, results[under].length);
+    if (n === 0) return null;
+    const ratio = (picks) => quantileOf(pooledOf(over, picks), 0.99) / quantileOf(pooledOf(under, picks), 0.99);
+    const all = [...Array(n).keys()];
+    let seed = 12345;  // xorshift32 from a fixed seed: the same runs give the same interval
+    const random = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 4294967296;
+    };
+    const resampled = Array.from({ length: 2000 }, () => ratio(all.map(() => Math.floor(random() * n))))
+      .sort((a, b) => a - b);
+    return { ratio: +ratio(all).toFixed(3), interval_90: [+resampled[100].toFixed(3), +resampled[1899].toFixed(3)] };
+  };
+  const pooledP99 = (kind) => (results[kind].length ? +quantileOf(pooledOf(kind), 0.99).toFixed(3) : null);
+  const pooled = {
+    p99_ms: Object.fromEntries(['quiet', 'control', 'busy', 'control_again'].map((k) => [k, pooledP99(k)])),
+    busy_over_control: pooledRatio('busy', 'control'),
+    control_again_over_control: pooledRatio('control_again', 'control'),
+  };
   // A kind left out by --kinds has no runs: its figures are null.
   const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
   const summary = (kind, ...fields) =>
@@ -285,6 +352,7 @@ try {
       control_again: controlAgain,
       ratio_p99_same: +(controlAgain.p99_ms / control.p99_ms).toFixed(3),
       ratio_p99_same_per_round: results.control_again.map((c, i) => +(c.p99_ms / results.control[i]?.p99_ms).toFixed(3)),
+      pooled,
       saturated: { idle, busy: saturatedBusy, ratio_p99: +(saturatedBusy.p99_ms / idle.p99_ms).toFixed(3),
                    ratio_rps: +(saturatedBusy.rps / idle.rps).toFixed(3) },
     },
