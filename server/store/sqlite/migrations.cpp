@@ -274,6 +274,13 @@ ALTER TABLE webhook_deliveries ADD COLUMN schedule INTEGER NOT NULL DEFAULT 0;
 -- range of this index, where events_by_merchant made both read every event of the merchant.
 CREATE INDEX events_by_merchant_type ON events(merchant_id, type, seq);
 )sql"},
+        {14, "webhook attempts by delivery", R"sql(
+-- A delivery's attempts, newest first, and their count (GET /v1/events/{id}/deliveries lists each delivery's
+-- latest few): a range of this index per delivery, where webhook_attempts_by_event made the read go through
+-- every attempt of the event, each looked up in the table for its endpoint.
+DROP INDEX webhook_attempts_by_event;
+CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts(event_id, endpoint_id, seq);
+)sql"},
     };
     return migrations;
 }

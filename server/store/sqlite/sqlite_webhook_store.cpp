@@ -1,7 +1,7 @@
 // server/store/sqlite/sqlite_webhook_store.cpp: SQL for webhook endpoints, the outbox and attempts.
 #include "store/sqlite/sqlite_webhook_store.h"
 
-#include <map>
+#include <algorithm>
 #include <unordered_map>
 
 #include "store/sqlite/rows.h"
@@ -280,7 +280,6 @@ Result<std::vector<models::WebhookDelivery>> SqliteWebhookStore::deliveries(cons
     if (!stmt) return stmt.error();
     stmt->bind(1, std::string_view(event_id)).bind(2, std::string_view(merchant_id));
     std::vector<models::WebhookDelivery> out;
-    std::map<std::string, std::size_t> index;
     for (;;) {
         auto row = stmt->step();
         if (!row) return row.error();
@@ -293,33 +292,37 @@ Result<std::vector<models::WebhookDelivery>> SqliteWebhookStore::deliveries(cons
         d.status = *status;
         d.attempt_count = stmt->column_int(2);
         if (d.status == models::WebhookDeliveryStatus::Pending) d.next_attempt_at_ms = stmt->column_optional_int(3);
-        index[d.endpoint_id] = out.size();
         out.push_back(std::move(d));
     }
-    // Each delivery's latest kWebhookAttemptsListed attempts, with the count of all of them.
-    auto attempts = db.prepare(
-        "SELECT endpoint_id, attempted_at, status_code, latency_ms, error, response_excerpt, total FROM ("
-        " SELECT seq, endpoint_id, attempted_at, status_code, latency_ms, error, response_excerpt,"
-        " ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY seq DESC) AS latest,"
-        " COUNT(*) OVER (PARTITION BY endpoint_id) AS total FROM webhook_attempts WHERE event_id = ?)"
-        " WHERE latest <= ? ORDER BY seq");
-    if (!attempts) return attempts.error();
-    attempts->bind(1, std::string_view(event_id))
-        .bind(2, static_cast<std::int64_t>(models::kWebhookAttemptsListed));
-    for (;;) {
-        auto row = attempts->step();
-        if (!row) return row.error();
-        if (*row == StepResult::Done) break;
-        const auto found = index.find(attempts->column_text(0));
-        if (found == index.end()) continue;
-        models::WebhookAttempt a;
-        a.attempted_at_ms = attempts->column_int(1);
-        if (const auto code = attempts->column_optional_int(2)) a.status_code = static_cast<int>(*code);
-        a.latency_ms = attempts->column_int(3);
-        a.error = attempts->column_optional_text(4);
-        a.response_excerpt = attempts->column_optional_text(5);
-        out[found->second].attempts_total = attempts->column_int(6);
-        out[found->second].attempts.push_back(std::move(a));
+    // Each delivery's latest kWebhookAttemptsListed attempts, with the count of all of them: two ranges of
+    // webhook_attempts_by_delivery, however many attempts redeliveries by hand have added.
+    for (auto& delivery : out) {
+        auto count = db.prepare("SELECT COUNT(*) FROM webhook_attempts WHERE event_id = ? AND endpoint_id = ?");
+        if (!count) return count.error();
+        count->bind(1, std::string_view(event_id)).bind(2, std::string_view(delivery.endpoint_id));
+        auto counted = count->step();
+        if (!counted) return counted.error();
+        delivery.attempts_total = count->column_int(0);
+        auto latest = db.prepare(
+            "SELECT attempted_at, status_code, latency_ms, error, response_excerpt FROM webhook_attempts"
+            " WHERE event_id = ? AND endpoint_id = ? ORDER BY seq DESC LIMIT ?");
+        if (!latest) return latest.error();
+        latest->bind(1, std::string_view(event_id))
+            .bind(2, std::string_view(delivery.endpoint_id))
+            .bind(3, static_cast<std::int64_t>(models::kWebhookAttemptsListed));
+        for (;;) {
+            auto row = latest->step();
+            if (!row) return row.error();
+            if (*row == StepResult::Done) break;
+            models::WebhookAttempt a;
+            a.attempted_at_ms = latest->column_int(0);
+            if (const auto code = latest->column_optional_int(1)) a.status_code = static_cast<int>(*code);
+            a.latency_ms = latest->column_int(2);
+            a.error = latest->column_optional_text(3);
+            a.response_excerpt = latest->column_optional_text(4);
+            delivery.attempts.push_back(std::move(a));
+        }
+        std::reverse(delivery.attempts.begin(), delivery.attempts.end());  // oldest first
     }
     return out;
 }

@@ -152,5 +152,38 @@ TEST(Sqlite, ConstraintViolationsAreErrorsNotCrashes) {
     EXPECT_FALSE(db->prepare("SELEKT nonsense"));
 }
 
+TEST(Sqlite, Migration14ReadsADeliverysAttemptsAsOneRangeOfAnIndex) {
+    auto db = Database::open(":memory:");
+    ASSERT_TRUE(db);
+    const auto& all = hiltd_migrations();
+    ASSERT_GE(all.size(), 14u);
+    ASSERT_EQ(all[13].version, 14);
+    ASSERT_TRUE(migrate(*db, std::vector<Migration>(all.begin(), all.begin() + 13)).ok());
+    ASSERT_TRUE(db->exec("INSERT INTO webhook_attempts(event_id, endpoint_id, attempted_at, latency_ms)"
+                         " VALUES('evt_a', 'we_a', 1, 5), ('evt_a', 'we_b', 2, 5), ('evt_a', 'we_a', 3, 5)")
+                    .ok());
+    ASSERT_TRUE(migrate(*db, all).ok());
+    // The attempts made before it are all still there, counted and ordered through the new index.
+    auto plan = db->prepare(
+        "EXPLAIN QUERY PLAN SELECT attempted_at FROM webhook_attempts"
+        " WHERE event_id = 'evt_a' AND endpoint_id = 'we_a' ORDER BY seq DESC LIMIT 20");
+    ASSERT_TRUE(plan);
+    std::string details;
+    for (auto row = plan->step(); row && *row == StepResult::Row; row = plan->step()) details += plan->column_text(3);
+    EXPECT_NE(details.find("USING INDEX webhook_attempts_by_delivery (event_id=? AND endpoint_id=?)"),
+              std::string::npos) << details;
+    EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << "the range is already in seq order: " << details;
+    auto latest = db->prepare("SELECT attempted_at FROM webhook_attempts"
+                              " WHERE event_id = 'evt_a' AND endpoint_id = 'we_a' ORDER BY seq DESC");
+    ASSERT_TRUE(latest);
+    std::vector<std::int64_t> times;
+    for (auto row = latest->step(); row && *row == StepResult::Row; row = latest->step()) {
+        times.push_back(latest->column_int(0));
+    }
+    EXPECT_EQ(times, (std::vector<std::int64_t>{3, 1}));
+    EXPECT_FALSE(db->prepare("SELECT * FROM webhook_attempts INDEXED BY webhook_attempts_by_event"))
+        << "the event-wide index is dropped: the delivery index's first column serves its reads";
+}
+
 }  // namespace
 }  // namespace hilt::server
