@@ -13,16 +13,18 @@
 //     every endpoint, due now), timed from the first redelivery call to the sink's last expected arrival:
 //     deliveries per second (the issue's target: >= 200/s). Each delivery is a fresh signed POST (v1 + v1a),
 //     its attempt logged and the outbox row moved on, durably.
-//  3. the public GET while deliveries run, two ways, for --rounds rounds, each round's runs in a rotated order:
+//  3. the public GET while deliveries run, two ways, for --rounds rounds, each round's runs in a new order:
 //     - paced (the target): bench/paced_get.cpp GETs the payload at a fixed --get-rate per second, below
 //       saturation, as buyers arrive: once quiet, once while a driver (paced_get too) sends an authenticated
 //       GET /v1/events/{id}/deliveries every endpoints/rate seconds (the control: the driver's own requests,
 //       answered with the same delivery log a redelivery answers with) and once while it sends
 //       POST /v1/events/{id}/redeliver at the same pace instead (deliveries at --rate per second, 200 by
 //       default: the issue's target throughput). The ratio that matters is busy over control (target
-//       <= 1.10): only the redelivery and its deliveries differ. Busy over quiet is printed beside it, and
-//       so is the control run a second time in each round (control_again) over the first: two runs that
-//       differ in nothing, whose ratio's spread is the noise floor the busy/control ratio is read against.
+//       <= 1.10): only the redelivery and its deliveries differ. The control runs twice a round
+//       (control_again): the target is read from every round's latencies pooled, busy over both controls,
+//       with a 90% interval (public_get.pooled); the second control over the first, two runs that differ
+//       in nothing, is the noise floor it is read against. Medians of each round's p99 (ratio_p99, busy
+//       over the first control) and busy over quiet are printed beside them.
 //     - saturated: wrk (2 threads, --connections) idle and while delivering: requests per second lost to
 //       deliveries, and the p99 of a saturated server, where any other work waits for a core.
 //     The sink is its own process: on 2 shared cores it takes CPU that hiltd and the load would otherwise
@@ -43,7 +45,8 @@
 //                   control_again: {p50_ms, p99_ms}, ratio_p99_same (control_again / control),
 //                   ratio_p99_same_per_round,
 //                   pooled: {p99_ms: {quiet, control, busy, control_again} (every round's latencies in one
-//                            distribution), busy_over_control: {ratio, interval_90: [low, high]},
+//                            distribution), busy_over_controls (over control and control_again pooled):
+//                            {ratio, interval_90: [low, high]},
 //                            control_again_over_control: {ratio, interval_90}},
 //                   saturated: {idle: {p99_ms, rps}, busy: {p99_ms, rps, deliveries_per_second},
 //                               ratio_p99, ratio_rps}}}
@@ -82,6 +85,13 @@ const histogramOf = (text) => {
     if (line) h[Math.min(kBuckets - 1, Math.floor(Math.log(Math.max(1, Number(line))) / kBucketWidth))]++;
   }
   return h;
+};
+// xorshift32: numbers in [0, 1), the same from the same seed.
+const seededRandom = (seed) => () => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 4294967296;
 };
 // The q quantile of a histogram, in ms (its bucket's middle).
 const quantileOf = (h, q) => {
@@ -280,47 +290,50 @@ try {
   };
   const order = Object.keys(kinds).filter((k) => kindsWanted.includes(k));
   const results = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
+  // Each round's runs in a new order (a seeded shuffle): rotating one fixed order kept the same neighbours
+  // (the control always ran after the quiet run, the busy one after the control), and a run's tail
+  // depends on what ran before it.
+  const shuffled = seededRandom(7);
   for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < order.length; i++) {
-      const kind = order[(i + r) % order.length];
-      results[kind].push(await kinds[kind]());
+    const roundOrder = [...order];
+    for (let i = roundOrder.length - 1; i > 0; i--) {
+      const j = Math.floor(shuffled() * (i + 1));
+      [roundOrder[i], roundOrder[j]] = [roundOrder[j], roundOrder[i]];
     }
+    for (const kind of roundOrder) results[kind].push(await kinds[kind]());
     log(`get round ${r + 1}: p99 ${order.map((k) => `${k} ${results[k].at(-1).p99_ms} ms`).join(', ')}`);
   }
-  // Pooled: each kind's latencies of every round in one distribution, and the busy/control ratio of their
-  // p99s with a 90% interval from resampling whole rounds (busy and control of the same round together,
-  // 2,000 times): the median of per-round p99s below throws away all but one run's tail, the pool keeps
-  // every sample, and the interval says how far this machine's noise lets the ratio be trusted. The same
-  // for control_again over control, whose true value is 1.
-  const pooledOf = (kind, picks = results[kind].map((_, i) => i)) => {
+  // Pooled: each kind's latencies of every round in one distribution, and the ratio of two pools' p99s with
+  // a 90% interval from resampling whole rounds (2,000 times, a round's runs staying together): the median of
+  // per-round p99s below keeps one run's tail, the pool keeps every sample, and the interval says how far
+  // this machine's noise lets the ratio be trusted. Busy over both control runs (the target), and
+  // control_again over control, whose true value is 1.
+  const pooledOf = (kinds, picks) => {
     const sum = new Float64Array(kBuckets);
-    for (const i of picks) {
-      const h = results[kind][i].histogram;
-      for (let b = 0; b < kBuckets; b++) sum[b] += h[b];
+    for (const kind of kinds) {
+      for (const i of picks) {
+        const h = results[kind][i].histogram;
+        for (let b = 0; b < kBuckets; b++) sum[b] += h[b];
+      }
     }
     return sum;
   };
   const pooledRatio = (over, under) => {
-    const n = Math.min(results[over].length, results[under].length);
+    const n = Math.min(...[...over, ...under].map((k) => results[k].length));
     if (n === 0) return null;
     const ratio = (picks) => quantileOf(pooledOf(over, picks), 0.99) / quantileOf(pooledOf(under, picks), 0.99);
     const all = [...Array(n).keys()];
-    let seed = 12345;  // xorshift32 from a fixed seed: the same runs give the same interval
-    const random = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 4294967296;
-    };
+    const random = seededRandom(12345);  // the same runs give the same interval
     const resampled = Array.from({ length: 2000 }, () => ratio(all.map(() => Math.floor(random() * n))))
       .sort((a, b) => a - b);
     return { ratio: +ratio(all).toFixed(3), interval_90: [+resampled[100].toFixed(3), +resampled[1899].toFixed(3)] };
   };
-  const pooledP99 = (kind) => (results[kind].length ? +quantileOf(pooledOf(kind), 0.99).toFixed(3) : null);
+  const pooledP99 = (kind) =>
+    (results[kind].length ? +quantileOf(pooledOf([kind], results[kind].map((_, i) => i)), 0.99).toFixed(3) : null);
   const pooled = {
     p99_ms: Object.fromEntries(['quiet', 'control', 'busy', 'control_again'].map((k) => [k, pooledP99(k)])),
-    busy_over_control: pooledRatio('busy', 'control'),
-    control_again_over_control: pooledRatio('control_again', 'control'),
+    busy_over_controls: pooledRatio(['busy'], ['control', 'control_again']),
+    control_again_over_control: pooledRatio(['control_again'], ['control']),
   };
   // A kind left out by --kinds has no runs: its figures are null.
   const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
