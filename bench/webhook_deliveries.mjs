@@ -308,9 +308,9 @@ try {
   // per-round p99s below keeps one run's tail, the pool keeps every sample, and the interval says how far
   // this machine's noise lets the ratio be trusted. Busy over both control runs (the target), and
   // control_again over control, whose true value is 1.
-  const pooledOf = (kinds, picks) => {
+  const pooledOf = (names, picks) => {
     const sum = new Float64Array(kBuckets);
-    for (const kind of kinds) {
+    for (const kind of names) {
       for (const i of picks) {
         const h = results[kind][i].histogram;
         for (let b = 0; b < kBuckets; b++) sum[b] += h[b];
