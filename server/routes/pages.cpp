@@ -4,6 +4,8 @@
 #include <memory>
 #include <utility>
 
+#include "crypto/sodium.h"
+#include "encoding/base64.h"
 #include "http/static_files.h"
 #include "models/json_reader.h"
 #include "money/money.h"
@@ -45,14 +47,17 @@ std::string preview_excerpt(std::string_view text, std::size_t max_chars) {
     return collapsed;
 }
 
-// The <head> links that start the WASM app: its stylesheet, preloads of what the script fetches next
+std::string style_element(const std::optional<InlineStyle>& style) {
+    return style ? "<style>" + style->css + "</style>\n" : std::string();
+}
+
+// The <head> that starts the WASM app: its stylesheet, preloads of what the script fetches next
 // (Emscripten the .wasm, bridge.js the fonts, both with fetch() in CORS mode with same-origin
 // credentials, which crossorigin="anonymous" matches: asking now overlaps them with the script's own
 // download) and the script.
 std::string app_links(const AppAssets& assets) {
     const auto& [script, style, wasm, fonts] = assets;
-    std::string html;
-    if (style) html += "<link rel=\"stylesheet\" href=\"/assets/" + html_escape(*style) + "\">\n";
+    std::string html = style_element(style);
     if (wasm) {
         html += "<link rel=\"preload\" href=\"/assets/" + html_escape(*wasm) +
                 "\" as=\"fetch\" type=\"application/wasm\" crossorigin=\"anonymous\">\n";
@@ -65,12 +70,13 @@ std::string app_links(const AppAssets& assets) {
     return html;
 }
 
-HttpResponse html_response(int status, std::string body, std::string cache_control) {
+HttpResponse html_response(int status, std::string body, std::string cache_control,
+                           const std::optional<InlineStyle>& style) {
     HttpResponse response;
     response.status = status;
     response.body = std::move(body);
     response.content_type = std::string(kHtmlContentType);
-    response.headers.emplace_back("Content-Security-Policy", std::string(kCheckoutPageCsp));
+    response.headers.emplace_back("Content-Security-Policy", checkout_page_csp(style));
     response.headers.emplace_back("Cache-Control", std::move(cache_control));
     // httplib compresses text/html on the fly for clients that accept it.
     response.headers.emplace_back("Vary", "Accept-Encoding");
@@ -98,7 +104,10 @@ AppAssets read_manifest(StaticFiles& files) {
     auto json = models::parse_json_text(*manifest->body);
     if (!json || !json->is_object()) return assets;
     if (auto entry = safe_name(*json, "entry")) assets.script = std::move(*entry);
-    assets.style = safe_name(*json, "style");
+    if (auto style = safe_name(*json, "style")) {
+        // The file itself, never a .br/.gz sibling: its bytes go into the page.
+        if (auto file = files.find(*style)) assets.style = inline_style(*file->body);
+    }
     assets.wasm = safe_name(*json, "wasm");
     const auto fonts = json->find("fonts");
     if (fonts != json->end() && fonts->is_array()) {
@@ -114,9 +123,9 @@ AppAssets read_manifest(StaticFiles& files) {
 
 HttpResponse message_page(int status, std::string_view title, std::string_view heading,
                           std::string_view text, std::string cache_control, StaticFiles& files) {
-    return html_response(status,
-                         render_message_page(title, heading, text, read_manifest(files).style),
-                         std::move(cache_control));
+    auto style = read_manifest(files).style;
+    return html_response(status, render_message_page(title, heading, text, style),
+                         std::move(cache_control), style);
 }
 
 HttpResponse not_found_page(const AppContext& context, StaticFiles& files) {
@@ -167,7 +176,8 @@ HttpResponse checkout_page(const HttpRequest& request, AppContext& context, Stat
     view.slug = product->slug;
     view.url = product->checkout_url;
     view.assets = read_manifest(files);
-    auto response = html_response(200, render_checkout_page(view), short_cache(context));
+    auto response =
+        html_response(200, render_checkout_page(view), short_cache(context), view.assets.style);
     expire_proxy_cache_this_second(response, context);
     return response;
 }
@@ -189,7 +199,7 @@ HttpResponse manage_page(const HttpRequest& request, AppContext& context, Static
                             files);
     }
     ManagePageView view{id, read_manifest(files)};
-    auto response = html_response(200, render_manage_page(view), "no-store");
+    auto response = html_response(200, render_manage_page(view), "no-store", view.assets.style);
     response.headers.emplace_back("Referrer-Policy", "no-referrer");
     return response;
 }
@@ -239,6 +249,17 @@ std::string html_escape(std::string_view text) {
         }
     }
     return out;
+}
+
+std::optional<InlineStyle> inline_style(std::string css) {
+    if (css.find('<') != std::string::npos) return std::nullopt;
+    auto source = "'sha256-" + base64_encode(sha256(as_bytes(css))) + "'";
+    return InlineStyle{std::move(css), std::move(source)};
+}
+
+std::string checkout_page_csp(const std::optional<InlineStyle>& style) {
+    return std::string(kCheckoutPageCspBeforeStyle) + (style ? style->csp_source : "'none'") +
+           std::string(kCheckoutPageCspAfterStyle);
 }
 
 std::string price_text(std::int64_t amount_minor_units, const solana::PublicKey& mint) {
@@ -316,13 +337,13 @@ std::string render_manage_page(const ManagePageView& view) {
 }
 
 std::string render_message_page(std::string_view title, std::string_view heading,
-                                std::string_view text, const std::optional<std::string>& style) {
+                                std::string_view text, const std::optional<InlineStyle>& style) {
     std::string html;
     html += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
     html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
     html += "<meta name=\"robots\" content=\"noindex\">\n";
     html += "<title>" + html_escape(title) + " \u00b7 Hilt</title>\n";
-    if (style) html += "<link rel=\"stylesheet\" href=\"/assets/" + html_escape(*style) + "\">\n";
+    html += style_element(style);
     html += "</head>\n<body>\n<main>\n";
     html += "<h1>" + html_escape(heading) + "</h1>\n<p>" + html_escape(text) + "</p>\n";
     html += "</main>\n</body>\n</html>\n";

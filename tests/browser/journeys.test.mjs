@@ -1,6 +1,7 @@
 // The other buyer journeys of issue 5 in a real browser: a handoff link ("Paying as …"), an
 // expired session, an archived product (the 410 page, and archiving while the page is open), the
-// server going away and coming back, and the no-WebGL fallback.
+// server going away and coming back, the no-WebGL fallback, and the shell's inline stylesheet under
+// the page's CSP.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -105,6 +106,41 @@ test('the server going away shows a connection problem; Try again continues once
     await press(page, 'Try again', { tap: true });
     const waiting = await waitForState(page, 'confirming');
     assert.equal(waiting.external, true);
+  } finally {
+    await context.close();
+  }
+});
+
+// Records every CSP violation the page reports (securitypolicyviolation), as window.__cspViolations.
+const CSP_VIOLATIONS = `window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline'));
+});`;
+
+test('the shell\'s stylesheet comes inside the page and its CSP lets Chromium apply it, on the checkout and the 410 page', async () => {
+  const product = await createProduct(env.server);
+  const { page, context } = await openPage(env.browser, { viewport: DESKTOP, initScripts: [CSP_VIOLATIONS] });
+  const stylesheets = [];
+  page.on('request', (request) => { if (request.resourceType() === 'stylesheet') stylesheets.push(request.url()); });
+  // assets/checkout.css: the page's background #f4f5f8, the title 24 px semibold.
+  const styled = () => page.evaluate(() => ({
+    background: getComputedStyle(document.body).backgroundColor,
+    title: document.querySelector('h1') && getComputedStyle(document.querySelector('h1')).fontWeight,
+    violations: window.__cspViolations,
+  }));
+  try {
+    await page.goto(`${env.server.base}/p/${product.slug}`);
+    assert.match(await page.evaluate(() => document.head.innerHTML), /<style>/);
+    assert.deepEqual(await styled(), { background: 'rgb(244, 245, 248)', title: '600', violations: [] });
+    await waitForReady(page);
+    assert.deepEqual((await styled()).violations, []);
+
+    const archived = await env.server.api('DELETE', `/v1/products/${product.product_id}`, undefined, env.server.merchant);
+    assert.equal(archived.status, 200, archived.text);
+    const response = await page.goto(`${env.server.base}/p/${product.slug}?after-archive=1`);
+    assert.equal(response.status(), 410);
+    assert.deepEqual(await styled(), { background: 'rgb(244, 245, 248)', title: '600', violations: [] });
+    assert.deepEqual(stylesheets, []);
   } finally {
     await context.close();
   }

@@ -15,10 +15,15 @@
 namespace hilt::server {
 namespace {
 
-constexpr std::string_view kCsp =
-    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' "
-    "data:; "
-    "style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+// The page's policy around its style-src: the inline stylesheet's hash, or 'none' without one.
+std::string csp_with_style(std::string_view style_source) {
+    return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src "
+           "'self' data:; style-src " +
+           std::string(style_source) + "; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+}
+const std::string kCsp = csp_with_style("'none'");
+// A stylesheet whose bytes are "abc": SHA-256 ba7816bf…15ad (FIPS 180-2's first example), base64.
+constexpr std::string_view kAbcStyleSource = "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='";
 
 bool contains(const std::string& haystack, std::string_view needle) {
     return haystack.find(needle) != std::string::npos;
@@ -298,14 +303,25 @@ TEST_F(PagesTest, ManifestEntryAndStyleAreLoadedAndUnsafeNamesFallBackToTheDefau
     const auto page = "/p/" + slug_of(product);
     write_asset("manifest.json",
                 R"({"entry":"checkout.3f2a9c1d.js","style":"checkout.0badf00d.css"})");
+    write_asset("checkout.0badf00d.css", "abc");
     auto res = client_->Get(page);
     ASSERT_TRUE(res);
     EXPECT_TRUE(contains(res->body, "<script src=\"/assets/checkout.3f2a9c1d.js\" defer></script>"))
         << res->body;
-    EXPECT_TRUE(
-        contains(res->body, "<link rel=\"stylesheet\" href=\"/assets/checkout.0badf00d.css\">"))
-        << res->body;
+    // The stylesheet is in the page, and the policy allows exactly its bytes.
+    EXPECT_TRUE(contains(res->body, "<style>abc</style>\n")) << res->body;
+    EXPECT_LT(res->body.find("<style>"), res->body.find("</head>")) << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Security-Policy"), csp_with_style(kAbcStyleSource));
+    EXPECT_FALSE(contains(res->body, "stylesheet")) << res->body;
     EXPECT_FALSE(contains(res->body, "/assets/checkout.js\"")) << res->body;
+
+    // A stylesheet that could close its element is left out, and the policy allows no style.
+    write_asset("checkout.0badf00d.css", "p{}</style><script>alert(1)</script>");
+    res = client_->Get(page);
+    ASSERT_TRUE(res);
+    EXPECT_FALSE(contains(res->body, "<style")) << res->body;
+    EXPECT_FALSE(contains(res->body, "alert")) << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Security-Policy"), kCsp);
 
     // A rebuilt checkout (new manifest) shows without a restart.
     write_asset("manifest.json", R"({"entry":"checkout.0011223344.js"})");
@@ -314,7 +330,7 @@ TEST_F(PagesTest, ManifestEntryAndStyleAreLoadedAndUnsafeNamesFallBackToTheDefau
     EXPECT_TRUE(
         contains(res->body, "<script src=\"/assets/checkout.0011223344.js\" defer></script>"))
         << res->body;
-    EXPECT_FALSE(contains(res->body, "stylesheet")) << res->body;
+    EXPECT_FALSE(contains(res->body, "<style")) << res->body;
 
     for (const char* manifest :
          {R"({"entry":"../hilt.sqlite"})", R"({"entry":"\"><script>alert(1)</script>"})",
@@ -373,42 +389,55 @@ TEST_F(PagesTest, PagePreloadsTheManifestsWasmAndFontsWithSafeNamesOnly) {
     }
 }
 
-TEST_F(PagesTest, MessagePagesLinkTheManifestsStylesheet) {
+TEST_F(PagesTest, MessagePagesCarryTheManifestsStylesheet) {
     const auto product = create(product_request(), merchant());
     write_asset("manifest.json",
                 R"({"entry":"checkout.3f2a9c1d.js","style":"checkout.0badf00d.css"})");
-    const std::string link = "<link rel=\"stylesheet\" href=\"/assets/checkout.0badf00d.css\">";
+    write_asset("checkout.0badf00d.css", "abc");
+    const std::string style = "<style>abc</style>\n";
+    const auto expect_styled_page = [&](const httplib::Result& res, int status) {
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, status) << res->body;
+        EXPECT_EQ(res->get_header_value("Content-Security-Policy"), csp_with_style(kAbcStyleSource));
+        EXPECT_TRUE(contains(res->body, style)) << res->body;
+        EXPECT_LT(res->body.find(style), res->body.find("</head>")) << res->body;
+        EXPECT_FALSE(contains(res->body, "<script")) << res->body;
+    };
     auto missing = client_->Get("/p/no-such-product-x7k2");
-    expect_html_page(missing, 404);
-    EXPECT_TRUE(contains(missing->body, link)) << missing->body;
-    EXPECT_FALSE(contains(missing->body, "<script")) << missing->body;
-    EXPECT_LT(missing->body.find(link), missing->body.find("</head>")) << missing->body;
+    expect_styled_page(missing, 404);
 
     auto archived =
         client_->Delete("/v1/products/" + product["product_id"].get<std::string>(), merchant());
     ASSERT_TRUE(archived);
     ASSERT_EQ(archived->status, 200) << archived->body;
     auto gone = client_->Get("/p/" + slug_of(product));
-    expect_html_page(gone, 410);
-    EXPECT_TRUE(contains(gone->body, link)) << gone->body;
+    expect_styled_page(gone, 410);
 
-    // An unsafe style name is left out, and so is a missing one.
+    // An unsafe style name is left out, and so are a missing name and a missing file.
     write_asset("manifest.json", R"({"entry":"checkout.3f2a9c1d.js","style":"../evil.css"})");
     missing = client_->Get("/p/no-such-product-x7k2");
     expect_html_page(missing, 404);
-    EXPECT_FALSE(contains(missing->body, "stylesheet")) << missing->body;
+    EXPECT_FALSE(contains(missing->body, "<style")) << missing->body;
+    write_asset("manifest.json", R"({"entry":"checkout.3f2a9c1d.js","style":"checkout.1234abcd.css"})");
+    missing = client_->Get("/p/no-such-product-x7k2");
+    expect_html_page(missing, 404);
+    EXPECT_FALSE(contains(missing->body, "<style")) << missing->body;
     std::filesystem::remove(assets_ / "manifest.json");
     missing = client_->Get("/p/no-such-product-x7k2");
     expect_html_page(missing, 404);
     EXPECT_FALSE(contains(missing->body, "<link")) << missing->body;
+    EXPECT_FALSE(contains(missing->body, "<style")) << missing->body;
 }
 
-TEST(MessagePage, StyleIsEscapedAndOptional) {
+TEST(MessagePage, StyleIsOptionalAndOnlyAStylesheetThatCannotCloseItsElementIsInlined) {
     const auto plain = render_message_page("T", "H", "P");
-    EXPECT_FALSE(contains(plain, "<link")) << plain;
-    const auto styled = render_message_page("T", "H", "P", std::string("a\"b.css"));
-    EXPECT_TRUE(contains(styled, "<link rel=\"stylesheet\" href=\"/assets/a&quot;b.css\">"))
-        << styled;
+    EXPECT_FALSE(contains(plain, "<style")) << plain;
+    const auto styled = render_message_page("T", "H", "P", inline_style("h1{color:red}"));
+    EXPECT_TRUE(contains(styled, "<style>h1{color:red}</style>")) << styled;
+    EXPECT_FALSE(inline_style("a{}</style>"));
+    EXPECT_FALSE(inline_style("a::after{content:\"<\"}"));
+    ASSERT_TRUE(inline_style("abc"));
+    EXPECT_EQ(inline_style("abc")->csp_source, kAbcStyleSource);
 }
 
 TEST_F(PagesTest, EmbedScriptIsServedAtTheRootLikeItsAssetButCachedBriefly) {
