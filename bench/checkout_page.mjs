@@ -18,7 +18,11 @@
 //       its precompressed files; the bare example by a plain node server). Beside it, for the reader: the same bare
 //       example on a page that also shows the three lines of HTML text the checkout's shell must show
 //       at once (title, price, seller; its canvas placed and hidden as checkout.css does): painting
-//       that text costs a fresh page a third of the bare's time on headless Chromium;
+//       that text costs a fresh page a third of the bare's time on headless Chromium; and the same
+//       bare example served with the response headers hiltd gives /p/{slug} that change how Chromium
+//       loads a page (Cross-Origin-Opener-Policy: a page that sets it cannot reuse the renderer of the
+//       tab's blank page and waits for a new one, ~x1.18 of the bare's time on this machine), copied
+//       from hiltd's answer in the same run;
 //   (c) the time from the buyer's click on "Pay with Phantom" to CONFIRMED on hiltd's sandbox chain
 //       (the tests' fake Phantom signs inside the page).
 // Prints one JSON line: {"part":"checkout_page", ...figures}. Medians over the rounds.
@@ -73,10 +77,14 @@ const BARE_TEXT_PAGE = BARE_PAGE.replace('<body style="margin:0">',
   .replace('display:block;width:100vw;height:100vh',
            'display:block;position:absolute;top:0;left:0;width:100%;height:100vh;visibility:hidden');
 const TYPES = { '.js': 'application/javascript', '.wasm': 'application/wasm' };
+// hiltd's headers on /p/{slug} that bear on how the browser loads the page (its CSP is left out: it
+// allows the checkout's own files only). Filled in from hiltd's answer before the first load.
+const PAGE_HEADERS = ['cross-origin-opener-policy', 'x-frame-options', 'x-content-type-options', 'referrer-policy'];
+const pageHeaders = {};
 const bare = createServer((req, res) => {
   const name = new URL(req.url, 'http://x').pathname.slice(1);
-  if (name === '' || name === 'index.html' || name === 'text') {
-    res.writeHead(200, { 'content-type': 'text/html' });
+  if (name === '' || name === 'index.html' || name === 'text' || name === 'headers') {
+    res.writeHead(200, { 'content-type': 'text/html', ...(name === 'headers' ? pageHeaders : {}) });
     return res.end(name === 'text' ? BARE_TEXT_PAGE : BARE_PAGE);
   }
   const path = join(bareDir, name);
@@ -87,6 +95,7 @@ const bare = createServer((req, res) => {
 await new Promise((r) => bare.listen(0, '127.0.0.1', r));
 const bareUrl = `http://127.0.0.1:${bare.address().port}/`;
 const bareTextUrl = `${bareUrl}text`;
+const bareHeadersUrl = `${bareUrl}headers`;
 
 const server = await support.startCheckoutServer();
 const browser = await support.launchBrowser();
@@ -167,23 +176,29 @@ async function firstFrame(url, probe) {
 try {
   const product = await support.createProduct(server);
   const checkoutUrl = `${server.base}/p/${product.slug}`;
+  const shell = await fetch(checkoutUrl);
+  for (const name of PAGE_HEADERS) if (shell.headers.has(name)) pageHeaders[name] = shell.headers.get(name);
   // One untimed load of each warms hiltd's file cache and the OS page cache, not the browser's.
   await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt);
   await firstFrame(bareUrl, () => window.__hiltBareFirstFrame);
   await firstFrame(bareTextUrl, () => window.__hiltBareFirstFrame);
+  await firstFrame(bareHeadersUrl, () => window.__hiltBareFirstFrame);
 
   // ---- (b) time to first frame, interleaved ----------------------------------------------------
   const checkoutLoads = [];
   const bareLoads = [];
   const bareTextLoads = [];
+  const bareHeadersLoads = [];
   for (let i = 0; i < rounds; i++) {
     checkoutLoads.push(await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt));
     bareLoads.push(await firstFrame(bareUrl, () => window.__hiltBareFirstFrame));
     bareTextLoads.push(await firstFrame(bareTextUrl, () => window.__hiltBareFirstFrame));
+    bareHeadersLoads.push(await firstFrame(bareHeadersUrl, () => window.__hiltBareFirstFrame));
   }
   const drawn = (loads) => loads.map((load) => load.drawn);
   const issued = (loads) => loads.map((load) => load.issued);
-  const [checkoutMs, bareMs, bareTextMs] = [drawn(checkoutLoads), drawn(bareLoads), drawn(bareTextLoads)];
+  const [checkoutMs, bareMs, bareTextMs, bareHeadersMs] =
+    [drawn(checkoutLoads), drawn(bareLoads), drawn(bareTextLoads), drawn(bareHeadersLoads)];
 
   // ---- (c) click to CONFIRMED ------------------------------------------------------------------
   const payMs = [];
@@ -228,6 +243,10 @@ try {
     ttff_bare_text_ms: round1(median(bareTextMs)),
     ttff_ratio_bare_text: Math.round((median(checkoutMs) / median(bareTextMs)) * 100) / 100,
     ttff_bare_text_rounds_ms: bareTextMs.map(round1),
+    ttff_bare_headers_ms: round1(median(bareHeadersMs)),
+    ttff_ratio_bare_headers: Math.round((median(checkoutMs) / median(bareHeadersMs)) * 100) / 100,
+    ttff_bare_headers_rounds_ms: bareHeadersMs.map(round1),
+    ttff_bare_headers: pageHeaders,
     ttff_issued_checkout_ms: round1(median(issued(checkoutLoads))),
     ttff_issued_bare_ms: round1(median(issued(bareLoads))),
     ttff_issued_ratio: Math.round((median(issued(checkoutLoads)) / median(issued(bareLoads))) * 100) / 100,

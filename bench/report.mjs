@@ -146,6 +146,11 @@ if (f) {
     row('    (beside it) vs the bare page with the shell\'s text', ttff,
         `bare ImGui + text ${spread(rounds(f.ttff_bare_text_rounds_ms))}`, `x${f.ttff_ratio_bare_text}`, '', null);
   }
+  if (f.ttff_bare_headers_rounds_ms) {
+    row('    (beside it) vs the bare page served with /p/\'s headers (COOP...)', ttff,
+        `bare ImGui + headers ${spread(rounds(f.ttff_bare_headers_rounds_ms))}`, `x${f.ttff_ratio_bare_headers}`,
+        '', null);
+  }
   if (f.ttff_phases_checkout_ms) {
     // Where a load's time goes, medians in ms after navigation start: each part's arrival, the .wasm's
     // instantiation, the first frame issued and drawn.
