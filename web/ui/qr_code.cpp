@@ -3,8 +3,11 @@
 
 #include <imgui.h>
 
+#include <array>
 #include <cmath>
-#include <qrcodegen.hpp>
+#include <cstdint>
+
+#include <qrcodegen.h>
 
 namespace hilt::web::ui {
 
@@ -14,12 +17,19 @@ bool QrCode::encode(std::string_view text) {
     size_ = 0;
     modules_.clear();
     if (text.empty() || text.size() > kMaxQrTextBytes) return false;
-    const auto code = qrcodegen::QrCode::encodeText(text_.c_str(), qrcodegen::QrCode::Ecc::MEDIUM);
-    size_ = code.getSize();
+    // The C++ library's encodeText(text, MEDIUM): any version, mask chosen, ECC level boosted when it
+    // fits in the same version.
+    std::array<std::uint8_t, qrcodegen_BUFFER_LEN_MAX> temp{};
+    std::array<std::uint8_t, qrcodegen_BUFFER_LEN_MAX> code{};
+    if (!qrcodegen_encodeText(text_.c_str(), temp.data(), code.data(), qrcodegen_Ecc_MEDIUM,
+                              qrcodegen_VERSION_MIN, qrcodegen_VERSION_MAX, qrcodegen_Mask_AUTO, true)) {
+        return false;
+    }
+    size_ = qrcodegen_getSize(code.data());
     modules_.resize(static_cast<std::size_t>(size_ * size_));
     for (int y = 0; y < size_; ++y) {
         for (int x = 0; x < size_; ++x) {
-            modules_[static_cast<std::size_t>(y * size_ + x)] = code.getModule(x, y);
+            modules_[static_cast<std::size_t>(y * size_ + x)] = qrcodegen_getModule(code.data(), x, y);
         }
     }
     return true;

@@ -2,8 +2,8 @@
 //
 // Owns: encoding (cached per text), the quiet zone, and whole-device-pixel modules so that any
 // scanner (and zbarimg in the browser tests) reads it.
-// Must never: encode text longer than kMaxQrTextBytes (qrcodegen would throw, and exceptions abort
-// in WebAssembly); such text draws nothing and returns false.
+// Must never: encode text longer than kMaxQrTextBytes; such text (and any qrcodegen cannot encode)
+// draws nothing and returns false.
 #pragma once
 
 #include <string>
