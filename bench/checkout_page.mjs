@@ -176,7 +176,7 @@ async function firstFrame(url, probe) {
 try {
   const product = await support.createProduct(server);
   const checkoutUrl = `${server.base}/p/${product.slug}`;
-  const shell = await fetch(checkoutUrl);
+  const shell = await fetch(checkoutUrl, { method: 'HEAD' });
   for (const name of PAGE_HEADERS) if (shell.headers.has(name)) pageHeaders[name] = shell.headers.get(name);
   // One untimed load of each warms hiltd's file cache and the OS page cache, not the browser's.
   await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt);
