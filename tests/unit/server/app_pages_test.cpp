@@ -16,6 +16,11 @@ namespace hilt::server {
 namespace {
 
 // The page's policy around its style-src: the inline stylesheet's hash, or 'none' without one.
+// The shell's one script element, for the manifest's entry `name`.
+std::string script_element(std::string_view name) {
+    return "<script src=\"/assets/" + std::string(name) + "\" defer fetchpriority=\"high\"></script>";
+}
+
 std::string csp_with_style(std::string_view style_source) {
     return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src "
            "'self' data:; style-src " +
@@ -151,7 +156,7 @@ TEST_F(PagesTest, PageShowsTitlePriceAndMerchantAsTextWithOpenGraphTagsAndTheStr
         << body;
     const auto noscript = body.substr(body.find("<noscript>"));
     EXPECT_TRUE(contains(noscript, title + " costs 25.00 USDC, sold by Test Guild.")) << noscript;
-    EXPECT_TRUE(contains(body, "<script src=\"/assets/checkout.js\" defer></script>")) << body;
+    EXPECT_TRUE(contains(body, script_element("checkout.js"))) << body;
     // Nothing inline: the CSP would block it anyway.
     EXPECT_EQ(count_of(body, "<script"), 1u) << body;
     EXPECT_FALSE(contains(body, "<style")) << body;
@@ -306,7 +311,7 @@ TEST_F(PagesTest, ManifestEntryAndStyleAreLoadedAndUnsafeNamesFallBackToTheDefau
     write_asset("checkout.0badf00d.css", "abc");
     auto res = client_->Get(page);
     ASSERT_TRUE(res);
-    EXPECT_TRUE(contains(res->body, "<script src=\"/assets/checkout.3f2a9c1d.js\" defer></script>"))
+    EXPECT_TRUE(contains(res->body, script_element("checkout.3f2a9c1d.js")))
         << res->body;
     // The stylesheet is in the page, and the policy allows exactly its bytes.
     EXPECT_TRUE(contains(res->body, "<style>abc</style>\n")) << res->body;
@@ -328,7 +333,7 @@ TEST_F(PagesTest, ManifestEntryAndStyleAreLoadedAndUnsafeNamesFallBackToTheDefau
     res = client_->Get(page);
     ASSERT_TRUE(res);
     EXPECT_TRUE(
-        contains(res->body, "<script src=\"/assets/checkout.0011223344.js\" defer></script>"))
+        contains(res->body, script_element("checkout.0011223344.js")))
         << res->body;
     EXPECT_FALSE(contains(res->body, "<style")) << res->body;
 
@@ -340,7 +345,7 @@ TEST_F(PagesTest, ManifestEntryAndStyleAreLoadedAndUnsafeNamesFallBackToTheDefau
         res = client_->Get(page);
         ASSERT_TRUE(res);
         EXPECT_EQ(res->status, 200) << manifest;
-        EXPECT_TRUE(contains(res->body, "<script src=\"/assets/checkout.js\" defer></script>"))
+        EXPECT_TRUE(contains(res->body, script_element("checkout.js")))
             << manifest;
         EXPECT_EQ(count_of(res->body, "<script"), 1u) << manifest;
         EXPECT_FALSE(contains(res->body, "hilt.sqlite")) << manifest;
@@ -374,8 +379,8 @@ TEST_F(PagesTest, PagePreloadsTheManifestsWasmAndFontsWithSafeNamesOnly) {
     EXPECT_FALSE(contains(body, "hilt.sqlite")) << body;
     EXPECT_FALSE(contains(body, ".git")) << body;
     EXPECT_EQ(count_of(body, "<script"), 1u) << body;
-    // Preloads come before the script that uses them.
-    EXPECT_LT(body.find("rel=\"preload\""), body.find("<script")) << body;
+    // The script first, at high priority: the preloads are only of use once it has run.
+    EXPECT_LT(body.find("<script"), body.find("rel=\"preload\"")) << body;
 
     for (const char* manifest :
          {R"({"entry":"checkout.3f2a9c1d.js","wasm":"../x.wasm","fonts":"Inter.otf"})",
@@ -864,7 +869,7 @@ TEST_F(MissingAssetsDirTest, AssetsAre404AndThePageStillLoadsTheDefaultScript) {
     const auto product = create(product_request(), merchant());
     auto page = client_->Get("/p/" + slug_of(product));
     expect_html_page(page, 200);
-    EXPECT_TRUE(contains(page->body, "<script src=\"/assets/checkout.js\" defer></script>"))
+    EXPECT_TRUE(contains(page->body, script_element("checkout.js")))
         << page->body;
 }
 

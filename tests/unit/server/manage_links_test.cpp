@@ -145,7 +145,9 @@ TEST(ManagePage, EscapesTheIdAndLoadsTheManifestsAssets) {
     view.assets.wasm = "checkout.3c4d.wasm";
     const auto html = render_manage_page(view);
     EXPECT_NE(html.find("data-membership=\"mem_&quot;&gt;&lt;x\""), std::string::npos) << html;
-    EXPECT_NE(html.find("<script src=\"/assets/checkout.1a2b.js\" defer></script>"), std::string::npos);
+    EXPECT_NE(html.find("<script src=\"/assets/checkout.1a2b.js\" defer fetchpriority=\"high\">"
+                        "</script>"),
+              std::string::npos);
     EXPECT_NE(html.find("href=\"/assets/checkout.3c4d.wasm\""), std::string::npos);
 }
 
