@@ -22,7 +22,10 @@
 //       bare example served with the response headers hiltd gives /p/{slug} that change how Chromium
 //       loads a page (Cross-Origin-Opener-Policy: a page that sets it cannot reuse the renderer of the
 //       tab's blank page and waits for a new one, ~x1.18 of the bare's time on this machine), copied
-//       from hiltd's answer in the same run;
+//       from hiltd's answer in the same run; and both pages reached as a buyer reaches them, by a click
+//       on a link in a page of another site (the merchant's, Discord), where site isolation gives the
+//       new page a new renderer whatever its headers (the bare example then costs what it costs
+//       with /p/'s headers);
 //   (c) the time from the buyer's click on "Pay with Phantom" to CONFIRMED on hiltd's sandbox chain
 //       (the tests' fake Phantom signs inside the page).
 // Prints one JSON line: {"part":"checkout_page", ...figures}. Medians over the rounds.
@@ -83,6 +86,12 @@ const PAGE_HEADERS = ['cross-origin-opener-policy', 'x-frame-options', 'x-conten
 const pageHeaders = {};
 const bare = createServer((req, res) => {
   const name = new URL(req.url, 'http://x').pathname.slice(1);
+  // A page of another site (http://localhost:<port>, not 127.0.0.1) with one link to ?to=.
+  if (name === 'from') {
+    const to = new URL(req.url, 'http://x').searchParams.get('to') ?? '';
+    res.writeHead(200, { 'content-type': 'text/html' });
+    return res.end(`<!doctype html><title>merchant</title><a id="pay" href="${to.replace(/[&"<>]/g, '')}">Pay</a>`);
+  }
   if (name === '' || name === 'index.html' || name === 'text' || name === 'headers') {
     res.writeHead(200, { 'content-type': 'text/html', ...(name === 'headers' ? pageHeaders : {}) });
     return res.end(name === 'text' ? BARE_TEXT_PAGE : BARE_PAGE);
@@ -96,6 +105,7 @@ await new Promise((r) => bare.listen(0, '127.0.0.1', r));
 const bareUrl = `http://127.0.0.1:${bare.address().port}/`;
 const bareTextUrl = `${bareUrl}text`;
 const bareHeadersUrl = `${bareUrl}headers`;
+const otherSite = `http://localhost:${bare.address().port}/from?to=`;
 
 const server = await support.startCheckoutServer();
 const browser = await support.launchBrowser();
@@ -145,7 +155,9 @@ const FENCE_AFTER_FIRST_FRAME = `(() => {
 })();`;
 
 // When a load's parts arrived (ms after navigation start, responseEnd): the page, the script, the .wasm, the
-// payload and the fonts (the checkout's), and when the .wasm was instantiated.
+// payload and the fonts (the checkout's), when the .wasm was instantiated, and when the page first
+// painted text or an image (first-contentful-paint: the checkout's shell text; the bare page has none
+// before its canvas).
 const PHASES = `(() => {
   const ended = (pattern) => {
     const times = performance.getEntriesByType('resource').filter((e) => pattern.test(e.name)).map((e) => e.responseEnd);
@@ -155,16 +167,23 @@ const PHASES = `(() => {
     page: performance.getEntriesByType('navigation')[0].responseEnd,
     js: ended(/\\.js($|\\?)/), wasm: ended(/\\.wasm($|\\?)/), instantiated: window.__hiltInstantiatedAt ?? null,
     payload: ended(/\\/v1\\/products\\/p\\//), fonts: ended(/\\.(ttf|otf|woff2?)($|\\?)/),
+    painted: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
   };
 })()`;
 
-// The first frame's {issued, drawn} times and the load's phases (ms after navigation start).
-async function firstFrame(url, probe) {
+// The first frame's {issued, drawn} times and the load's phases (ms after navigation start). With
+// fromOtherSite, the page is reached by clicking a link to it in a page of another site.
+async function firstFrame(url, probe, { fromOtherSite = false } = {}) {
   const context = await browser.newContext({ viewport: support.DESKTOP });
   try {
     await context.addInitScript(FENCE_AFTER_FIRST_FRAME);
     const page = await context.newPage();
-    await page.goto(url);
+    if (fromOtherSite) {
+      await page.goto(otherSite + encodeURIComponent(url));
+      await Promise.all([page.waitForURL(url), page.click('#pay')]);
+    } else {
+      await page.goto(url);
+    }
     await page.waitForFunction(() => window.__hiltDrawnAt, null, { timeout: 30_000, polling: 10 });
     return { issued: await page.evaluate(probe), drawn: await page.evaluate(() => window.__hiltDrawnAt),
              phases: await page.evaluate(PHASES) };
@@ -183,22 +202,30 @@ try {
   await firstFrame(bareUrl, () => window.__hiltBareFirstFrame);
   await firstFrame(bareTextUrl, () => window.__hiltBareFirstFrame);
   await firstFrame(bareHeadersUrl, () => window.__hiltBareFirstFrame);
+  await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt, { fromOtherSite: true });
+  await firstFrame(bareUrl, () => window.__hiltBareFirstFrame, { fromOtherSite: true });
 
   // ---- (b) time to first frame, interleaved ----------------------------------------------------
   const checkoutLoads = [];
   const bareLoads = [];
   const bareTextLoads = [];
   const bareHeadersLoads = [];
+  const checkoutLinkLoads = [];
+  const bareLinkLoads = [];
   for (let i = 0; i < rounds; i++) {
     checkoutLoads.push(await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt));
     bareLoads.push(await firstFrame(bareUrl, () => window.__hiltBareFirstFrame));
     bareTextLoads.push(await firstFrame(bareTextUrl, () => window.__hiltBareFirstFrame));
     bareHeadersLoads.push(await firstFrame(bareHeadersUrl, () => window.__hiltBareFirstFrame));
+    checkoutLinkLoads.push(await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt,
+                                            { fromOtherSite: true }));
+    bareLinkLoads.push(await firstFrame(bareUrl, () => window.__hiltBareFirstFrame, { fromOtherSite: true }));
   }
   const drawn = (loads) => loads.map((load) => load.drawn);
   const issued = (loads) => loads.map((load) => load.issued);
-  const [checkoutMs, bareMs, bareTextMs, bareHeadersMs] =
-    [drawn(checkoutLoads), drawn(bareLoads), drawn(bareTextLoads), drawn(bareHeadersLoads)];
+  const [checkoutMs, bareMs, bareTextMs, bareHeadersMs, checkoutLinkMs, bareLinkMs] =
+    [drawn(checkoutLoads), drawn(bareLoads), drawn(bareTextLoads), drawn(bareHeadersLoads),
+     drawn(checkoutLinkLoads), drawn(bareLinkLoads)];
 
   // ---- (c) click to CONFIRMED ------------------------------------------------------------------
   const payMs = [];
@@ -247,6 +274,11 @@ try {
     ttff_ratio_bare_headers: Math.round((median(checkoutMs) / median(bareHeadersMs)) * 100) / 100,
     ttff_bare_headers_rounds_ms: bareHeadersMs.map(round1),
     ttff_bare_headers: pageHeaders,
+    ttff_link_checkout_ms: round1(median(checkoutLinkMs)),
+    ttff_link_bare_ms: round1(median(bareLinkMs)),
+    ttff_ratio_link: Math.round((median(checkoutLinkMs) / median(bareLinkMs)) * 100) / 100,
+    ttff_link_checkout_rounds_ms: checkoutLinkMs.map(round1),
+    ttff_link_bare_rounds_ms: bareLinkMs.map(round1),
     ttff_issued_checkout_ms: round1(median(issued(checkoutLoads))),
     ttff_issued_bare_ms: round1(median(issued(bareLoads))),
     ttff_issued_ratio: Math.round((median(issued(checkoutLoads)) / median(issued(bareLoads))) * 100) / 100,

@@ -151,9 +151,14 @@ if (f) {
         `bare ImGui + headers ${spread(rounds(f.ttff_bare_headers_rounds_ms))}`, `x${f.ttff_ratio_bare_headers}`,
         '', null);
   }
+  if (f.ttff_link_checkout_rounds_ms) {
+    row('    (beside it) both reached by a link on another site (a new renderer each)',
+        spread(rounds(f.ttff_link_checkout_rounds_ms)), `bare ImGui ${spread(rounds(f.ttff_link_bare_rounds_ms))}`,
+        `x${f.ttff_ratio_link}`, '', null);
+  }
   if (f.ttff_phases_checkout_ms) {
     // Where a load's time goes, medians in ms after navigation start: each part's arrival, the .wasm's
-    // instantiation, the first frame issued and drawn.
+    // instantiation, the first contentful paint (the checkout's shell text), the first frame issued and drawn.
     const phases = (p) => Object.entries(p).filter(([, t]) => t !== null).map(([name, t]) => `${name} ${fmt(t, 0)}`).join(', ');
     row('    (beside it) phases, checkout', phases(f.ttff_phases_checkout_ms), '', '', '', null);
     row('    (beside it) phases, bare ImGui', phases(f.ttff_phases_bare_ms), '', '', '', null);
