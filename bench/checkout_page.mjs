@@ -85,10 +85,11 @@ const TYPES = { '.js': 'application/javascript', '.wasm': 'application/wasm' };
 const PAGE_HEADERS = ['cross-origin-opener-policy', 'x-frame-options', 'x-content-type-options', 'referrer-policy'];
 const pageHeaders = {};
 const bare = createServer((req, res) => {
-  const name = new URL(req.url, 'http://x').pathname.slice(1);
+  const url = new URL(req.url, 'http://x');
+  const name = url.pathname.slice(1);
   // A page of another site (http://localhost:<port>, not 127.0.0.1) with one link to ?to=.
   if (name === 'from') {
-    const to = new URL(req.url, 'http://x').searchParams.get('to') ?? '';
+    const to = url.searchParams.get('to') ?? '';
     res.writeHead(200, { 'content-type': 'text/html' });
     return res.end(`<!doctype html><title>merchant</title><a id="pay" href="${to.replace(/[&"<>]/g, '')}">Pay</a>`);
   }
@@ -171,6 +172,10 @@ const PHASES = `(() => {
   };
 })()`;
 
+// When each page's first frame was issued (read after its fence has signalled).
+const CHECKOUT_ISSUED = () => window.hilt && window.hilt.readyAt;
+const BARE_ISSUED = () => window.__hiltBareFirstFrame;
+
 // The first frame's {issued, drawn} times and the load's phases (ms after navigation start). With
 // fromOtherSite, the page is reached by clicking a link to it in a page of another site.
 async function firstFrame(url, probe, { fromOtherSite = false } = {}) {
@@ -198,12 +203,12 @@ try {
   const shell = await fetch(checkoutUrl, { method: 'HEAD' });
   for (const name of PAGE_HEADERS) if (shell.headers.has(name)) pageHeaders[name] = shell.headers.get(name);
   // One untimed load of each warms hiltd's file cache and the OS page cache, not the browser's.
-  await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt);
-  await firstFrame(bareUrl, () => window.__hiltBareFirstFrame);
-  await firstFrame(bareTextUrl, () => window.__hiltBareFirstFrame);
-  await firstFrame(bareHeadersUrl, () => window.__hiltBareFirstFrame);
-  await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt, { fromOtherSite: true });
-  await firstFrame(bareUrl, () => window.__hiltBareFirstFrame, { fromOtherSite: true });
+  await firstFrame(checkoutUrl, CHECKOUT_ISSUED);
+  await firstFrame(bareUrl, BARE_ISSUED);
+  await firstFrame(bareTextUrl, BARE_ISSUED);
+  await firstFrame(bareHeadersUrl, BARE_ISSUED);
+  await firstFrame(checkoutUrl, CHECKOUT_ISSUED, { fromOtherSite: true });
+  await firstFrame(bareUrl, BARE_ISSUED, { fromOtherSite: true });
 
   // ---- (b) time to first frame, interleaved ----------------------------------------------------
   const checkoutLoads = [];
@@ -213,13 +218,12 @@ try {
   const checkoutLinkLoads = [];
   const bareLinkLoads = [];
   for (let i = 0; i < rounds; i++) {
-    checkoutLoads.push(await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt));
-    bareLoads.push(await firstFrame(bareUrl, () => window.__hiltBareFirstFrame));
-    bareTextLoads.push(await firstFrame(bareTextUrl, () => window.__hiltBareFirstFrame));
-    bareHeadersLoads.push(await firstFrame(bareHeadersUrl, () => window.__hiltBareFirstFrame));
-    checkoutLinkLoads.push(await firstFrame(checkoutUrl, () => window.hilt && window.hilt.readyAt,
-                                            { fromOtherSite: true }));
-    bareLinkLoads.push(await firstFrame(bareUrl, () => window.__hiltBareFirstFrame, { fromOtherSite: true }));
+    checkoutLoads.push(await firstFrame(checkoutUrl, CHECKOUT_ISSUED));
+    bareLoads.push(await firstFrame(bareUrl, BARE_ISSUED));
+    bareTextLoads.push(await firstFrame(bareTextUrl, BARE_ISSUED));
+    bareHeadersLoads.push(await firstFrame(bareHeadersUrl, BARE_ISSUED));
+    checkoutLinkLoads.push(await firstFrame(checkoutUrl, CHECKOUT_ISSUED, { fromOtherSite: true }));
+    bareLinkLoads.push(await firstFrame(bareUrl, BARE_ISSUED, { fromOtherSite: true }));
   }
   const drawn = (loads) => loads.map((load) => load.drawn);
   const issued = (loads) => loads.map((load) => load.issued);

@@ -16,8 +16,8 @@
 //  - manifest.json (web/tools/pack_assets.mjs): {"entry": "checkout.<hash>.js",
 //    "style"?: "checkout.<hash>.css", "wasm"?: "checkout.<hash>.wasm", "fonts"?: [names]}; every
 //    name must pass is_safe_asset_path, else it is ignored. The style file is inlined and hashed for
-//    the CSP on each page (StaticFiles caches its bytes; hashing ~3 KB costs microseconds). Without a manifest (or with a bad one) the page loads
-//    /assets/checkout.js and nothing else.
+//    the CSP on each page (StaticFiles caches its bytes; hashing ~3 KB costs microseconds). Without
+//    a manifest (or with a bad one) the page loads /assets/checkout.js and nothing else.
 //  - /p/ is rate limited like the other public routes; /assets/ and /embed.js are not (static,
 //    cached, and served by nginx directly in production).
 //  - /embed.js is assets_dir/embed.js under a stable, short address for merchants' pages: the same

@@ -15,12 +15,12 @@
 namespace hilt::server {
 namespace {
 
-// The page's policy around its style-src: the inline stylesheet's hash, or 'none' without one.
 // The shell's one script element, for the manifest's entry `name`.
 std::string script_element(std::string_view name) {
     return "<script src=\"/assets/" + std::string(name) + "\" defer fetchpriority=\"high\"></script>";
 }
 
+// The page's policy around its style-src: the inline stylesheet's hash, or 'none' without one.
 std::string csp_with_style(std::string_view style_source) {
     return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src "
            "'self' data:; style-src " +
