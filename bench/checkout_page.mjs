@@ -25,7 +25,11 @@
 //       from hiltd's answer in the same run; and both pages reached as a buyer reaches them, by a click
 //       on a link in a page of another site (the merchant's, Discord), where site isolation gives the
 //       new page a new renderer whatever its headers (the bare example then costs what it costs
-//       with /p/'s headers);
+//       with /p/'s headers). The blank-tab and link rows again in a second browser that leaves the GPU to
+//       Chromium (no GPU flags: what a plain `chromium --headless` does on a machine without one, WebGL on
+//       the same SwiftShader, compositing and raster in software), interleaved with the first: the tests'
+//       flags put Chromium's own compositing and raster on SwiftShader too, and its GPU process's main
+//       thread, busy swapping the browser's frames, is what the checkout's context and first frame wait on;
 //   (c) the time from the buyer's click on "Pay with Phantom" to CONFIRMED on hiltd's sandbox chain
 //       (the tests' fake Phantom signs inside the page).
 // Prints one JSON line: {"part":"checkout_page", ...figures}. Medians over the rounds.
@@ -110,6 +114,7 @@ const otherSite = `http://localhost:${bare.address().port}/from?to=`;
 
 const server = await support.startCheckoutServer();
 const browser = await support.launchBrowser();
+const defaultsBrowser = await support.launchBrowser({ chromiumGpuDefaults: true });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // Puts a fence in the page's WebGL 2 command stream right after its first frame (the checkout's: the one
@@ -177,9 +182,9 @@ const CHECKOUT_ISSUED = () => window.hilt && window.hilt.readyAt;
 const BARE_ISSUED = () => window.__hiltBareFirstFrame;
 
 // The first frame's {issued, drawn} times and the load's phases (ms after navigation start). With
-// fromOtherSite, the page is reached by clicking a link to it in a page of another site.
-async function firstFrame(url, probe, { fromOtherSite = false } = {}) {
-  const context = await browser.newContext({ viewport: support.DESKTOP });
+// fromOtherSite, the page is reached by clicking a link to it in a page of another site; `on`: the browser.
+async function firstFrame(url, probe, { fromOtherSite = false, on = browser } = {}) {
+  const context = await on.newContext({ viewport: support.DESKTOP });
   try {
     await context.addInitScript(FENCE_AFTER_FIRST_FRAME);
     const page = await context.newPage();
@@ -209,6 +214,8 @@ try {
   await firstFrame(bareHeadersUrl, BARE_ISSUED);
   await firstFrame(checkoutUrl, CHECKOUT_ISSUED, { fromOtherSite: true });
   await firstFrame(bareUrl, BARE_ISSUED, { fromOtherSite: true });
+  await firstFrame(checkoutUrl, CHECKOUT_ISSUED, { on: defaultsBrowser });
+  await firstFrame(bareUrl, BARE_ISSUED, { on: defaultsBrowser });
 
   // ---- (b) time to first frame, interleaved ----------------------------------------------------
   const checkoutLoads = [];
@@ -217,6 +224,7 @@ try {
   const bareHeadersLoads = [];
   const checkoutLinkLoads = [];
   const bareLinkLoads = [];
+  const defaults = { checkout: [], bare: [], checkoutLink: [], bareLink: [] };
   for (let i = 0; i < rounds; i++) {
     checkoutLoads.push(await firstFrame(checkoutUrl, CHECKOUT_ISSUED));
     bareLoads.push(await firstFrame(bareUrl, BARE_ISSUED));
@@ -224,12 +232,19 @@ try {
     bareHeadersLoads.push(await firstFrame(bareHeadersUrl, BARE_ISSUED));
     checkoutLinkLoads.push(await firstFrame(checkoutUrl, CHECKOUT_ISSUED, { fromOtherSite: true }));
     bareLinkLoads.push(await firstFrame(bareUrl, BARE_ISSUED, { fromOtherSite: true }));
+    defaults.checkout.push(await firstFrame(checkoutUrl, CHECKOUT_ISSUED, { on: defaultsBrowser }));
+    defaults.bare.push(await firstFrame(bareUrl, BARE_ISSUED, { on: defaultsBrowser }));
+    defaults.checkoutLink.push(await firstFrame(checkoutUrl, CHECKOUT_ISSUED,
+                                                { fromOtherSite: true, on: defaultsBrowser }));
+    defaults.bareLink.push(await firstFrame(bareUrl, BARE_ISSUED, { fromOtherSite: true, on: defaultsBrowser }));
   }
   const drawn = (loads) => loads.map((load) => load.drawn);
   const issued = (loads) => loads.map((load) => load.issued);
   const [checkoutMs, bareMs, bareTextMs, bareHeadersMs, checkoutLinkMs, bareLinkMs] =
     [drawn(checkoutLoads), drawn(bareLoads), drawn(bareTextLoads), drawn(bareHeadersLoads),
      drawn(checkoutLinkLoads), drawn(bareLinkLoads)];
+  const [defaultsCheckoutMs, defaultsBareMs, defaultsCheckoutLinkMs, defaultsBareLinkMs] =
+    [drawn(defaults.checkout), drawn(defaults.bare), drawn(defaults.checkoutLink), drawn(defaults.bareLink)];
 
   // ---- (c) click to CONFIRMED ------------------------------------------------------------------
   const payMs = [];
@@ -253,6 +268,7 @@ try {
   }
 
   const round1 = (v) => Math.round(v * 10) / 10;
+  const ratio = (a, b) => Math.round((median(a) / median(b)) * 100) / 100;
   // Each phase's median over the rounds, with the first frame issued and drawn after them.
   const phases = (loads) => Object.fromEntries(
     [...Object.keys(loads[0].phases), 'issued', 'drawn'].map((name) => {
@@ -267,33 +283,46 @@ try {
     fonts_br_bytes: fontsBr,
     ttff_checkout_ms: round1(median(checkoutMs)),
     ttff_bare_ms: round1(median(bareMs)),
-    ttff_ratio: Math.round((median(checkoutMs) / median(bareMs)) * 100) / 100,
+    ttff_ratio: ratio(checkoutMs, bareMs),
     ttff_target_ratio: 1.25,
     ttff_checkout_rounds_ms: checkoutMs.map(round1),
     ttff_bare_rounds_ms: bareMs.map(round1),
     ttff_bare_text_ms: round1(median(bareTextMs)),
-    ttff_ratio_bare_text: Math.round((median(checkoutMs) / median(bareTextMs)) * 100) / 100,
+    ttff_ratio_bare_text: ratio(checkoutMs, bareTextMs),
     ttff_bare_text_rounds_ms: bareTextMs.map(round1),
     ttff_bare_headers_ms: round1(median(bareHeadersMs)),
-    ttff_ratio_bare_headers: Math.round((median(checkoutMs) / median(bareHeadersMs)) * 100) / 100,
+    ttff_ratio_bare_headers: ratio(checkoutMs, bareHeadersMs),
     ttff_bare_headers_rounds_ms: bareHeadersMs.map(round1),
     ttff_bare_headers: pageHeaders,
     ttff_link_checkout_ms: round1(median(checkoutLinkMs)),
     ttff_link_bare_ms: round1(median(bareLinkMs)),
-    ttff_ratio_link: Math.round((median(checkoutLinkMs) / median(bareLinkMs)) * 100) / 100,
+    ttff_ratio_link: ratio(checkoutLinkMs, bareLinkMs),
     ttff_link_checkout_rounds_ms: checkoutLinkMs.map(round1),
     ttff_link_bare_rounds_ms: bareLinkMs.map(round1),
     ttff_issued_checkout_ms: round1(median(issued(checkoutLoads))),
     ttff_issued_bare_ms: round1(median(issued(bareLoads))),
-    ttff_issued_ratio: Math.round((median(issued(checkoutLoads)) / median(issued(bareLoads))) * 100) / 100,
+    ttff_issued_ratio: ratio(issued(checkoutLoads), issued(bareLoads)),
     ttff_phases_checkout_ms: phases(checkoutLoads),
     ttff_phases_bare_ms: phases(bareLoads),
+    ttff_gpu_defaults_checkout_ms: round1(median(defaultsCheckoutMs)),
+    ttff_gpu_defaults_bare_ms: round1(median(defaultsBareMs)),
+    ttff_ratio_gpu_defaults: ratio(defaultsCheckoutMs, defaultsBareMs),
+    ttff_gpu_defaults_checkout_rounds_ms: defaultsCheckoutMs.map(round1),
+    ttff_gpu_defaults_bare_rounds_ms: defaultsBareMs.map(round1),
+    ttff_gpu_defaults_link_checkout_ms: round1(median(defaultsCheckoutLinkMs)),
+    ttff_gpu_defaults_link_bare_ms: round1(median(defaultsBareLinkMs)),
+    ttff_ratio_gpu_defaults_link: ratio(defaultsCheckoutLinkMs, defaultsBareLinkMs),
+    ttff_gpu_defaults_link_checkout_rounds_ms: defaultsCheckoutLinkMs.map(round1),
+    ttff_gpu_defaults_link_bare_rounds_ms: defaultsBareLinkMs.map(round1),
+    ttff_phases_gpu_defaults_checkout_ms: phases(defaults.checkout),
+    ttff_phases_gpu_defaults_bare_ms: phases(defaults.bare),
     click_to_confirmed_ms: median(payMs),
     click_to_confirmed_rounds_ms: payMs,
     rounds,
   }));
 } finally {
   await browser.close();
+  await defaultsBrowser.close();
   await server.cleanup().catch((e) => console.error(`bench: ${e.message.split('\n')[0]}`));
   bare.close();
 }

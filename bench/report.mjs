@@ -156,12 +156,25 @@ if (f) {
         spread(rounds(f.ttff_link_checkout_rounds_ms)), `bare ImGui ${spread(rounds(f.ttff_link_bare_rounds_ms))}`,
         `x${f.ttff_ratio_link}`, '', null);
   }
+  // Where a load's time goes, medians in ms after navigation start: each part's arrival, the .wasm's
+  // instantiation, the first contentful paint (the checkout's shell text), the first frame issued and drawn.
+  const phases = (p) => Object.entries(p).filter(([, t]) => t !== null).map(([name, t]) => `${name} ${fmt(t, 0)}`).join(', ');
   if (f.ttff_phases_checkout_ms) {
-    // Where a load's time goes, medians in ms after navigation start: each part's arrival, the .wasm's
-    // instantiation, the first contentful paint (the checkout's shell text), the first frame issued and drawn.
-    const phases = (p) => Object.entries(p).filter(([, t]) => t !== null).map(([name, t]) => `${name} ${fmt(t, 0)}`).join(', ');
     row('    (beside it) phases, checkout', phases(f.ttff_phases_checkout_ms), '', '', '', null);
     row('    (beside it) phases, bare ImGui', phases(f.ttff_phases_bare_ms), '', '', '', null);
+  }
+  if (f.ttff_gpu_defaults_checkout_rounds_ms) {
+    // The same loads in a browser that leaves the GPU to Chromium (no GPU flags: compositing and raster in
+    // software, WebGL on the same SwiftShader), interleaved with the rows above.
+    row('    (beside it) Chromium\'s own GPU defaults: first frame, blank tab',
+        spread(rounds(f.ttff_gpu_defaults_checkout_rounds_ms)),
+        `bare ImGui ${spread(rounds(f.ttff_gpu_defaults_bare_rounds_ms))}`, `x${f.ttff_ratio_gpu_defaults}`, '', null);
+    row('    (beside it) Chromium\'s own GPU defaults: both reached by a link',
+        spread(rounds(f.ttff_gpu_defaults_link_checkout_rounds_ms)),
+        `bare ImGui ${spread(rounds(f.ttff_gpu_defaults_link_bare_rounds_ms))}`, `x${f.ttff_ratio_gpu_defaults_link}`,
+        '', null);
+    row('    (beside it) phases there, checkout', phases(f.ttff_phases_gpu_defaults_checkout_ms), '', '', '', null);
+    row('    (beside it) phases there, bare ImGui', phases(f.ttff_phases_gpu_defaults_bare_ms), '', '', '', null);
   }
   row('    click to CONFIRMED ms (sandbox)', f.click_to_confirmed_rounds_ms
     ? spread(rounds(f.click_to_confirmed_rounds_ms)) : fmt(f.click_to_confirmed_ms, 0), '', '', '', null);

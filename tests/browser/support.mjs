@@ -33,13 +33,18 @@ if (!existsSync(join(assetsDir, 'manifest.json'))) {
                   '(or set HILT_ASSETS_DIR)');
 }
 
+// The tests' GPU: ANGLE on SwiftShader for WebGL and, with it, for Chromium's own compositing and raster.
+const SWIFTSHADER_GPU_ARGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
+
 // `scrollbars`: draw them as a desktop does (Chromium on Linux: classic scrollbars that take room);
-// headless Chromium hides them by default.
-export async function launchBrowser({ scrollbars = false } = {}) {
+// headless Chromium hides them by default. `chromiumGpuDefaults`: leave the GPU to Chromium, as a plain
+// `chromium --headless` does on a machine without one: WebGL on the same SwiftShader, compositing and
+// raster in software (only bench/checkout_page.mjs's second set of first-frame rows).
+export async function launchBrowser({ scrollbars = false, chromiumGpuDefaults = false } = {}) {
   return chromium.launch({
     executablePath: chromiumPath,
     ignoreDefaultArgs: scrollbars ? ['--hide-scrollbars'] : [],
-    args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist',
+    args: [...(chromiumGpuDefaults ? [] : SWIFTSHADER_GPU_ARGS),
            '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
            '--no-first-run', '--ignore-certificate-errors'],
   });
