@@ -29,7 +29,8 @@
 //       Chromium (no GPU flags: what a plain `chromium --headless` does on a machine without one, WebGL on
 //       the same SwiftShader, compositing and raster in software), interleaved with the first: the tests'
 //       flags put Chromium's own compositing and raster on SwiftShader too, and its GPU process's main
-//       thread, busy swapping the browser's frames, is what the checkout's context and first frame wait on;
+//       thread, busy swapping the browser's frames, is what the checkout's context and first frame wait on
+//       (without it both pages load sooner, their ratio barely moves: web/README.md);
 //   (c) the time from the buyer's click on "Pay with Phantom" to CONFIRMED on hiltd's sandbox chain
 //       (the tests' fake Phantom signs inside the page).
 // Prints one JSON line: {"part":"checkout_page", ...figures}. Medians over the rounds.
