@@ -19,10 +19,11 @@
 //       example on a page that also shows the three lines of HTML text the checkout's shell must show
 //       at once (title, price, seller; its canvas placed and hidden as checkout.css does): painting
 //       that text costs a fresh page a third of the bare's time on headless Chromium; and the same
-//       bare example served with the response headers hiltd gives /p/{slug} that change how Chromium
-//       loads a page (Cross-Origin-Opener-Policy: a page that sets it cannot reuse the renderer of the
-//       tab's blank page and waits for a new one, ~x1.18 of the bare's time on this machine), copied
-//       from hiltd's answer in the same run; and both pages reached as a buyer reaches them, by a click
+//       bare example served with the response headers hiltd gives such a load of /p/{slug} that change
+//       how Chromium loads a page, copied from hiltd's answer in the same run (a load from a blank tab is
+//       one the buyer started, Sec-Fetch-Site: none, which hiltd answers with the browsers' default
+//       Cross-Origin-Opener-Policy: a page that sets another cannot reuse the renderer of the tab's blank
+//       page and waits for a new one, ~x1.18-1.33 of the bare's time on this machine; routes/pages.cpp); and both pages reached as a buyer reaches them, by a click
 //       on a link in a page of another site (the merchant's, Discord), where site isolation gives the
 //       new page a new renderer whatever its headers (the bare example then costs what it costs
 //       with /p/'s headers). The blank-tab and link rows again in a second browser that leaves the GPU to
@@ -86,7 +87,8 @@ const BARE_TEXT_PAGE = BARE_PAGE.replace('<body style="margin:0">',
            'display:block;position:absolute;top:0;left:0;width:100%;height:100vh;visibility:hidden');
 const TYPES = { '.js': 'application/javascript', '.wasm': 'application/wasm' };
 // hiltd's headers on /p/{slug} that bear on how the browser loads the page (its CSP is left out: it
-// allows the checkout's own files only). Filled in from hiltd's answer before the first load.
+// allows the checkout's own files only), as a blank tab's load gets them. Filled in from hiltd's answer
+// before the first load.
 const PAGE_HEADERS = ['cross-origin-opener-policy', 'x-frame-options', 'x-content-type-options', 'referrer-policy'];
 const pageHeaders = {};
 const bare = createServer((req, res) => {
@@ -206,7 +208,7 @@ async function firstFrame(url, probe, { fromOtherSite = false, on = browser } = 
 try {
   const product = await support.createProduct(server);
   const checkoutUrl = `${server.base}/p/${product.slug}`;
-  const shell = await fetch(checkoutUrl, { method: 'HEAD' });
+  const shell = await fetch(checkoutUrl, { method: 'HEAD', headers: { 'sec-fetch-site': 'none' } });
   for (const name of PAGE_HEADERS) if (shell.headers.has(name)) pageHeaders[name] = shell.headers.get(name);
   // One untimed load of each warms hiltd's file cache and the OS page cache, not the browser's.
   await firstFrame(checkoutUrl, CHECKOUT_ISSUED);

@@ -147,7 +147,7 @@ if (f) {
         `bare ImGui + text ${spread(rounds(f.ttff_bare_text_rounds_ms))}`, `x${f.ttff_ratio_bare_text}`, '', null);
   }
   if (f.ttff_bare_headers_rounds_ms) {
-    row('    (beside it) vs the bare page served with /p/\'s headers (COOP...)', ttff,
+    row('    (beside it) vs the bare page served with the headers /p/ got', ttff,
         `bare ImGui + headers ${spread(rounds(f.ttff_bare_headers_rounds_ms))}`, `x${f.ttff_ratio_bare_headers}`,
         '', null);
   }

@@ -53,12 +53,17 @@ std::string new_request_id() {
     return "req_" + hex_encode(id);
 }
 
-// Headers every response carries. The checkout page adds its own CSP.
+// Headers every response carries. The checkout page adds its own CSP, and its own opener policy for
+// loads the buyer started (routes/pages.cpp); the manage page its own referrer policy.
 void add_security_headers(httplib::Response& res) {
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("X-Frame-Options", "DENY");
-    res.set_header("Referrer-Policy", "strict-origin-when-cross-origin");
-    res.set_header("Cross-Origin-Opener-Policy", "same-origin-allow-popups");
+    // httplib's set_header adds a line: a route's own value must not be followed by a second one (a
+    // browser reads the last policy it knows).
+    if (!res.has_header("Referrer-Policy")) res.set_header("Referrer-Policy", "strict-origin-when-cross-origin");
+    if (!res.has_header("Cross-Origin-Opener-Policy")) {
+        res.set_header("Cross-Origin-Opener-Policy", "same-origin-allow-popups");
+    }
     if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
     if (!res.has_header("Content-Security-Policy")) {
         res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");

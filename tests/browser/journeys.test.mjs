@@ -1,7 +1,7 @@
 // The other buyer journeys of issue 5 in a real browser: a handoff link ("Paying as …"), an
 // expired session, an archived product (the 410 page, and archiving while the page is open), the
-// server going away and coming back, the no-WebGL fallback, and the shell's inline stylesheet under
-// the page's CSP.
+// server going away and coming back, the no-WebGL fallback, the shell's inline stylesheet under
+// the page's CSP, the embed button, and the page's opener policy (a page of another site that opens it).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -185,6 +185,51 @@ test('a merchant page with embed.js gets a "Pay with Hilt" button that opens the
     const [popup] = await Promise.all([context.waitForEvent('page'), button.click()]);
     await popup.waitForLoadState();
     assert.equal(popup.url(), `${env.server.base}/p/${product.slug}`);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a page of another site that opens the checkout holds no handle on it; a load the buyer starts keeps the tab', async () => {
+  const product = await createProduct(env.server);
+  const checkoutUrl = `${env.server.base}/p/${product.slug}`;
+  // Another site (localhost, not 127.0.0.1) that opens windows and keeps their handles: the checkout,
+  // and a page of its own with no opener policy, which shows what a kept handle looks like.
+  const site = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(req.url === '/own' ? '<!doctype html><title>own</title>' : '<!doctype html><title>opener</title>');
+  });
+  await new Promise((r) => site.listen(0, '127.0.0.1', r));
+  after(() => site.close());
+  const { page, context } = await openPage(env.browser, { viewport: DESKTOP });
+  try {
+    await page.goto(`http://localhost:${site.address().port}/`);
+    const open = async (url) => {
+      const [popup] = await Promise.all([
+        context.waitForEvent('page'),
+        page.evaluate((u) => { window.opened = window.open(u); }, url),
+      ]);
+      await popup.waitForLoadState();
+      return popup;
+    };
+    const own = await open(`http://localhost:${site.address().port}/own`);
+    assert.equal(await page.evaluate(() => window.opened.closed), false);
+    assert.equal(await own.evaluate(() => window.opener !== null), true);
+
+    const [checkout, answer] = await Promise.all([
+      open(checkoutUrl), context.waitForEvent('response', (r) => r.url() === checkoutUrl),
+    ]);
+    assert.equal(answer.headers()['cross-origin-opener-policy'], 'same-origin-allow-popups');
+    await waitForReady(checkout);
+    // Cut off: the opener's handle reads as a closed window, and the checkout has no opener.
+    assert.equal(await page.evaluate(() => window.opened.closed), true);
+    assert.equal(await checkout.evaluate(() => window.opener), null);
+
+    // Typed, pasted or handed over by a desktop app (Sec-Fetch-Site: none): nothing to cut off.
+    const typed = await context.newPage();
+    const response = await typed.goto(checkoutUrl);
+    assert.equal(response.headers()['cross-origin-opener-policy'], 'unsafe-none');
+    await waitForReady(typed);
   } finally {
     await context.close();
   }

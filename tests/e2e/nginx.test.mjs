@@ -257,6 +257,29 @@ test('a price change and an archive show through the micro-cache within its boun
               `(page ${pageGoneMs} ms); bound ${CHANGE_VISIBLE_MS} ms`);
 });
 
+// hiltd's page says unsafe-none as its opener policy to a load the buyer started (Sec-Fetch-Site: none) and
+// same-origin-allow-popups to one another site led to, with Vary: Sec-Fetch-Site: the micro-cache must keep
+// the two apart, or a page cached for a typed URL would reach a cross-site opener without its policy.
+test('the micro-cache keeps the two opener policies of the page apart', async () => {
+  const product = await createProduct('Nginx opener policy');
+  const pagePath = `/p/${product.slug}`;
+  const read = async (site) => {
+    const res = await rawGet(pagePath, { 'sec-fetch-site': site });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['cross-origin-opener-policy'], site === 'none' ? 'unsafe-none' : 'same-origin-allow-popups',
+                 `Sec-Fetch-Site: ${site}, cache ${res.headers['x-hilt-cache']}`);
+    return res.headers['x-hilt-cache'];
+  };
+  // Both variants filled, then both read back from the cache (within one second: three tries, as cachedRead).
+  let hits = [null, null];
+  for (let attempt = 0; attempt < 3 && !hits.every((h) => h === 'HIT'); attempt++) {
+    await read('cross-site');
+    await read('none');
+    hits = [await read('cross-site'), await read('none')];
+  }
+  assert.deepEqual(hits, ['HIT', 'HIT']);
+});
+
 test('every payload view counts in the analytics, those answered from the micro-cache too', async () => {
   const product = await createProduct('Nginx counted views');
   const payloadPath = `/v1/products/p/${product.slug}`;

@@ -292,6 +292,39 @@ TEST_F(PagesTest, ArchivedProductIsAnHtml410) {
     EXPECT_FALSE(contains(res->body, "<canvas")) << res->body;
 }
 
+// Cross-Origin-Opener-Policy: a page of another site that leads to the checkout (a link, window.open:
+// Sec-Fetch-Site cross-site, or a browser that sends no fetch metadata) is cut off from it; a load the
+// buyer started (Sec-Fetch-Site: none) says unsafe-none, so Chromium keeps the tab's renderer. One line
+// each, and caches told the answer varies with the header.
+TEST_F(PagesTest, OnlyALoadTheBuyerStartedLeavesTheOpenerPolicyAtTheBrowsersDefault) {
+    const auto product = create(product_request(), merchant());
+    const auto path = "/p/" + slug_of(product);
+    const auto opener_policy = [&](const httplib::Headers& headers) {
+        auto res = client_->Get(path, headers);
+        EXPECT_TRUE(res);
+        if (!res) return std::string();
+        EXPECT_EQ(res->status, 200);
+        EXPECT_EQ(res->get_header_value_count("Cross-Origin-Opener-Policy"), 1u);
+        EXPECT_EQ(res->get_header_value_count("Vary"), 1u);
+        EXPECT_EQ(res->get_header_value("Vary"), "Accept-Encoding, Sec-Fetch-Site");
+        return res->get_header_value("Cross-Origin-Opener-Policy");
+    };
+    EXPECT_EQ(opener_policy({}), "same-origin-allow-popups");
+    EXPECT_EQ(opener_policy({{"Sec-Fetch-Site", "cross-site"}}), "same-origin-allow-popups");
+    EXPECT_EQ(opener_policy({{"Sec-Fetch-Site", "same-site"}}), "same-origin-allow-popups");
+    EXPECT_EQ(opener_policy({{"Sec-Fetch-Site", "same-origin"}}), "same-origin-allow-popups");
+    EXPECT_EQ(opener_policy({{"Sec-Fetch-Site", "NONE "}}), "same-origin-allow-popups");
+    EXPECT_EQ(opener_policy({{"Sec-Fetch-Site", "none"}}), "unsafe-none");
+
+    // The API and the message pages keep hiltd's policy whoever asks.
+    for (const std::string& other : {std::string("/p/no-such-product-x7k2"), "/v1/products/p/" + slug_of(product)}) {
+        auto res = client_->Get(other, {{"Sec-Fetch-Site", "none"}});
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->get_header_value_count("Cross-Origin-Opener-Policy"), 1u) << other;
+        EXPECT_EQ(res->get_header_value("Cross-Origin-Opener-Policy"), "same-origin-allow-popups") << other;
+    }
+}
+
 TEST_F(PagesTest, HeadAnswersThePageHeadersWithoutABody) {
     const auto product = create(product_request(), merchant());
     auto get = get_raw("/p/" + slug_of(product));

@@ -115,6 +115,13 @@ TEST_F(ManageLinksTest, TheManagePageIsTheAppsShellForAnyWellFormedIdAndKeepsThe
     EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
     EXPECT_EQ(page->get_header_value("Cache-Control"), "no-store");
     EXPECT_EQ(page->get_header_value("Referrer-Policy"), "no-referrer");
+    EXPECT_EQ(page->get_header_value_count("Referrer-Policy"), 1u) << "a browser reads the last one";
+    EXPECT_EQ(page->get_header_value("Cross-Origin-Opener-Policy"), "same-origin-allow-popups");
+    // Opened from a mail app (the receipt): no page to cut off, the tab's renderer kept (pages.cpp).
+    auto started = client_->Get("/m/" + id, {{"Sec-Fetch-Site", "none"}});
+    ASSERT_TRUE(started);
+    EXPECT_EQ(started->get_header_value("Cross-Origin-Opener-Policy"), "unsafe-none");
+    EXPECT_EQ(started->get_header_value_count("Cross-Origin-Opener-Policy"), 1u);
     // This test's assets folder has no stylesheet: the policy allows no style at all.
     EXPECT_EQ(page->get_header_value("Content-Security-Policy"), checkout_page_csp(std::nullopt));
     EXPECT_NE(page->get_header_value("Content-Security-Policy").find("style-src 'none';"), std::string::npos);
