@@ -95,7 +95,10 @@ HttpResponse html_response(int status, std::string body, std::string cache_contr
 // browsers say so with Sec-Fetch-Site: none. There the header would only cost time: Chromium cannot
 // keep a page that sets it in the blank tab's renderer and waits for a new one (~190 ms before the
 // first frame, bench (f)), so the answer says unsafe-none, the browsers' default. A browser that sends
-// no Sec-Fetch-Site keeps hiltd's default.
+// no Sec-Fetch-Site keeps hiltd's default. What this gives up: a tab that a page of another site opened,
+// into which the buyer then types the checkout's address, stays reachable from that page (Chromium keeps a
+// tab with related windows in its browsing instance); it could navigate the tab away later, in plain view
+// of the address bar.
 void set_opener_policy(const HttpRequest& request, HttpResponse& response) {
     for (auto& [name, value] : response.headers) {
         if (name == "Vary") value += ", Sec-Fetch-Site";
