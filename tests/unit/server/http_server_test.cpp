@@ -80,6 +80,13 @@ TEST_F(HttpServerTest, EveryResponseCarriesARequestIdAndSecurityHeaders) {
         EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff") << path;
         EXPECT_EQ(res->get_header_value("X-Frame-Options"), "DENY") << path;
         EXPECT_FALSE(res->get_header_value("Content-Security-Policy").empty()) << path;
+        EXPECT_EQ(res->get_header_value("Referrer-Policy"), "strict-origin-when-cross-origin") << path;
+        EXPECT_EQ(res->get_header_value("Cross-Origin-Opener-Policy"), "same-origin-allow-popups") << path;
+        // Once each: a browser given two policies applies the last one it knows.
+        for (const char* name : {"X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy",
+                                 "Referrer-Policy", "Cross-Origin-Opener-Policy", "Cache-Control"}) {
+            EXPECT_EQ(res->get_header_value_count(name), 1u) << path << ": " << name;
+        }
     }
 }
 
