@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "crypto/sodium.h"
+#include "http/compression.h"
 #include "http/connection_gate.h"
 #include "encoding/base64.h"
 #include "models/event.h"
@@ -188,6 +189,47 @@ private:
     std::atomic<GateQueue*> queue_{nullptr};
 };
 
+bool has_header(const std::vector<std::pair<std::string, std::string>>& headers, std::string_view name) {
+    return std::any_of(headers.begin(), headers.end(), [&](const auto& header) { return iequals(header.first, name); });
+}
+
+// True when a Vary value lists Accept-Encoding (or "*", which covers it).
+bool varies_on_accept_encoding(std::string_view vary) {
+    bool listed = false;
+    while (!vary.empty()) {
+        const auto comma = vary.find(',');
+        auto field = vary.substr(0, comma);
+        while (!field.empty() && (field.front() == ' ' || field.front() == '\t')) field.remove_prefix(1);
+        while (!field.empty() && (field.back() == ' ' || field.back() == '\t')) field.remove_suffix(1);
+        listed = listed || field == "*" || iequals(field, "Accept-Encoding");
+        if (comma == std::string_view::npos) break;
+        vary.remove_prefix(comma + 1);
+    }
+    return listed;
+}
+
+// A body a handler built, as it goes out to a client sending `accept_encoding`: compressed when worth
+// it (compression.h), with the Content-Encoding and Vary that go with it. A route that set its own
+// Content-Encoding has encoded its body already.
+std::shared_ptr<const std::string> encode_built_body(HttpResponse& response, std::string_view accept_encoding) {
+    auto& headers = response.headers;
+    if (!has_header(headers, "Content-Encoding") && varies_by_encoding(response.content_type, response.body.size())) {
+        const auto vary = std::find_if(headers.begin(), headers.end(),
+                                       [](const auto& header) { return iequals(header.first, "Vary"); });
+        if (vary == headers.end()) {
+            headers.emplace_back("Vary", "Accept-Encoding");
+        } else if (!varies_on_accept_encoding(vary->second)) {
+            vary->second += ", Accept-Encoding";
+        }
+        const auto encoding = body_encoding(response.content_type, response.body.size(), accept_encoding);
+        if (auto packed = compress_body(encoding, response.body)) {
+            response.body = std::move(*packed);
+            headers.emplace_back("Content-Encoding", std::string(encoding_name(encoding)));
+        }
+    }
+    return std::make_shared<const std::string>(std::move(response.body));
+}
+
 GateLimits gate_limits(const HttpLimits& limits) {
     const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
     GateLimits gate;
@@ -245,20 +287,24 @@ struct HttpServer::Impl {
     // Per method, in registration order: the first matching pattern wins.
     std::map<std::string, std::vector<Route>, std::less<>> routes;
 
-    void send(httplib::Response& res, const HttpResponse& response, const std::string& request_id) {
+    // `accept_encoding`: the client's Accept-Encoding, for a body the handler built (compression.h).
+    void send(httplib::Response& res, HttpResponse response, const std::string& request_id,
+              std::string_view accept_encoding = {}) {
         res.status = response.status;
+        auto body = response.shared_body;
+        if (!body || body->empty()) body = encode_built_body(response, accept_encoding);
         for (const auto& [name, value] : response.headers) res.set_header(name, value);
-        if (response.shared_body && !response.shared_body->empty()) {
-            // A fixed-length content provider: httplib only compresses string bodies and chunked
-            // providers, so precompressed files go out exactly as stored.
-            auto body = response.shared_body;
+        if (!body->empty()) {
+            // A fixed-length content provider: httplib only compresses string bodies (at brotli's
+            // slowest setting, compression.h) and chunked providers, so bodies go out as encoded here
+            // and precompressed files exactly as stored.
             res.set_content_provider(
                 body->size(), response.content_type,
                 [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
                     return sink.write(body->data() + offset, length);
                 });
         } else {
-            res.set_content(response.body, response.content_type);
+            res.set_content(std::string(), response.content_type);
         }
         // Pre-routing stamped it already (once per answer: httplib's set_header appends).
         if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", request_id);
@@ -291,6 +337,11 @@ HttpServer::HttpServer(HttpLimits limits) : impl_(std::make_unique<Impl>(limits)
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         const auto request_id = new_request_id();
         res.set_header("X-Request-Id", request_id);
+        // hiltd serves no byte ranges (it sends no Accept-Ranges): RFC 9110 §14.2 lets a server ignore
+        // Range, and httplib would otherwise send that range of the body under the handler's own 200
+        // (a truncated page or JSON answer that looks whole). The request object is httplib's own,
+        // not const; only its handlers' view of it is.
+        const_cast<httplib::Request&>(req).ranges.clear();
         // httplib 0.11 (Debian's is linked with zlib and brotli) inflates a gzip, deflate or br body before it
         // checks the size limit: a 64 KiB bomb would expand without bound. hiltd's bodies are small JSON.
         for (auto [it, end] = req.headers.equal_range("Content-Encoding"); it != end; ++it) {
@@ -316,8 +367,8 @@ HttpServer::HttpServer(HttpLimits limits) : impl_(std::make_unique<Impl>(limits)
 
     server.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
         // Responses httplib produced itself (404 for no route, 413, 400 for a bad request line) get our body;
-        // handler-made errors already have one.
-        if (!res.body.empty()) return;
+        // handler-made errors already have one (send(): a content provider).
+        if (!res.body.empty() || res.content_length_ > 0) return;
         auto request_id = Impl::request_id_of(res);
         if (request_id.empty()) request_id = new_request_id();
         Error error;
@@ -380,7 +431,7 @@ void HttpServer::route(std::string_view method, std::string_view pattern, Handle
         for (std::size_t i = 0; i < parts.size(); ++i) {
             if (route->is_param[i]) request.path_params[route->segments[i]] = std::string(parts[i]);
         }
-        impl_->send(res, route->handler(request), request_id);
+        impl_->send(res, route->handler(request), request_id, req.get_header_value("Accept-Encoding"));
     };
     auto& server = impl_->server;
     const std::string any = ".*";

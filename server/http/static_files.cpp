@@ -79,6 +79,8 @@ std::string strong_etag(std::string_view body) {
     return "\"" + hex_encode(ByteView(sha256(as_bytes(body))).first(16)) + "\"";
 }
 
+}  // namespace
+
 std::string_view encoding_name(ContentEncoding encoding) {
     switch (encoding) {
         case ContentEncoding::Gzip:
@@ -90,8 +92,6 @@ std::string_view encoding_name(ContentEncoding encoding) {
     }
     return "identity";
 }
-
-}  // namespace
 
 bool is_safe_asset_path(std::string_view path) {
     if (path.empty() || path.size() > kAssetPathMaxChars) return false;

@@ -50,6 +50,8 @@ inline constexpr std::size_t kAssetCacheMaxBytes = 64 * 1024 * 1024;
 inline constexpr int kImmutableAssetMaxAgeSeconds = 31'536'000;
 
 enum class ContentEncoding : std::uint8_t { Identity, Gzip, Brotli };
+// The coding's name in Accept-Encoding and Content-Encoding: "br", "gzip", "identity".
+std::string_view encoding_name(ContentEncoding encoding);
 
 // True when `path` (relative, already percent-decoded) is a name the asset routes may read.
 [[nodiscard]] bool is_safe_asset_path(std::string_view path);

@@ -82,7 +82,7 @@ HttpResponse html_response(int status, std::string body, std::string cache_contr
     response.content_type = std::string(kHtmlContentType);
     response.headers.emplace_back("Content-Security-Policy", checkout_page_csp(style));
     response.headers.emplace_back("Cache-Control", std::move(cache_control));
-    // httplib compresses text/html on the fly for clients that accept it.
+    // Compressed for clients that accept it (http/compression.h); the opener policy adds Sec-Fetch-Site.
     response.headers.emplace_back("Vary", "Accept-Encoding");
     return response;
 }
