@@ -208,19 +208,29 @@ bool varies_on_accept_encoding(std::string_view vary) {
     return listed;
 }
 
+// True when the handler's body is sent in a coding the client picks (compression.h); it then carries
+// Vary: Accept-Encoding, whatever this client accepted.
+bool mark_varying_body(HttpResponse& response) {
+    auto& headers = response.headers;
+    if (has_header(headers, "Content-Encoding") || !varies_by_encoding(response.content_type, response.body.size())) {
+        return false;
+    }
+    const auto vary = std::find_if(headers.begin(), headers.end(),
+                                   [](const auto& header) { return iequals(header.first, "Vary"); });
+    if (vary == headers.end()) {
+        headers.emplace_back("Vary", "Accept-Encoding");
+    } else if (!varies_on_accept_encoding(vary->second)) {
+        vary->second += ", Accept-Encoding";
+    }
+    return true;
+}
+
 // A body a handler built, as it goes out to a client sending `accept_encoding`: compressed when worth
 // it (compression.h), with the Content-Encoding and Vary that go with it. A route that set its own
 // Content-Encoding has encoded its body already.
 std::shared_ptr<const std::string> encode_built_body(HttpResponse& response, std::string_view accept_encoding) {
     auto& headers = response.headers;
-    if (!has_header(headers, "Content-Encoding") && varies_by_encoding(response.content_type, response.body.size())) {
-        const auto vary = std::find_if(headers.begin(), headers.end(),
-                                       [](const auto& header) { return iequals(header.first, "Vary"); });
-        if (vary == headers.end()) {
-            headers.emplace_back("Vary", "Accept-Encoding");
-        } else if (!varies_on_accept_encoding(vary->second)) {
-            vary->second += ", Accept-Encoding";
-        }
+    if (mark_varying_body(response)) {
         const auto encoding = body_encoding(response.content_type, response.body.size(), accept_encoding);
         if (auto packed = compress_body(encoding, response.body)) {
             response.body = std::move(*packed);
@@ -292,7 +302,18 @@ struct HttpServer::Impl {
               std::string_view accept_encoding = {}) {
         res.status = response.status;
         auto body = response.shared_body;
-        if (!body || body->empty()) body = encode_built_body(response, accept_encoding);
+        if (!body || body->empty()) {
+            // A client that accepts no coding (nginx asks with an empty Accept-Encoding, load generators
+            // send none): httplib compresses nothing for it, and a string body costs it less than a provider.
+            if (accept_encoding.empty()) {
+                mark_varying_body(response);
+                for (const auto& [name, value] : response.headers) res.set_header(name, value);
+                res.set_content(std::move(response.body), response.content_type);
+                if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", request_id);
+                return;
+            }
+            body = encode_built_body(response, accept_encoding);
+        }
         for (const auto& [name, value] : response.headers) res.set_header(name, value);
         if (!body->empty()) {
             // A fixed-length content provider: httplib only compresses string bodies (at brotli's

@@ -136,6 +136,13 @@ TEST_F(CompressionTest, AnErrorPageAHandlerBuiltKeepsItsBodyAndItsVary) {
     EXPECT_EQ(decoded->status, 404);
     // Not replaced by the error handler's JSON body.
     EXPECT_EQ(decoded->body, big_page());
+    // Nor for a client that accepts no coding (nginx asks so), whose body goes out as a plain string.
+    auto plain = get_raw("/missing", "");
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->status, 404);
+    EXPECT_FALSE(plain->has_header("Content-Encoding"));
+    EXPECT_EQ(plain->get_header_value("Vary"), "Sec-Fetch-Site, Accept-Encoding");
+    EXPECT_EQ(plain->body, big_page());
 }
 
 TEST_F(CompressionTest, HeadAnnouncesTheLengthOfTheEncodedBody) {
