@@ -305,17 +305,15 @@ struct HttpServer::Impl {
         if (!body || body->empty()) {
             // A client that accepts no coding (nginx asks with an empty Accept-Encoding, load generators
             // send none): httplib compresses nothing for it, and a string body costs it less than a provider.
+            body = nullptr;
             if (accept_encoding.empty()) {
                 mark_varying_body(response);
-                for (const auto& [name, value] : response.headers) res.set_header(name, value);
-                res.set_content(std::move(response.body), response.content_type);
-                if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", request_id);
-                return;
+            } else {
+                body = encode_built_body(response, accept_encoding);
             }
-            body = encode_built_body(response, accept_encoding);
         }
         for (const auto& [name, value] : response.headers) res.set_header(name, value);
-        if (!body->empty()) {
+        if (body && !body->empty()) {
             // A fixed-length content provider: httplib only compresses string bodies (at brotli's
             // slowest setting, compression.h) and chunked providers, so bodies go out as encoded here
             // and precompressed files exactly as stored.
@@ -325,7 +323,7 @@ struct HttpServer::Impl {
                     return sink.write(body->data() + offset, length);
                 });
         } else {
-            res.set_content(std::string(), response.content_type);
+            res.set_content(std::move(response.body), response.content_type);
         }
         // Pre-routing stamped it already (once per answer: httplib's set_header appends).
         if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", request_id);
